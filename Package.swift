@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tally",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyCore", targets: ["TallyCore"]),
+        .library(name: "TallySQLite", targets: ["TallySQLite"]),
+        .library(name: "TallyHTTP", targets: ["TallyHTTP"]),
+        .library(name: "TallyStoreConformance", targets: ["TallyStoreConformance"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Domain: ids, rules, errors, limits and the storage contract. No I/O.
+        .target(name: "TallyCore", swiftSettings: strict),
+        // The embedded default store.
+        .target(
+            name: "TallySQLite",
+            dependencies: [
+                "TallyCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The HTTP API (Hummingbird 2).
+        .target(
+            name: "TallyHTTP",
+            dependencies: [
+                "TallyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // One suite of behaviours every LedgerStore must pass.
+        .target(name: "TallyStoreConformance", dependencies: ["TallyCore"], swiftSettings: strict),
+        // The thin command line.
+        .executableTarget(
+            name: "tally",
+            dependencies: [
+                "TallyCore", "TallySQLite", "TallyHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"], swiftSettings: strict),
+        .testTarget(
+            name: "TallySQLiteTests",
+            dependencies: [
+                "TallyCore", "TallySQLite", "TallyStoreConformance",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TallyHTTPTests",
+            dependencies: [
+                "TallyCore", "TallySQLite", "TallyHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TallyCLITests",
+            dependencies: [
+                "TallyCore", "TallySQLite", "tally",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,78 @@
+/// One signed integer delta applied to one balance.
+public struct Change: Sendable, Equatable {
+    /// The member whose balance changes.
+    public var memberID: MemberID
+    /// The signed delta.
+    public var amount: Int64
+    /// The currency; nil means the realm's default currency.
+    public var currencyID: CurrencyID?
+
+    /// A change of `amount` to `memberID`'s balance in `currencyID` (or the default currency).
+    public init(memberID: MemberID, amount: Int64, currencyID: CurrencyID? = nil) {
+        self.memberID = memberID
+        self.amount = amount
+        self.currencyID = currencyID
+    }
+}
+
+/// What produced a journal entry.
+public enum EntryKind: String, Sendable, CaseIterable {
+    /// The batch endpoint.
+    case batch
+    /// A single balance update.
+    case single
+    /// One side of a transfer.
+    case transfer
+}
+
+/// An ordered list of changes applied all-or-nothing in one database transaction.
+public struct Batch: Sendable, Equatable {
+    /// The realm every change belongs to.
+    public let realmID: RealmID
+    /// The changes, in the order they apply.
+    public let changes: [Change]
+    /// Who asked for it (stored on every journal entry), at most `Limits.initiatorLengthMax` characters.
+    public let initiatorID: String?
+    /// What kind of request produced it.
+    public let kind: EntryKind
+
+    /// Validates the field rules of SPEC section 2 that need no storage: size and initiator length.
+    public init(
+        realmID: RealmID, changes: [Change], initiatorID: String? = nil, kind: EntryKind = .batch,
+        limits: Limits = .standard
+    ) throws(TallyError) {
+        try Self.checkSize(changes.count, limits: limits)
+        if let initiatorID {
+            guard initiatorID.count <= limits.initiatorLengthMax else {
+                throw .validation("initiatorId must be at most \(limits.initiatorLengthMax) characters.")
+            }
+        }
+        self.realmID = realmID
+        self.changes = changes
+        self.initiatorID = initiatorID
+        self.kind = kind
+    }
+
+    /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined.
+    public static func checkSize(_ count: Int, limits: Limits) throws(TallyError) {
+        guard count > 0 else { throw .validation("updates must hold at least 1 change.") }
+        guard count <= limits.batchSizeMax else {
+            throw .validation("updates must hold at most \(limits.batchSizeMax) changes; got \(count).")
+        }
+    }
+
+    /// The distinct members the batch names, in first-seen order.
+    public var memberIDs: [MemberID] { changes.map(\.memberID).uniqued() }
+    /// The distinct currencies the batch names explicitly, in first-seen order.
+    public var currencyIDs: [CurrencyID] { changes.compactMap(\.currencyID).uniqued() }
+    /// True when some change relies on the realm's default currency.
+    public var usesDefaultCurrency: Bool { changes.contains { $0.currencyID == nil } }
+}
+
+extension Array where Element: Hashable {
+    /// The elements without repeats, first occurrence kept.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,37 @@
+/// Every bound Tally enforces, in one place (TigerStyle: a limit on everything).
+///
+/// Exceeding one is a clear 4xx, never a crash or an unbounded allocation.
+public struct Limits: Sendable, Equatable {
+    /// Most changes in one batch (SPEC section 2; DRIP itself caps at 100).
+    public var batchSizeMax: Int
+    /// Largest request body accepted, in bytes.
+    public var bodyBytesMax: Int
+    /// Longest `initiatorId`, in characters.
+    public var initiatorLengthMax: Int
+    /// Longest name of a realm or currency, in characters.
+    public var nameLengthMax: Int
+    /// Longest credential value (username, email, wallet, ...), in characters.
+    public var credentialLengthMax: Int
+    /// Longest emoji text of a currency, in characters.
+    public var emojiLengthMax: Int
+
+    /// The defaults SPEC.md names.
+    public init(
+        batchSizeMax: Int = 1_000,
+        bodyBytesMax: Int = 1 << 20,
+        initiatorLengthMax: Int = 256,
+        nameLengthMax: Int = 200,
+        credentialLengthMax: Int = 320,
+        emojiLengthMax: Int = 64
+    ) {
+        self.batchSizeMax = batchSizeMax
+        self.bodyBytesMax = bodyBytesMax
+        self.initiatorLengthMax = initiatorLengthMax
+        self.nameLengthMax = nameLengthMax
+        self.credentialLengthMax = credentialLengthMax
+        self.emojiLengthMax = emojiLengthMax
+    }
+
+    /// The defaults.
+    public static let standard = Limits()
+}

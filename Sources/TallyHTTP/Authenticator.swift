@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TallyCore
+
+/// Turns an `Authorization: Bearer` header into a stored, valid key, or a 401.
+///
+/// The secret is never logged or stored: only its SHA-256 is compared, in constant time.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = TallyRequestContext
+    let store: any LedgerStore
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.apiKey = try await authenticate(request.headers[.authorization])
+        return try await next(request, context)
+    }
+
+    func authenticate(_ header: String?) async throws -> APIKey {
+        guard let header, !header.isEmpty else {
+            throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+            let secret = KeySecret(presented: parts[1].trimmingCharacters(in: .whitespaces))
+        else {
+            throw TallyError(.unauthorized, "The Authorization header must be 'Bearer <key>' with a Tally API key.")
+        }
+        guard let key = try await store.key(secret.keyID), secret.matches(key.secretHash) else {
+            throw TallyError(.unauthorized, "Invalid API key provided.")
+        }
+        guard !key.isRevoked else { throw TallyError(.unauthorized, "This API key has been revoked.") }
+        return key
+    }
+}

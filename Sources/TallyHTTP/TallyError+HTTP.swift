@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TallyCore
+
+/// The one place where error codes become HTTP statuses (SPEC section 3).
+extension TallyError.Code {
+    /// The HTTP status for this code.
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .validation, .memberNotFound, .currencyNotFound, .insufficientBalance, .balanceLimitExceeded,
+            .amountOverflow, .currencyNotTransferable:
+            .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict, .idempotencyKeyReused: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        }
+    }
+}
+
+/// The failure body of every non-2xx response: `{"error", "message", "details"?}`.
+struct ErrorBody: Encodable {
+    let error: String
+    let message: String
+    let details: [String: TallyError.DetailValue]?
+}
+
+extension TallyError.DetailValue: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .integer(let value): try container.encode(value)
+        }
+    }
+}
+
+extension TallyError {
+    /// This error as an HTTP response.
+    func response() -> Response {
+        var headers = HTTPFields()
+        if code == .unavailable { headers[.retryAfter] = "1" }
+        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return JSONResponse.make(
+            code.status, ErrorBody(error: code.rawValue, message: message, details: details), headers: headers)
+    }
+}

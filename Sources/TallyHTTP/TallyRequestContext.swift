@@ -1,0 +1,36 @@
+import Hummingbird
+import TallyCore
+
+/// The per-request context: Hummingbird's core storage plus the authenticated key.
+public struct TallyRequestContext: RequestContext {
+    /// Hummingbird's storage (logger, parameters, endpoint path).
+    public var coreContext: CoreRequestContextStorage
+    /// The key that authenticated this request, set by `AuthenticationMiddleware`.
+    public var apiKey: APIKey?
+
+    /// A context with no key yet.
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.apiKey = nil
+    }
+
+    /// Checks that the request's key may use `scope` on the realm named by the path parameter
+    /// `realmId`, and returns that realm's id.
+    ///
+    /// Order: 401 without a key, 400 for a malformed realm id, 403 for another realm's key or a
+    /// missing scope.
+    public func authorize(_ scope: Scope, realmParameter: String = "realmId") throws(TallyError) -> RealmID {
+        guard let key = apiKey else { throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.") }
+        let text = parameters.get(realmParameter) ?? ""
+        guard let realmID = RealmID(text) else {
+            throw .validation("\(realmParameter) must be 24 hexadecimal digits.")
+        }
+        if let own = key.realmID, own != realmID {
+            throw TallyError(.forbidden, "This API key belongs to another realm.")
+        }
+        guard key.permits(scope, on: realmID) else {
+            throw TallyError(.forbidden, "This API key lacks the \(scope.rawValue) scope.")
+        }
+        return realmID
+    }
+}

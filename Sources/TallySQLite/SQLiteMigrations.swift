@@ -1,0 +1,104 @@
+import GRDB
+
+/// The versioned schema of the embedded store. A shipped migration is never edited: a change is
+/// a new migration. Ids match the PostgreSQL backend's.
+enum SQLiteMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-foundation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE realms (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 24),
+                        name TEXT NOT NULL CHECK (length(name) > 0),
+                        created_at INTEGER NOT NULL
+                    );
+
+                    CREATE TABLE currencies (
+                        realm_id TEXT NOT NULL REFERENCES realms(id),
+                        id TEXT NOT NULL CHECK (length(id) = 24),
+                        name TEXT NOT NULL CHECK (length(name) > 0),
+                        emoji TEXT,
+                        is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+                        archived_at INTEGER,
+                        minimum_balance INTEGER NOT NULL DEFAULT 0 CHECK (minimum_balance <= 0),
+                        maximum_balance INTEGER CHECK (maximum_balance IS NULL OR maximum_balance >= 0),
+                        transferable INTEGER NOT NULL DEFAULT 1 CHECK (transferable IN (0, 1)),
+                        metadata TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX currencies_one_default ON currencies(realm_id) WHERE is_default = 1;
+
+                    CREATE TABLE members (
+                        realm_id TEXT NOT NULL REFERENCES realms(id),
+                        id TEXT NOT NULL CHECK (length(id) = 24),
+                        username TEXT,
+                        discord_id TEXT,
+                        twitter_id TEXT,
+                        wallet TEXT,
+                        email TEXT,
+                        metadata TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX members_username ON members(realm_id, username) WHERE username IS NOT NULL;
+                    CREATE UNIQUE INDEX members_discord_id ON members(realm_id, discord_id) WHERE discord_id IS NOT NULL;
+                    CREATE UNIQUE INDEX members_twitter_id ON members(realm_id, twitter_id) WHERE twitter_id IS NOT NULL;
+                    CREATE UNIQUE INDEX members_wallet ON members(realm_id, wallet) WHERE wallet IS NOT NULL;
+                    CREATE UNIQUE INDEX members_email ON members(realm_id, email) WHERE email IS NOT NULL;
+
+                    CREATE TABLE balances (
+                        realm_id TEXT NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        balance INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, currency_id, member_id),
+                        FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
+                        FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
+                    ) WITHOUT ROWID;
+
+                    -- The journal: one row per applied change, append-only (the triggers refuse
+                    -- UPDATE and DELETE). seq is the global commit order.
+                    CREATE TABLE journal (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL CHECK (length(id) = 24),
+                        realm_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        amount INTEGER NOT NULL,
+                        balance_before INTEGER NOT NULL,
+                        balance_after INTEGER NOT NULL,
+                        batch_id TEXT NOT NULL CHECK (length(batch_id) = 24),
+                        initiator_id TEXT,
+                        kind TEXT NOT NULL CHECK (kind IN ('batch', 'single', 'transfer')),
+                        created_at INTEGER NOT NULL,
+                        CHECK (balance_before + amount = balance_after),
+                        FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
+                        FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
+                    );
+                    CREATE INDEX journal_by_member ON journal(realm_id, member_id, seq);
+                    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+                        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+                    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+                        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+
+                    -- API keys: only the SHA-256 of the secret is stored. realm_id NULL = admin key.
+                    CREATE TABLE api_keys (
+                        id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 24),
+                        realm_id TEXT REFERENCES realms(id),
+                        name TEXT,
+                        scopes TEXT NOT NULL,
+                        secret_hash BLOB NOT NULL CHECK (length(secret_hash) = 32),
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX api_keys_by_realm ON api_keys(realm_id);
+                    """)
+        }
+        return migrator
+    }
+}

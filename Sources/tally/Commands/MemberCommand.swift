@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallyCore
+import TallyHTTP
+
+/// `tally member create` and `tally member import`.
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member", abstract: "Manage members.", subcommands: [Create.self, Import.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a member and print it.")
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The realm's id.") var realm: String
+        @Option var username: String?
+        @Option var discordId: String?
+        @Option var twitterId: String?
+        @Option var wallet: String?
+        @Option var email: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let store = try options.openStore(logger: Logger(label: "tally"))
+                let credentials = Credentials(
+                    username: username, discordId: discordId, twitterId: twitterId, wallet: wallet, email: email)
+                Output.json(Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create members from CSV (header: username,discord-id,twitter-id,wallet,email in any order).",
+            discussion: "All rows are created in one transaction, or none. Prints one JSON object per created member; progress goes to stderr.")
+        @OptionGroup var options: DatabaseOptions
+        @Option(help: "The realm's id.") var realm: String
+        @Argument(help: "The CSV file, or - for standard input.") var file: String
+
+        func run() async throws {
+            try await runReportingErrors {
+                let realmID = try parseRealm(realm)
+                let store = try options.openStore(logger: Logger(label: "tally"))
+                let started = Date()
+                let bytes: [UInt8]
+                if file == "-" {
+                    bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+                } else {
+                    guard let data = FileManager.default.contents(atPath: file) else {
+                        throw TallyError.validation("Cannot read \(file).")
+                    }
+                    bytes = Array(data)
+                }
+                let rows = try MemberCSV.parse(bytes)
+                Output.progress("parsed rows", done: rows.count, total: rows.count)
+                let total = rows.count
+                let members = try await store.importMembers(rows, in: realmID) { done in
+                    Output.progress("imported members", done: done, total: total)
+                }
+                Output.jsonLines(members.map(Representation.MemberBody.init))
+                let seconds = Date().timeIntervalSince(started)
+                Output.message(
+                    "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Logging
+
+/// `tally migrate`: brings the schema up to date.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let store = try options.openStore(logger: Logger(label: "tally"))
+            try await store.migrate()
+            Output.json(["migrated": options.resolvedURL])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TallyCore
+import TallyHTTP
+
+/// `tally serve`: serves the API. With `--demo`, first makes sure a demo realm exists and prints
+/// a key and a curl line that works as printed.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the DRIP-compatible HTTP API.")
+    @OptionGroup var options: DatabaseOptions
+    @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Flag(help: "On an empty database, create a demo realm, currency, three members and a key; print them with a curl line.")
+    var demo = false
+    @Option(help: "Most changes per batch.") var batchSizeMax = Limits.standard.batchSizeMax
+    @Option(help: "Largest request body in bytes.") var bodyBytesMax = Limits.standard.bodyBytesMax
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    struct Listening: Encodable {
+        let event = "listening"
+        let url: String
+        let database: String
+    }
+
+    func validate() throws {
+        guard (1...100_000).contains(batchSizeMax) else { throw ValidationError("--batch-size-max must be 1 to 100000.") }
+        guard (1_024...(64 << 20)).contains(bodyBytesMax) else {
+            throw ValidationError("--body-bytes-max must be 1024 to 67108864.")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            var logger = Logger(label: "tally")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let store = try options.openStore(logger: logger)
+            let demoData = demo ? try await DemoData.prepare(store) : nil
+            var limits = Limits.standard
+            limits.batchSizeMax = batchSizeMax
+            limits.bodyBytesMax = bodyBytesMax
+            let configuration = ServerConfiguration(hostname: hostname, port: port, limits: limits)
+            let database = options.resolvedURL
+            let host = hostname
+            let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in
+                let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
+                if let demoData { demoData.announce(baseURL: base) }
+                Output.json(Listening(url: base, database: database))
+            }
+            try await app.runService()
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallyCore
+import TallySQLite
+
+/// `--database URL`, shared by every command. Defaults to `TALLY_DATABASE`, then to
+/// `sqlite:./tally.sqlite`; a bare path means SQLite.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "Database URL: sqlite:PATH, a bare path, or (later) postgres://... Default: $TALLY_DATABASE or sqlite:./tally.sqlite.")
+    var database: String?
+
+    @Option(name: .long, help: "SQLite durability: full (every acknowledged commit survives power loss) or normal.")
+    var durability: String = "full"
+
+    /// The database location after defaults.
+    var resolvedURL: String {
+        database ?? ProcessInfo.processInfo.environment["TALLY_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "sqlite:./tally.sqlite"
+    }
+
+    /// Opens the store this URL names. This is the one place the backend is chosen.
+    func openStore(logger: Logger) throws -> any LedgerStore {
+        let url = resolvedURL
+        guard let level = SQLiteDurability(rawValue: durability) else {
+            throw TallyError.validation("--durability must be full or normal.")
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw TallyError.validation("This build of Tally supports SQLite only; PostgreSQL is not available yet.")
+        }
+        var path = url
+        if path.hasPrefix("sqlite://") {
+            path.removeFirst("sqlite://".count)
+        } else if path.hasPrefix("sqlite:") {
+            path.removeFirst("sqlite:".count)
+        }
+        guard !path.isEmpty else { throw TallyError.validation("The database URL names no file.") }
+        return try SQLiteLedgerStore(path: path, durability: level, logger: logger)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import TallyCore
+import TallyHTTP
+import TallySQLite
+import Testing
+
+/// A real SQLite store in a temporary directory, a realm with members and keys, and the real
+/// router, driven through HummingbirdTesting.
+struct HTTPHarness: Sendable {
+    let directory: URL
+    let store: SQLiteLedgerStore
+    let realm: Realm
+    let otherRealm: Realm
+    let points: Currency
+    let capped: Currency
+    let members: [Member]
+    let key: String
+    let otherRealmKey: String
+    let readOnlyKey: String
+    let adminKey: String
+    let revokedKey: String
+    let limits: Limits
+
+    static func make(limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096)) async throws -> HTTPHarness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try SQLiteLedgerStore(path: directory.appendingPathComponent("tally.sqlite").path)
+        let ids = IDGenerator()
+        let realm = try await store.createRealm(name: "Guild")
+        let otherRealm = try await store.createRealm(name: "Other guild")
+        let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let capped = try await store.createCurrency(CurrencyDraft(name: "Capped", maximumBalance: 100), in: realm.id)
+        var members = [Member]()
+        for name in ["alice", "bob", "carol"] {
+            members.append(try await store.createMember(Credentials(username: name), in: realm.id))
+        }
+        let key = try await store.issueKey(realm: realm.id, name: "bot", ids: ids)
+        let other = try await store.issueKey(realm: otherRealm.id, name: "other", ids: ids)
+        let readOnly = try await store.issueKey(realm: realm.id, name: "ro", scopes: [.membersRead, .realmRead], ids: ids)
+        let admin = try await store.issueKey(realm: nil, name: "admin", ids: ids)
+        let revoked = try await store.issueKey(realm: realm.id, name: "old", ids: ids)
+        _ = try await store.revokeKey(revoked.key.id)
+        return HTTPHarness(
+            directory: directory, store: store, realm: realm, otherRealm: otherRealm, points: points, capped: capped,
+            members: members, key: key.secret.text, otherRealmKey: other.secret.text, readOnlyKey: readOnly.secret.text,
+            adminKey: admin.secret.text, revokedKey: revoked.secret.text, limits: limits)
+    }
+
+    var batchPath: String { "/api/v1/realms/\(realm.id)/members/transaction" }
+
+    /// Runs `body` against the application through HummingbirdTesting's router client.
+    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        var logger = Logger(label: "tally.test")
+        logger.logLevel = .warning
+        let app = buildApplication(store: store, configuration: ServerConfiguration(limits: limits), logger: logger)
+        return try await app.test(.router, body)
+    }
+
+    func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {
+        try await store.balance(BalanceKey(currencyID: currency ?? points.id, memberID: members[member].id), in: realm.id)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+}
+
+extension TestClientProtocol {
+    /// Sends a PATCH with a JSON body and an optional bearer key.
+    func patch(_ path: String, key: String?, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        headers[.contentType] = "application/json"
+        return try await executeRequest(uri: path, method: .patch, headers: headers, body: ByteBuffer(string: json))
+    }
+}
+
+/// A decoded failure body, checked for the shape SPEC section 3 requires.
+struct FailureBody: Decodable {
+    let error: String
+    let message: String
+    let details: [String: DetailValue]?
+
+    enum DetailValue: Decodable, Equatable {
+        case text(String)
+        case integer(Int64)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int64.self) { self = .integer(value) } else { self = .text(try container.decode(String.self)) }
+        }
+    }
+}
+
+/// Asserts `response` is a JSON failure with `status` and `code`, and returns its body.
+@discardableResult
+func expectFailure(
+    _ response: TestResponse, _ status: HTTPResponse.Status, _ code: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> FailureBody {
+    #expect(response.status == status, "status", sourceLocation: sourceLocation)
+    #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
+    let body = try JSONDecoder().decode(FailureBody.self, from: Data(response.body.readableBytesView))
+    #expect(body.error == code, "error code", sourceLocation: sourceLocation)
+    #expect(!body.message.isEmpty, sourceLocation: sourceLocation)
+    return body
+}
+
+/// The batch endpoint's 200 body.
+struct BatchBody: Decodable {
+    struct Item: Decodable, Equatable {
+        let dripId: String
+        let currencyId: String
+        let balance: Int64
+        let newBalance: Int64
+    }
+    let success: Bool
+    let updates: [Item]
+}

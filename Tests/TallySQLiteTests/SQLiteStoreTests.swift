@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import TallyCore
+@testable import TallySQLite
+
+/// What only the SQLite store can show: durability settings, the file's exact contents after a
+/// rejection, the schema's own guards, and verify catching tampering done behind its back.
+@Suite struct SQLiteStoreTests {
+    struct Setup {
+        let directory: TemporaryDirectory
+        let path: String
+        let store: SQLiteLedgerStore
+        let realm: Realm
+        let points: Currency
+        let members: [Member]
+
+        init(durability: SQLiteDurability = .full) async throws {
+            directory = try TemporaryDirectory()
+            path = directory.path("tally.sqlite")
+            store = try SQLiteLedgerStore(path: path, durability: durability)
+            realm = try await store.createRealm(name: "Test")
+            points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+            var members = [Member]()
+            for name in ["a", "b"] { members.append(try await store.createMember(Credentials(username: name), in: realm.id)) }
+            self.members = members
+        }
+
+        func batch(_ changes: [(Int, Int64)]) throws -> Batch {
+            try Batch(realmID: realm.id, changes: changes.map { Change(memberID: members[$0.0].id, amount: $0.1) })
+        }
+
+        /// Every row of every table, in a fixed order: the database's logical content.
+        func dump() throws -> [String] {
+            let queue = try DatabaseQueue(path: path)
+            return try queue.read { db in
+                var lines = [String]()
+                for table in ["realms", "currencies", "members", "balances", "journal", "api_keys", "grdb_migrations"] {
+                    lines += try Row.fetchAll(db, sql: "SELECT * FROM \(table)").map { "\(table): \($0)" }.sorted()
+                }
+                return lines
+            }
+        }
+
+        func tamper(_ sql: String) throws {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in try db.execute(sql: sql) }
+        }
+    }
+
+    @Test func commitsAreDurableByDefault() async throws {
+        #expect(try await Setup().store.writerSynchronousSetting() == 2)  // FULL
+        #expect(try await Setup(durability: .normal).store.writerSynchronousSetting() == 1)
+    }
+
+    @Test(arguments: [
+        [(0, Int64(5)), (1, -1)],  // insufficient balance on the last change
+        [(0, Int64.max), (0, 1)],  // overflow
+    ])
+    func aRejectedBatchLeavesTheDatabaseExactlyAsItWas(changes: [(Int, Int64)]) async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 1)]))
+        let before = try setup.dump()
+        await #expect(throws: TallyError.self) { _ = try await setup.store.apply(try setup.batch(changes)) }
+        #expect(try setup.dump() == before)
+    }
+
+    @Test func theJournalRefusesUpdatesAndDeletes() async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 10)]))
+        #expect(throws: DatabaseError.self) { try setup.tamper("UPDATE journal SET amount = 11") }
+        #expect(throws: DatabaseError.self) { try setup.tamper("DELETE FROM journal") }
+        #expect(try await setup.store.verify { _ in }.isClean)
+    }
+
+    @Test func theSchemaRefusesAJournalEntryWhoseArithmeticIsWrong() async throws {
+        let setup = try await Setup()
+        let m = setup.members[0].id.rawValue, r = setup.realm.id.rawValue, c = setup.points.id.rawValue
+        #expect(throws: DatabaseError.self) {
+            try setup.tamper("""
+                INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, kind, created_at)
+                VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', '\(r)', '\(m)', '\(c)', 5, 0, 6, 'bbbbbbbbbbbbbbbbbbbbbbbb', 'batch', 0)
+                """)
+        }
+    }
+
+    @Test func verifyReportsABalanceChangedBehindTheJournalsBack() async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 10), (1, 4)]))
+        try setup.tamper("UPDATE balances SET balance = 11 WHERE member_id = '\(setup.members[0].id)'")
+        let report = try await setup.store.verify { _ in }
+        #expect(Set(report.violations.map(\.kind)) == [.journalSumMismatch, .lastEntryMismatch])
+        #expect(report.violations.allSatisfy { $0.memberID == setup.members[0].id.rawValue })
+        #expect(report.entriesChecked == 2)
+    }
+
+    @Test func verifyReportsAnUnexplainedBalanceAndABrokenFloor() async throws {
+        let setup = try await Setup()
+        try setup.tamper("""
+            INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)
+            VALUES ('\(setup.realm.id)', '\(setup.points.id)', '\(setup.members[1].id)', -3, 0)
+            """)
+        let kinds = Set(try await setup.store.verify { _ in }.violations.map(\.kind))
+        #expect(kinds == [.journalSumMismatch, .belowMinimum])
+    }
+
+    @Test func verifyReportsABrokenChain() async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 10)]))
+        let m = setup.members[0].id.rawValue, r = setup.realm.id.rawValue, c = setup.points.id.rawValue
+        // A second entry that claims to start at 20 although the first ended at 10.
+        try setup.tamper("""
+            INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, kind, created_at)
+            VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', '\(r)', '\(m)', '\(c)', 5, 20, 25, 'bbbbbbbbbbbbbbbbbbbbbbbb', 'batch', 0);
+            UPDATE balances SET balance = 25 WHERE member_id = '\(m)';
+            """)
+        let kinds = Set(try await setup.store.verify { _ in }.violations.map(\.kind))
+        #expect(kinds.contains(.chainBroken))
+        #expect(kinds.contains(.journalSumMismatch))  // 10 + 5 != 25
+        #expect(!kinds.contains(.lastEntryMismatch))
+    }
+
+    @Test func theSecretNeverReachesTheDatabaseFile() async throws {
+        let setup = try await Setup()
+        let issued = try await setup.store.issueKey(realm: setup.realm.id, name: "bot", ids: IDGenerator())
+        let secretBytes = Data(issued.secret.text.utf8)
+        let randomPart = Data(issued.secret.text.suffix(64).utf8)
+        for suffix in ["", "-wal", "-shm"] {
+            guard let contents = FileManager.default.contents(atPath: setup.path + suffix) else { continue }
+            #expect(contents.range(of: secretBytes) == nil)
+            #expect(contents.range(of: randomPart) == nil)
+        }
+    }
+
+    @Test func reopeningKeepsEverythingAndMigrationIsIdempotent() async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 42)]))
+        let reopened = try SQLiteLedgerStore(path: setup.path)
+        try await reopened.migrate()
+        #expect(try await reopened.balance(BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 42)
+    }
+
+    @Test func anUnopenableDatabaseIsUnavailableNotACrash() {
+        let error = #expect(throws: TallyError.self) {
+            _ = try SQLiteLedgerStore(path: "/proc/definitely/not/here.sqlite")
+        }
+        #expect(error?.code == .unavailable)
+    }
+}
