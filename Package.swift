@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-]
+// CI treats warnings in Tally's own targets as errors; local builds only show them.
+let strict: [SwiftSetting] =
+    [.enableUpcomingFeature("ExistentialAny")]
+    + (Context.environment["CI"] == "true" ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let package = Package(
     name: "Tally",

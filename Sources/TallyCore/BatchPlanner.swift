@@ -112,7 +112,9 @@ public enum BatchPlanner {
         return BatchPlan(entries: entries, finalBalances: finals)
     }
 
-    private static func details(_ index: Int, _ change: Change, currencyID: CurrencyID?) -> [String: TallyError.DetailValue] {
+    private static func details(_ index: Int, _ change: Change, currencyID: CurrencyID?) -> [String: TallyError
+        .DetailValue]
+    {
         var facts: [String: TallyError.DetailValue] = [
             "index": .integer(Int64(index)),
             "dripId": .text(change.memberID.rawValue),

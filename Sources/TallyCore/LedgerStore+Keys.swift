@@ -19,7 +19,8 @@ extension LedgerStore {
         let id: KeyID = ids.make()
         let secret = KeySecret(keyID: id)
         let key = APIKey(
-            id: id, realmID: realm, name: name, scopes: realm == nil ? Set(Scope.allCases) : (scopes ?? Set(Scope.allCases)),
+            id: id, realmID: realm, name: name,
+            scopes: realm == nil ? Set(Scope.allCases) : (scopes ?? Set(Scope.allCases)),
             secretHash: secret.hash, createdAtMilliseconds: Timestamp.milliseconds(clock.now()),
             revokedAtMilliseconds: nil)
         try await insertKey(key)

@@ -10,7 +10,9 @@ public enum MemberCSV {
     /// The rows as credentials, validated; errors name the 1-based line.
     public static func parse(_ bytes: [UInt8], limits: Limits = .standard) throws(TallyError) -> [Credentials] {
         var records = try records(bytes)
-        guard !records.isEmpty else { throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.") }
+        guard !records.isEmpty else {
+            throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.")
+        }
         let header = records.removeFirst()
         var kinds = [Credentials.Kind]()
         for (column, name) in header.fields.enumerated() {
@@ -28,7 +30,8 @@ public enum MemberCSV {
         for record in records {
             if record.fields.count == 1 && record.fields[0].isEmpty { continue }  // blank line
             guard record.fields.count == kinds.count else {
-                throw .validation("CSV line \(record.line) has \(record.fields.count) fields; the header has \(kinds.count).")
+                throw .validation(
+                    "CSV line \(record.line) has \(record.fields.count) fields; the header has \(kinds.count).")
             }
             var credentials = Credentials()
             for (kind, value) in zip(kinds, record.fields) { credentials[kind] = value }
@@ -76,7 +79,9 @@ public enum MemberCSV {
             } else {
                 switch byte {
                 case UInt8(ascii: "\""):
-                    guard field.isEmpty else { throw .validation("CSV line \(line): a quote inside an unquoted field.") }
+                    guard field.isEmpty else {
+                        throw .validation("CSV line \(line): a quote inside an unquoted field.")
+                    }
                     inQuotes = true
                 case UInt8(ascii: ","):
                     endField()

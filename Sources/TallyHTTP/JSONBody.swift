@@ -27,7 +27,8 @@ enum JSONBody {
 
     /// Decodes a JSON integer that fits in Int64. The decoder reports a fraction or an
     /// out-of-range number as an internal error without a field path, so the path is put here.
-    static func decodeAmount<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> Int64 {
+    static func decodeAmount<Key: CodingKey>(_ container: KeyedDecodingContainer<Key>, forKey key: Key) throws -> Int64
+    {
         do {
             return try container.decode(Int64.self, forKey: key)
         } catch let error as DecodingError {

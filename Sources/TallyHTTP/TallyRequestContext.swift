@@ -20,7 +20,9 @@ public struct TallyRequestContext: RequestContext {
     /// Order: 401 without a key, 400 for a malformed realm id, 403 for another realm's key or a
     /// missing scope.
     public func authorize(_ scope: Scope, realmParameter: String = "realmId") throws(TallyError) -> RealmID {
-        guard let key = apiKey else { throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.") }
+        guard let key = apiKey else {
+            throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.")
+        }
         let text = parameters.get(realmParameter) ?? ""
         guard let realmID = RealmID(text) else {
             throw .validation("\(realmParameter) must be 24 hexadecimal digits.")

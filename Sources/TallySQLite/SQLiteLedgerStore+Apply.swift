@@ -20,7 +20,8 @@ extension SQLiteLedgerStore {
         let realm = batch.realmID.rawValue
         try requireRealm(db, batch.realmID)
 
-        var snapshot = BatchPlanner.Snapshot(existingMembers: [], currencies: [:], defaultCurrencyID: nil, balances: [:])
+        var snapshot = BatchPlanner.Snapshot(
+            existingMembers: [], currencies: [:], defaultCurrencyID: nil, balances: [:])
         let memberExists = try db.cachedStatement(sql: "SELECT 1 FROM members WHERE realm_id = ? AND id = ?")
         for member in batch.memberIDs where try Int.fetchOne(memberExists, arguments: [realm, member.rawValue]) != nil {
             snapshot.existingMembers.insert(member)
@@ -46,7 +47,9 @@ extension SQLiteLedgerStore {
         let balanceOf = try db.cachedStatement(
             sql: "SELECT balance FROM balances WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
         for key in Set(keys) {
-            if let value = try Int64.fetchOne(balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue]) {
+            if let value = try Int64.fetchOne(
+                balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue])
+            {
                 snapshot.balances[key] = value
             }
         }

@@ -15,38 +15,55 @@ extension SQLiteLedgerStore {
 
     static func verify(_ db: Database, progress: @Sendable (Int) -> Void) throws -> VerifyReport {
         var report = VerifyReport()
-        func record(_ kind: VerifyReport.Violation.Kind, _ realm: String?, _ member: String?, _ currency: String?, _ message: String) {
+        func record(
+            _ kind: VerifyReport.Violation.Kind, _ realm: String?, _ member: String?, _ currency: String?,
+            _ message: String
+        ) {
             guard report.violations.count < violationsListedMax else { return }
-            report.violations.append(.init(kind: kind, realmID: realm, memberID: member, currencyID: currency, message: message))
+            report.violations.append(
+                .init(kind: kind, realmID: realm, memberID: member, currencyID: currency, message: message))
         }
 
         // 1. Rows that point at nothing.
         let orphanQueries: [(String, String)] = [
-            ("journal entry", """
+            (
+                "journal entry",
+                """
                 SELECT j.realm_id, j.member_id, j.currency_id, j.id FROM journal j
                 WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = j.realm_id AND m.id = j.member_id)
                    OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = j.realm_id AND c.id = j.currency_id)
-                """),
-            ("balance", """
+                """
+            ),
+            (
+                "balance",
+                """
                 SELECT b.realm_id, b.member_id, b.currency_id, NULL FROM balances b
                 WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = b.realm_id AND m.id = b.member_id)
                    OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = b.realm_id AND c.id = b.currency_id)
-                """),
-            ("member", """
+                """
+            ),
+            (
+                "member",
+                """
                 SELECT m.realm_id, m.id, NULL, NULL FROM members m
                 WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = m.realm_id)
-                """),
-            ("currency", """
+                """
+            ),
+            (
+                "currency",
+                """
                 SELECT c.realm_id, NULL, c.id, NULL FROM currencies c
                 WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = c.realm_id)
-                """),
+                """
+            ),
         ]
         for (what, sql) in orphanQueries {
             for row in try Row.fetchAll(db, sql: sql + " LIMIT \(violationsListedMax)") {
                 let entry: String? = row[3]
                 record(
                     .orphanRow, row[0], row[1], row[2],
-                    "A \(what)\(entry.map { " (\($0))" } ?? "") refers to a realm, member or currency that does not exist.")
+                    "A \(what)\(entry.map { " (\($0))" } ?? "") refers to a realm, member or currency that does not exist."
+                )
             }
         }
 
@@ -64,12 +81,14 @@ extension SQLiteLedgerStore {
             if chain.sumOverflowed || chain.sum != (balance ?? 0) {
                 record(
                     .journalSumMismatch, chain.realm, chain.member, chain.currency,
-                    "For \(where_) the journal sums to \(chain.sumOverflowed ? "more than 64 bits" : String(chain.sum)) but the balance is \(balance.map(String.init) ?? "absent").")
+                    "For \(where_) the journal sums to \(chain.sumOverflowed ? "more than 64 bits" : String(chain.sum)) but the balance is \(balance.map(String.init) ?? "absent")."
+                )
             }
             if chain.lastAfter != (balance ?? 0) {
                 record(
                     .lastEntryMismatch, chain.realm, chain.member, chain.currency,
-                    "For \(where_) the last journal entry ends at \(chain.lastAfter) but the balance is \(balance.map(String.init) ?? "absent").")
+                    "For \(where_) the last journal entry ends at \(chain.lastAfter) but the balance is \(balance.map(String.init) ?? "absent")."
+                )
             }
         }
         let entries = try Row.fetchCursor(
@@ -146,7 +165,9 @@ extension SQLiteLedgerStore {
             if balance < floor {
                 record(.belowMinimum, row[0], row[1], row[2], "The balance \(balance) is below the minimum \(floor).")
             } else {
-                record(.aboveMaximum, row[0], row[1], row[2], "The balance \(balance) is above the maximum \(ceiling ?? 0).")
+                record(
+                    .aboveMaximum, row[0], row[1], row[2],
+                    "The balance \(balance) is above the maximum \(ceiling ?? 0).")
             }
         }
 

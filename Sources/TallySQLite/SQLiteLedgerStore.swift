@@ -198,9 +198,12 @@ public final class SQLiteLedgerStore: LedgerStore {
         return members
     }
 
-    static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError {
+    static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
+    {
         let message = error.message ?? ""
-        let kind = Credentials.Kind.allCases.first { message.contains("members.\($0.rawValue.replacingOccurrences(of: "-", with: "_"))") }
+        let kind = Credentials.Kind.allCases.first {
+            message.contains("members.\($0.rawValue.replacingOccurrences(of: "-", with: "_"))")
+        }
         let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
         let place = total > 1 ? "Row \(row + 1): " : ""
         return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
@@ -285,7 +288,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 arguments: [now, id.rawValue])
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
             else { throw TallyError(.notFound, "Key \(id) was not found.") }
             return Self.key(from: row)
         }

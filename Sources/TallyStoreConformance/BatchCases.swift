@@ -9,7 +9,9 @@ enum BatchCases {
             try expectEqual(receipt.changes.count, 3, "one applied change per requested change")
             try expectEqual(receipt.changes.map(\.balanceBefore), [0, 0, 100], "balances before")
             try expectEqual(receipt.changes.map(\.balanceAfter), [100, 50, 70], "balances after")
-            try expectEqual(receipt.changes.map(\.currencyID), [f.points.id, f.points.id, f.points.id], "default currency filled in")
+            try expectEqual(
+                receipt.changes.map(\.currencyID), [f.points.id, f.points.id, f.points.id], "default currency filled in"
+            )
             try expectEqual(try await f.balance(0), 70, "member 0 balance")
             try expectEqual(try await f.balance(1), 50, "member 1 balance")
             try expectEqual(try await f.balance(2), 0, "an untouched balance is 0")
@@ -38,7 +40,8 @@ enum BatchCases {
         },
         .init(name: "a balance may reach exactly its floor and its ceiling") { factory in
             let f = try await Fixture.make(
-                factory, points: CurrencyDraft(name: "Capped", isDefault: true, minimumBalance: -10, maximumBalance: 100))
+                factory,
+                points: CurrencyDraft(name: "Capped", isDefault: true, minimumBalance: -10, maximumBalance: 100))
             let receipt = try await f.store.apply(try f.batch([(0, 100), (1, -10)]))
             try expectEqual(receipt.changes.map(\.balanceAfter), [100, -10], "boundaries are inclusive")
             try await f.expectClean()
@@ -53,7 +56,8 @@ enum BatchCases {
             let f = try await Fixture.make(factory)
             let receipt = try await f.store.apply(try f.batch([(0, 0)]))
             try expectEqual(receipt.changes[0].balanceAfter, 0, "balance after")
-            try expectEqual(try await f.store.journal(of: f.members[0].id, in: f.realm.id, limit: 5).count, 1, "journaled")
+            try expectEqual(
+                try await f.store.journal(of: f.members[0].id, in: f.realm.id, limit: 5).count, 1, "journaled")
             try await f.expectClean()
         },
         .init(name: "a member may appear many times in one batch, each change seeing the previous") { factory in

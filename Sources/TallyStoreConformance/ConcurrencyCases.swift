@@ -16,7 +16,8 @@ enum ConcurrencyCases {
                         for round in 0..<batchesPerTask {
                             var changes = [(Int, Int64)]()
                             for step in 0..<4 {
-                                changes.append(((task + round + step) % 7, Int64(1 + (task * 31 + round * 7 + step) % 13)))
+                                changes.append(
+                                    ((task + round + step) % 7, Int64(1 + (task * 31 + round * 7 + step) % 13)))
                             }
                             if round % 5 == 4 { changes.append((7, -1)) }
                             do {

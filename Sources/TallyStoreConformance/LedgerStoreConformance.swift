@@ -72,7 +72,8 @@ struct Fixture {
     let members: [Member]
 
     static func make(
-        _ factory: LedgerStoreConformance.Factory, members count: Int = 3, points draft: CurrencyDraft = CurrencyDraft(name: "Points", isDefault: true)
+        _ factory: LedgerStoreConformance.Factory, members count: Int = 3,
+        points draft: CurrencyDraft = CurrencyDraft(name: "Points", isDefault: true)
     ) async throws -> Fixture {
         let store = try await factory()
         let realm = try await store.createRealm(name: "Conformance")
@@ -92,11 +93,13 @@ struct Fixture {
     }
 
     func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {
-        try await store.balance(BalanceKey(currencyID: currency ?? points.id, memberID: members[member].id), in: realm.id)
+        try await store.balance(
+            BalanceKey(currencyID: currency ?? points.id, memberID: members[member].id), in: realm.id)
     }
 
     func expectClean(file: StaticString = #fileID, line: UInt = #line) async throws {
         let report = try await store.verify { _ in }
-        try expectTrue(report.isClean, "verify should find no violation, found \(report.violations)", file: file, line: line)
+        try expectTrue(
+            report.isClean, "verify should find no violation, found \(report.violations)", file: file, line: line)
     }
 }

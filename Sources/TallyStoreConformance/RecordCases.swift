@@ -13,12 +13,16 @@ enum RecordCases {
         },
         .init(name: "an import is all or nothing") { factory in
             let f = try await Fixture.make(factory, members: 1)
-            let rows = (0..<50).map { Credentials(username: "new\($0)", discordId: "\(1000 + $0)") } + [Credentials(username: "member0")]
+            let rows =
+                (0..<50).map { Credentials(username: "new\($0)", discordId: "\(1000 + $0)") } + [
+                    Credentials(username: "member0")
+                ]
             let error = try await expectTallyError(.conflict, "clash on the last row") {
                 _ = try await f.store.importMembers(rows, in: f.realm.id) { _ in }
             }
             try expectTrue(error.message.contains("51"), "the message names the row: \(error.message)")
-            try expectEqual(try await f.store.members(in: f.realm.id, limit: 100).count, 1, "no row of the failed import stays")
+            try expectEqual(
+                try await f.store.members(in: f.realm.id, limit: 100).count, 1, "no row of the failed import stays")
             let created = try await f.store.importMembers(Array(rows.dropLast()), in: f.realm.id) { _ in }
             try expectEqual(created.count, 50, "a clean import creates every row")
             try expectEqual(try await f.store.members(in: f.realm.id, limit: 100).count, 51, "members after import")
@@ -45,7 +49,9 @@ enum RecordCases {
             try expectEqual(stored.scopes, [.pointsWrite], "scopes")
             try expectEqual(stored.realmID, f.realm.id, "realm")
             try expectTrue(issued.secret.matches(stored.secretHash), "the secret matches its hash")
-            try expectTrue(!stored.secretHash.isEmpty && stored.secretHash != Array(issued.secret.text.utf8), "only a hash is stored")
+            try expectTrue(
+                !stored.secretHash.isEmpty && stored.secretHash != Array(issued.secret.text.utf8),
+                "only a hash is stored")
             let revoked = try await f.store.revokeKey(issued.key.id)
             try expectTrue(revoked.isRevoked, "revoked")
             try expectTrue(try await f.store.key(issued.key.id)?.isRevoked == true, "revocation persists")

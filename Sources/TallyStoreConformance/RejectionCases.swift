@@ -8,7 +8,9 @@ enum RejectionCases {
         line: UInt = #line
     ) async throws -> TallyError {
         let before = try await state(f)
-        let error = try await expectTallyError(code, what, file: file, line: line) { _ = try await f.store.apply(batch) }
+        let error = try await expectTallyError(code, what, file: file, line: line) {
+            _ = try await f.store.apply(batch)
+        }
         try expectEqual(try await state(f), before, "\(what): a rejected batch leaves no trace", file: file, line: line)
         try await f.expectClean(file: file, line: line)
         return error
@@ -19,12 +21,14 @@ enum RejectionCases {
         var rows = [String]()
         for currency in try await f.store.currencies(in: f.realm.id) {
             for member in f.members {
-                let balance = try await f.store.balance(BalanceKey(currencyID: currency.id, memberID: member.id), in: f.realm.id)
+                let balance = try await f.store.balance(
+                    BalanceKey(currencyID: currency.id, memberID: member.id), in: f.realm.id)
                 rows.append("\(member.id)/\(currency.id)=\(balance)")
             }
         }
         for member in f.members {
-            rows.append("\(member.id) entries=\(try await f.store.journal(of: member.id, in: f.realm.id, limit: 10_000).count)")
+            rows.append(
+                "\(member.id) entries=\(try await f.store.journal(of: member.id, in: f.realm.id, limit: 10_000).count)")
         }
         return rows
     }
@@ -40,7 +44,8 @@ enum RejectionCases {
             let error = try await expectRejected(f, batch, .memberNotFound, "unknown member")
             try expectEqual(error.details?["index"], .integer(1), "details.index")
             try expectEqual(error.details?["dripId"], .text(ghost.rawValue), "details.dripId")
-            try expectTrue(error.message.contains("1") && error.message.contains(ghost.rawValue), "message names index and dripId")
+            try expectTrue(
+                error.message.contains("1") && error.message.contains(ghost.rawValue), "message names index and dripId")
         },
         .init(name: "a member of another realm is not found") { factory in
             let f = try await Fixture.make(factory)
@@ -54,7 +59,8 @@ enum RejectionCases {
             let other = try await f.store.createRealm(name: "Other")
             let foreign = try await f.store.createCurrency(CurrencyDraft(name: "Foreign"), in: other.id)
             for currency in [CurrencyID("0123456789abcdef01234567")!, foreign.id] {
-                let error = try await expectRejected(f, try f.batch([(0, 1)], currency: currency), .currencyNotFound, "currency \(currency)")
+                let error = try await expectRejected(
+                    f, try f.batch([(0, 1)], currency: currency), .currencyNotFound, "currency \(currency)")
                 try expectEqual(error.details?["currencyId"], .text(currency.rawValue), "details.currencyId")
             }
         },
@@ -65,20 +71,24 @@ enum RejectionCases {
         .init(name: "going below the floor fails with INSUFFICIENT_BALANCE and carries the balance") { factory in
             let f = try await Fixture.make(factory)
             _ = try await f.store.apply(try f.batch([(0, 10)]))
-            let error = try await expectRejected(f, try f.batch([(1, 3), (0, -11)]), .insufficientBalance, "overdraft by 1")
+            let error = try await expectRejected(
+                f, try f.batch([(1, 3), (0, -11)]), .insufficientBalance, "overdraft by 1")
             try expectEqual(error.details?["index"], .integer(1), "details.index")
             try expectEqual(error.details?["balance"], .integer(10), "details.balance")
             try expectEqual(error.details?["amount"], .integer(-11), "details.amount")
         },
         .init(name: "a negative floor is honoured to the point") { factory in
-            let f = try await Fixture.make(factory, points: CurrencyDraft(name: "Credit", isDefault: true, minimumBalance: -100))
+            let f = try await Fixture.make(
+                factory, points: CurrencyDraft(name: "Credit", isDefault: true, minimumBalance: -100))
             _ = try await f.store.apply(try f.batch([(0, -100)]))
             _ = try await expectRejected(f, try f.batch([(0, -1)]), .insufficientBalance, "one below a negative floor")
         },
         .init(name: "going above the ceiling fails with BALANCE_LIMIT_EXCEEDED") { factory in
-            let f = try await Fixture.make(factory, points: CurrencyDraft(name: "Capped", isDefault: true, maximumBalance: 100))
+            let f = try await Fixture.make(
+                factory, points: CurrencyDraft(name: "Capped", isDefault: true, maximumBalance: 100))
             _ = try await f.store.apply(try f.batch([(0, 60)]))
-            _ = try await expectRejected(f, try f.batch([(0, 40), (0, 1)]), .balanceLimitExceeded, "one above the ceiling")
+            _ = try await expectRejected(
+                f, try f.batch([(0, 40), (0, 1)]), .balanceLimitExceeded, "one above the ceiling")
         },
         .init(name: "overflowing Int64 fails with AMOUNT_OVERFLOW") { factory in
             let f = try await Fixture.make(factory)
@@ -87,7 +97,8 @@ enum RejectionCases {
             let floorless = try await f.store.createCurrency(
                 CurrencyDraft(name: "Floorless", minimumBalance: Int64.min), in: f.realm.id)
             _ = try await f.store.apply(try f.batch([(1, Int64.min)], currency: floorless.id))
-            _ = try await expectRejected(f, try f.batch([(1, -1)], currency: floorless.id), .amountOverflow, "Int64.min - 1")
+            _ = try await expectRejected(
+                f, try f.batch([(1, -1)], currency: floorless.id), .amountOverflow, "Int64.min - 1")
         },
         .init(name: "references are checked before amounts (documented precedence)") { factory in
             let f = try await Fixture.make(factory)
@@ -103,7 +114,8 @@ enum RejectionCases {
         },
         .init(name: "an unknown realm is Not Found") { factory in
             let f = try await Fixture.make(factory)
-            let batch = try Batch(realmID: RealmID("0123456789abcdef01234567")!, changes: [Change(memberID: f.members[0].id, amount: 1)])
+            let batch = try Batch(
+                realmID: RealmID("0123456789abcdef01234567")!, changes: [Change(memberID: f.members[0].id, amount: 1)])
             _ = try await expectTallyError(.notFound, "unknown realm") { _ = try await f.store.apply(batch) }
         },
     ]

@@ -7,7 +7,11 @@ import TallySQLite
 /// `--database URL`, shared by every command. Defaults to `TALLY_DATABASE`, then to
 /// `sqlite:./tally.sqlite`; a bare path means SQLite.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "Database URL: sqlite:PATH, a bare path, or (later) postgres://... Default: $TALLY_DATABASE or sqlite:./tally.sqlite.")
+    @Option(
+        name: .long,
+        help:
+            "Database URL: sqlite:PATH, a bare path, or (later) postgres://... Default: $TALLY_DATABASE or sqlite:./tally.sqlite."
+    )
     var database: String?
 
     @Option(name: .long, help: "SQLite durability: full (every acknowledged commit survives power loss) or normal.")

@@ -26,7 +26,8 @@ struct DemoData: Sendable {
             currency = foundCurrency
         } else if existing.isEmpty {
             realm = try await store.createRealm(name: realmName)
-            currency = try await store.createCurrency(CurrencyDraft(name: "Points", emoji: "⭐", isDefault: true), in: realm.id)
+            currency = try await store.createCurrency(
+                CurrencyDraft(name: "Points", emoji: "⭐", isDefault: true), in: realm.id)
             for name in ["alice", "bob", "carol"] {
                 _ = try await store.createMember(Credentials(username: name), in: realm.id)
             }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import TallyCore
 
@@ -51,8 +52,6 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         throw ExitCodeError.failure
     }
 }
-
-import ArgumentParser
 
 /// Exit status 1 without ArgumentParser printing anything more.
 enum ExitCodeError {

@@ -11,16 +11,23 @@ import Testing
     let points = CurrencyID("507f1f77bcf86cd799439015")!
     let gems = CurrencyID("507f1f77bcf86cd799439016")!
 
-    func currency(_ id: CurrencyID, min: Int64 = 0, max: Int64? = nil, archived: Bool = false, isDefault: Bool = false) -> Currency {
+    func currency(_ id: CurrencyID, min: Int64 = 0, max: Int64? = nil, archived: Bool = false, isDefault: Bool = false)
+        -> Currency
+    {
         Currency(
-            id: id, realmID: realm, name: "c", emoji: nil, isDefault: isDefault, isArchived: archived, minimumBalance: min,
+            id: id, realmID: realm, name: "c", emoji: nil, isDefault: isDefault, isArchived: archived,
+            minimumBalance: min,
             maximumBalance: max, isTransferable: true, createdAtMilliseconds: 0)
     }
 
-    func snapshot(balance: Int64 = 0, min: Int64 = 0, max: Int64? = nil, defaultCurrency: Bool = true) -> BatchPlanner.Snapshot {
+    func snapshot(balance: Int64 = 0, min: Int64 = 0, max: Int64? = nil, defaultCurrency: Bool = true)
+        -> BatchPlanner.Snapshot
+    {
         BatchPlanner.Snapshot(
             existingMembers: [alice, bob],
-            currencies: [points: currency(points, min: min, max: max, isDefault: true), gems: currency(gems, archived: true)],
+            currencies: [
+                points: currency(points, min: min, max: max, isDefault: true), gems: currency(gems, archived: true),
+            ],
             defaultCurrencyID: defaultCurrency ? points : nil,
             balances: [BalanceKey(currencyID: points, memberID: alice): balance])
     }
@@ -55,7 +62,9 @@ import Testing
         #expect(code([Change(memberID: alice, amount: amount)], snapshot(balance: balance)) == expected)
     }
 
-    @Test(arguments: [(Int64(-100), Int64(-100), true), (-100, -101, false), (0, 0, true), (Int64.min, Int64.min, true)])
+    @Test(arguments: [
+        (Int64(-100), Int64(-100), true), (-100, -101, false), (0, 0, true), (Int64.min, Int64.min, true),
+    ])
     func negativeFloors(floor: Int64, amount: Int64, allowed: Bool) {
         let result = code([Change(memberID: alice, amount: amount)], snapshot(min: floor))
         #expect(result == (allowed ? nil : .insufficientBalance))
@@ -68,12 +77,17 @@ import Testing
     }
 
     @Test func overflowBelowInt64MinIsAnOverflowNotAFloorBreach() {
-        #expect(code([Change(memberID: alice, amount: -1)], snapshot(balance: Int64.min, min: Int64.min)) == .amountOverflow)
+        #expect(
+            code([Change(memberID: alice, amount: -1)], snapshot(balance: Int64.min, min: Int64.min)) == .amountOverflow
+        )
     }
 
     @Test func changesApplyInOrderAndSeeEachOther() throws {
         let result = try plan(
-            [Change(memberID: alice, amount: -5), Change(memberID: bob, amount: 3), Change(memberID: alice, amount: 10)],
+            [
+                Change(memberID: alice, amount: -5), Change(memberID: bob, amount: 3),
+                Change(memberID: alice, amount: 10),
+            ],
             snapshot(balance: 5))
         #expect(result.entries.map(\.balanceBefore) == [5, 0, 0])
         #expect(result.entries.map(\.balanceAfter) == [0, 3, 10])
@@ -84,7 +98,9 @@ import Testing
 
     @Test func aLaterChangeMayNotRescueAnEarlierOverdraft() {
         // In-order semantics: -10 on an empty balance fails even though +20 follows.
-        #expect(code([Change(memberID: alice, amount: -10), Change(memberID: alice, amount: 20)], snapshot()) == .insufficientBalance)
+        #expect(
+            code([Change(memberID: alice, amount: -10), Change(memberID: alice, amount: 20)], snapshot())
+                == .insufficientBalance)
     }
 
     @Test func referencesFailBeforeArithmetic() throws {
@@ -98,7 +114,8 @@ import Testing
 
     @Test func currencyResolution() {
         #expect(code([Change(memberID: alice, amount: 1)], snapshot(defaultCurrency: false)) == .currencyNotFound)
-        #expect(code([Change(memberID: alice, amount: 1, currencyID: gems)], snapshot()) == .currencyNotFound)  // archived
+        // gems is archived.
+        #expect(code([Change(memberID: alice, amount: 1, currencyID: gems)], snapshot()) == .currencyNotFound)
         #expect(
             code([Change(memberID: alice, amount: 1, currencyID: CurrencyID("507f1f77bcf86cd799439077")!)], snapshot())
                 == .currencyNotFound)
@@ -125,7 +142,8 @@ import Testing
     @Test(arguments: [(256, true), (257, false)])
     func initiatorLength(length: Int, valid: Bool) {
         let batch = try? Batch(
-            realmID: realm, changes: [Change(memberID: alice, amount: 1)], initiatorID: String(repeating: "é", count: length))
+            realmID: realm, changes: [Change(memberID: alice, amount: 1)],
+            initiatorID: String(repeating: "é", count: length))
         #expect((batch != nil) == valid)
     }
 }

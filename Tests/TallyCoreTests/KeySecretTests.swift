@@ -37,7 +37,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "tally_", "Bearer x", "tally_507f1f77bcf86cd799439011_", "tally_507f1f77bcf86cd799439011-" + String(repeating: "a", count: 64),
+        "", "tally_", "Bearer x", "tally_507f1f77bcf86cd799439011_",
+        "tally_507f1f77bcf86cd799439011-" + String(repeating: "a", count: 64),
         "tally_507f1f77bcf86cd79943901z_" + String(repeating: "a", count: 64),
         "tally_507f1f77bcf86cd799439011_" + String(repeating: "A", count: 64),
         "tally_507f1f77bcf86cd799439011_" + String(repeating: "a", count: 65),
@@ -56,8 +57,12 @@ import Testing
     @Test func adminKeysPermitEverythingAndRealmKeysOnlyTheirScopes() {
         let realm = RealmID("507f1f77bcf86cd799439011")!
         let other = RealmID("507f1f77bcf86cd799439012")!
-        let admin = APIKey(id: IDGenerator().make(), realmID: nil, name: nil, scopes: [], secretHash: [], createdAtMilliseconds: 0, revokedAtMilliseconds: nil)
-        let bot = APIKey(id: IDGenerator().make(), realmID: realm, name: nil, scopes: [.pointsWrite], secretHash: [], createdAtMilliseconds: 0, revokedAtMilliseconds: nil)
+        let admin = APIKey(
+            id: IDGenerator().make(), realmID: nil, name: nil, scopes: [], secretHash: [], createdAtMilliseconds: 0,
+            revokedAtMilliseconds: nil)
+        let bot = APIKey(
+            id: IDGenerator().make(), realmID: realm, name: nil, scopes: [.pointsWrite], secretHash: [],
+            createdAtMilliseconds: 0, revokedAtMilliseconds: nil)
         #expect(admin.permits(.currenciesWrite, on: other))
         #expect(bot.permits(.pointsWrite, on: realm))
         #expect(!bot.permits(.membersRead, on: realm))

@@ -26,7 +26,8 @@ import Testing
         // A well-formed secret for a real key id but the wrong random part.
         let forged = String(h.key.dropLast(64)) + String(repeating: "0", count: 64)
         let headers: [String?] = [
-            nil, "", "Bearer", "Bearer ", "Basic \(h.key)", "Bearer not-a-key", "Bearer \(h.key)x", forged.isEmpty ? nil : "Bearer \(forged)",
+            nil, "", "Bearer", "Bearer ", "Basic \(h.key)", "Bearer not-a-key", "Bearer \(h.key)x",
+            forged.isEmpty ? nil : "Bearer \(forged)",
             "Bearer tally_0123456789abcdef01234567_" + String(repeating: "a", count: 64), "Bearer \(h.revokedKey)",
             "Bearer \(h.key) trailing", "Bearer ' OR 1=1 --",
         ]
@@ -44,7 +45,8 @@ import Testing
             #expect(revoked.message.contains("revoked"))
             // The scheme is case-insensitive.
             let lower = try await client.executeRequest(
-                uri: h.batchPath, method: .patch, headers: [.authorization: "bearer \(h.key)"], body: ByteBuffer(string: body))
+                uri: h.batchPath, method: .patch, headers: [.authorization: "bearer \(h.key)"],
+                body: ByteBuffer(string: body))
             #expect(lower.status == .ok)
         }
         #expect(try await h.balance(0) == 1)
@@ -55,9 +57,11 @@ import Testing
         defer { h.cleanUp() }
         let body = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":1}]}"#
         try await h.test { client in
-            let other = try expectFailure(try await client.patch(h.batchPath, key: h.otherRealmKey, json: body), .forbidden, "Forbidden")
+            let other = try expectFailure(
+                try await client.patch(h.batchPath, key: h.otherRealmKey, json: body), .forbidden, "Forbidden")
             #expect(other.message.contains("another realm"))
-            let scope = try expectFailure(try await client.patch(h.batchPath, key: h.readOnlyKey, json: body), .forbidden, "Forbidden")
+            let scope = try expectFailure(
+                try await client.patch(h.batchPath, key: h.readOnlyKey, json: body), .forbidden, "Forbidden")
             #expect(scope.message.contains("points:write"))
         }
         #expect(try await h.balance(0) == 0)
@@ -67,7 +71,10 @@ import Testing
         let h = try await HTTPHarness.make()
         defer { h.cleanUp() }
         try await h.test { client in
-            for (path, method) in [("/nope", HTTPRequest.Method.get), (h.batchPath, .get), (h.batchPath, .post), ("/api/v1/health", .delete)] {
+            for (path, method) in [
+                ("/nope", HTTPRequest.Method.get), (h.batchPath, .get), (h.batchPath, .post),
+                ("/api/v1/health", .delete),
+            ] {
                 let response = try await client.executeRequest(
                     uri: path, method: method, headers: [.authorization: "Bearer \(h.key)"], body: nil)
                 try expectFailure(response, .notFound, "Not Found")

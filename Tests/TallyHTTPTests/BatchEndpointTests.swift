@@ -17,7 +17,9 @@ import Testing
             let body = try expectFailure(
                 try await client.patch(
                     h.batchPath, key: h.key,
-                    json: #"{"updates":[{"dripId":"\#(a)","amount":100},{"dripId":"\#(b)","amount":5},{"dripId":"\#(a)","amount":-40,"currencyId":"\#(h.capped.id)"}]}"#),
+                    json:
+                        #"{"updates":[{"dripId":"\#(a)","amount":100},{"dripId":"\#(b)","amount":5},{"dripId":"\#(a)","amount":-40,"currencyId":"\#(h.capped.id)"}]}"#
+                ),
                 .badRequest, "INSUFFICIENT_BALANCE")
             #expect(body.details?["index"] == .integer(2))
         }
@@ -33,7 +35,9 @@ import Testing
         try await h.test { client in
             let response = try await client.patch(
                 h.batchPath, key: h.key,
-                json: #"{"updates":[{"dripId":"\#(a)","amount":100},{"dripId":"\#(b.uppercased())","amount":5,"currencyId":null},{"dripId":"\#(a)","amount":40,"currencyId":"\#(h.capped.id)"},{"dripId":"\#(a)","amount":-40}],"initiatorId":"discord:42"}"#)
+                json:
+                    #"{"updates":[{"dripId":"\#(a)","amount":100},{"dripId":"\#(b.uppercased())","amount":5,"currencyId":null},{"dripId":"\#(a)","amount":40,"currencyId":"\#(h.capped.id)"},{"dripId":"\#(a)","amount":-40}],"initiatorId":"discord:42"}"#
+            )
             #expect(response.status == .ok)
             let body = try JSONDecoder().decode(BatchBody.self, from: Data(response.body.readableBytesView))
             #expect(body.success)
@@ -89,8 +93,14 @@ import Testing
         (#"{"updates":[{"dripId":"507f1f77bcf86cd799439013","amount":1,"currencyId":"points"}]}"#, "currencyId"),
         (#"{"updates":[{"dripId":"507f1f77bcf86cd799439013","amount":1,"currencyId":7}]}"#, "currencyId"),
         (#"{"updates":[{"dripId":"507f1f77bcf86cd799439013","amount":1}],"initiatorId":7}"#, "initiatorId"),
-        (#"{"updates":[{"dripId":"507f1f77bcf86cd799439013","amount":1}],"initiatorId":"\#(String(repeating: "x", count: 257))"}"#, "initiatorId"),
-        (#"{"updates":[\#(Array(repeating: #"{"dripId":"507f1f77bcf86cd799439013","amount":1}"#, count: 11).joined(separator: ","))]}"#, "at most 10"),
+        (
+            #"{"updates":[{"dripId":"507f1f77bcf86cd799439013","amount":1}],"initiatorId":"\#(String(repeating: "x", count: 257))"}"#,
+            "initiatorId"
+        ),
+        (
+            #"{"updates":[\#(Array(repeating: #"{"dripId":"507f1f77bcf86cd799439013","amount":1}"#, count: 11).joined(separator: ","))]}"#,
+            "at most 10"
+        ),
         (String(repeating: "[", count: 2_000) + String(repeating: "]", count: 2_000), ""),
     ]
 
@@ -99,7 +109,8 @@ import Testing
         let h = try await HTTPHarness.make()
         defer { h.cleanUp() }
         try await h.test { client in
-            let body = try expectFailure(try await client.patch(h.batchPath, key: h.key, json: json), .badRequest, "VALIDATION_ERROR")
+            let body = try expectFailure(
+                try await client.patch(h.batchPath, key: h.key, json: json), .badRequest, "VALIDATION_ERROR")
             #expect(mentions.isEmpty || body.message.contains(mentions), "message: \(body.message)")
         }
         #expect(try await h.store.verify { _ in }.entriesChecked == 0)
@@ -111,7 +122,8 @@ import Testing
         try await h.test { client in
             let padding = String(repeating: " ", count: h.limits.bodyBytesMax)
             let json = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":1}]}"# + padding
-            try expectFailure(try await client.patch(h.batchPath, key: h.key, json: json), .contentTooLarge, "PAYLOAD_TOO_LARGE")
+            try expectFailure(
+                try await client.patch(h.batchPath, key: h.key, json: json), .contentTooLarge, "PAYLOAD_TOO_LARGE")
         }
         #expect(try await h.balance(0) == 0)
     }
@@ -147,15 +159,28 @@ import Testing
         let ghost = "0123456789abcdef01234567"
         let cases: [(String, String, Int64)] = [
             (#"{"updates":[{"dripId":"\#(a)","amount":5},{"dripId":"\#(ghost)","amount":1}]}"#, "MEMBER_NOT_FOUND", 1),
-            (#"{"updates":[{"dripId":"\#(a)","amount":5},{"dripId":"\#(a)","amount":1,"currencyId":"\#(ghost)"}]}"#, "CURRENCY_NOT_FOUND", 1),
-            (#"{"updates":[{"dripId":"\#(a)","amount":1,"currencyId":"\#(h.otherRealm.id)"}]}"#, "CURRENCY_NOT_FOUND", 0),
+            (
+                #"{"updates":[{"dripId":"\#(a)","amount":5},{"dripId":"\#(a)","amount":1,"currencyId":"\#(ghost)"}]}"#,
+                "CURRENCY_NOT_FOUND", 1
+            ),
+            (
+                #"{"updates":[{"dripId":"\#(a)","amount":1,"currencyId":"\#(h.otherRealm.id)"}]}"#,
+                "CURRENCY_NOT_FOUND", 0
+            ),
             (#"{"updates":[{"dripId":"\#(a)","amount":5},{"dripId":"\#(a)","amount":-6}]}"#, "INSUFFICIENT_BALANCE", 1),
-            (#"{"updates":[{"dripId":"\#(a)","amount":101,"currencyId":"\#(h.capped.id)"}]}"#, "BALANCE_LIMIT_EXCEEDED", 0),
-            (#"{"updates":[{"dripId":"\#(a)","amount":9223372036854775807},{"dripId":"\#(a)","amount":1}]}"#, "AMOUNT_OVERFLOW", 1),
+            (
+                #"{"updates":[{"dripId":"\#(a)","amount":101,"currencyId":"\#(h.capped.id)"}]}"#,
+                "BALANCE_LIMIT_EXCEEDED", 0
+            ),
+            (
+                #"{"updates":[{"dripId":"\#(a)","amount":9223372036854775807},{"dripId":"\#(a)","amount":1}]}"#,
+                "AMOUNT_OVERFLOW", 1
+            ),
         ]
         try await h.test { client in
             for (json, code, index) in cases {
-                let body = try expectFailure(try await client.patch(h.batchPath, key: h.key, json: json), .badRequest, code)
+                let body = try expectFailure(
+                    try await client.patch(h.batchPath, key: h.key, json: json), .badRequest, code)
                 #expect(body.details?["index"] == .integer(index), "\(code) index")
                 #expect(body.details?["dripId"] != nil, "\(code) dripId")
                 #expect(body.message.contains("Change \(index)"), "\(code) message: \(body.message)")

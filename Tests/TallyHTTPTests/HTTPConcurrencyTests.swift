@@ -19,10 +19,14 @@ import Testing
                             // Overlapping members in varying order; every fourth batch tries to take
                             // more than member 2 can have and must be rejected whole.
                             var changes = [(Int, Int64)]()
-                            for step in 0..<5 { changes.append(((task + round + step) % 2, Int64(1 + (task + step) % 5))) }
+                            for step in 0..<5 {
+                                changes.append(((task + round + step) % 2, Int64(1 + (task + step) % 5)))
+                            }
                             if round % 4 == 3 { changes.append((2, -1_000_000)) } else { changes.append((2, 1)) }
-                            let json = #"{"updates":["#
-                                + changes.map { #"{"dripId":"\#(members[$0.0])","amount":\#($0.1)}"# }.joined(separator: ",")
+                            let json =
+                                #"{"updates":["#
+                                + changes.map { #"{"dripId":"\#(members[$0.0])","amount":\#($0.1)}"# }.joined(
+                                    separator: ",")
                                 + #"],"initiatorId":"task-\#(task)"}"#
                             let response = try await client.patch(h.batchPath, key: h.key, json: json)
                             if response.status == .ok {

@@ -41,7 +41,8 @@ struct HTTPHarness: Sendable {
         }
         let key = try await store.issueKey(realm: realm.id, name: "bot", ids: ids)
         let other = try await store.issueKey(realm: otherRealm.id, name: "other", ids: ids)
-        let readOnly = try await store.issueKey(realm: realm.id, name: "ro", scopes: [.membersRead, .realmRead], ids: ids)
+        let readOnly = try await store.issueKey(
+            realm: realm.id, name: "ro", scopes: [.membersRead, .realmRead], ids: ids)
         let admin = try await store.issueKey(realm: nil, name: "admin", ids: ids)
         let revoked = try await store.issueKey(realm: realm.id, name: "old", ids: ids)
         _ = try await store.revokeKey(revoked.key.id)
@@ -54,6 +55,7 @@ struct HTTPHarness: Sendable {
     var batchPath: String { "/api/v1/realms/\(realm.id)/members/transaction" }
 
     /// Runs `body` against the application through HummingbirdTesting's router client.
+    @discardableResult
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         var logger = Logger(label: "tally.test")
         logger.logLevel = .warning
@@ -62,7 +64,8 @@ struct HTTPHarness: Sendable {
     }
 
     func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {
-        try await store.balance(BalanceKey(currencyID: currency ?? points.id, memberID: members[member].id), in: realm.id)
+        try await store.balance(
+            BalanceKey(currencyID: currency ?? points.id, memberID: members[member].id), in: realm.id)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
@@ -90,7 +93,11 @@ struct FailureBody: Decodable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let value = try? container.decode(Int64.self) { self = .integer(value) } else { self = .text(try container.decode(String.self)) }
+            if let value = try? container.decode(Int64.self) {
+                self = .integer(value)
+            } else {
+                self = .text(try container.decode(String.self))
+            }
         }
     }
 }
@@ -98,7 +105,8 @@ struct FailureBody: Decodable {
 /// Asserts `response` is a JSON failure with `status` and `code`, and returns its body.
 @discardableResult
 func expectFailure(
-    _ response: TestResponse, _ status: HTTPResponse.Status, _ code: String, sourceLocation: SourceLocation = #_sourceLocation
+    _ response: TestResponse, _ status: HTTPResponse.Status, _ code: String,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> FailureBody {
     #expect(response.status == status, "status", sourceLocation: sourceLocation)
     #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)

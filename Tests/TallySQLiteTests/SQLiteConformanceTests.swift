@@ -1,7 +1,7 @@
-import Testing
 import TallyCore
 import TallySQLite
 import TallyStoreConformance
+import Testing
 
 /// The shared store contract, run against the embedded SQLite store.
 @Suite struct SQLiteConformanceTests {

@@ -23,7 +23,9 @@ import Testing
             realm = try await store.createRealm(name: "Test")
             points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
             var members = [Member]()
-            for name in ["a", "b"] { members.append(try await store.createMember(Credentials(username: name), in: realm.id)) }
+            for name in ["a", "b"] {
+                members.append(try await store.createMember(Credentials(username: name), in: realm.id))
+            }
             self.members = members
         }
 
@@ -78,7 +80,8 @@ import Testing
         let setup = try await Setup()
         let m = setup.members[0].id.rawValue, r = setup.realm.id.rawValue, c = setup.points.id.rawValue
         #expect(throws: DatabaseError.self) {
-            try setup.tamper("""
+            try setup.tamper(
+                """
                 INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, kind, created_at)
                 VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', '\(r)', '\(m)', '\(c)', 5, 0, 6, 'bbbbbbbbbbbbbbbbbbbbbbbb', 'batch', 0)
                 """)
@@ -97,7 +100,8 @@ import Testing
 
     @Test func verifyReportsAnUnexplainedBalanceAndABrokenFloor() async throws {
         let setup = try await Setup()
-        try setup.tamper("""
+        try setup.tamper(
+            """
             INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)
             VALUES ('\(setup.realm.id)', '\(setup.points.id)', '\(setup.members[1].id)', -3, 0)
             """)
@@ -110,7 +114,8 @@ import Testing
         _ = try await setup.store.apply(try setup.batch([(0, 10)]))
         let m = setup.members[0].id.rawValue, r = setup.realm.id.rawValue, c = setup.points.id.rawValue
         // A second entry that claims to start at 20 although the first ended at 10.
-        try setup.tamper("""
+        try setup.tamper(
+            """
             INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, kind, created_at)
             VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', '\(r)', '\(m)', '\(c)', 5, 20, 25, 'bbbbbbbbbbbbbbbbbbbbbbbb', 'batch', 0);
             UPDATE balances SET balance = 25 WHERE member_id = '\(m)';
@@ -138,7 +143,9 @@ import Testing
         _ = try await setup.store.apply(try setup.batch([(0, 42)]))
         let reopened = try SQLiteLedgerStore(path: setup.path)
         try await reopened.migrate()
-        #expect(try await reopened.balance(BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 42)
+        #expect(
+            try await reopened.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 42)
     }
 
     @Test func anUnopenableDatabaseIsUnavailableNotACrash() {

@@ -25,7 +25,8 @@ struct CurrencyCommand: AsyncParsableCommand {
                 let draft = CurrencyDraft(
                     name: name, emoji: emoji, isDefault: self.default, minimumBalance: minimumBalance,
                     maximumBalance: maximumBalance, isTransferable: !nonTransferable)
-                Output.json(Representation.CurrencyBody(try await store.createCurrency(draft, in: try parseRealm(realm))))
+                Output.json(
+                    Representation.CurrencyBody(try await store.createCurrency(draft, in: try parseRealm(realm))))
             }
         }
     }

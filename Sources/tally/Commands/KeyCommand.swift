@@ -14,7 +14,10 @@ struct KeyCommand: AsyncParsableCommand {
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The realm the key acts on.") var realm: String?
         @Flag(help: "Create an admin key, which may create realms and act on every realm.") var admin = false
-        @Option(help: "Comma-separated scopes (default: all). Known: \(Scope.allCases.map(\.rawValue).joined(separator: ","))")
+        @Option(
+            help:
+                "Comma-separated scopes (default: all). Known: \(Scope.allCases.map(\.rawValue).joined(separator: ","))"
+        )
         var scopes: String?
         @Option(help: "A label for the key.") var name: String?
 
@@ -41,7 +44,9 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                guard let keyID = KeyID(id) else { throw TallyError.validation("The key id must be 24 hexadecimal digits.") }
+                guard let keyID = KeyID(id) else {
+                    throw TallyError.validation("The key id must be 24 hexadecimal digits.")
+                }
                 let store = try options.openStore(logger: Logger(label: "tally"))
                 Output.json(Representation.KeyBody(try await store.revokeKey(keyID)))
             }

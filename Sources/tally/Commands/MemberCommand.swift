@@ -24,7 +24,8 @@ struct MemberCommand: AsyncParsableCommand {
                 let store = try options.openStore(logger: Logger(label: "tally"))
                 let credentials = Credentials(
                     username: username, discordId: discordId, twitterId: twitterId, wallet: wallet, email: email)
-                Output.json(Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
+                Output.json(
+                    Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
             }
         }
     }
@@ -32,7 +33,9 @@ struct MemberCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create members from CSV (header: username,discord-id,twitter-id,wallet,email in any order).",
-            discussion: "All rows are created in one transaction, or none. Prints one JSON object per created member; progress goes to stderr.")
+            discussion:
+                "All rows are created in one transaction, or none. Prints one JSON object per created member; progress goes to stderr."
+        )
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The realm's id.") var realm: String
         @Argument(help: "The CSV file, or - for standard input.") var file: String

@@ -12,7 +12,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: DatabaseOptions
     @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-    @Flag(help: "On an empty database, create a demo realm, currency, three members and a key; print them with a curl line.")
+    @Flag(
+        help:
+            "On an empty database, create a demo realm, currency, three members and a key; print them with a curl line."
+    )
     var demo = false
     @Option(help: "Most changes per batch.") var batchSizeMax = Limits.standard.batchSizeMax
     @Option(help: "Largest request body in bytes.") var bodyBytesMax = Limits.standard.bodyBytesMax
@@ -25,7 +28,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard (1...100_000).contains(batchSizeMax) else { throw ValidationError("--batch-size-max must be 1 to 100000.") }
+        guard (1...100_000).contains(batchSizeMax) else {
+            throw ValidationError("--batch-size-max must be 1 to 100000.")
+        }
         guard (1_024...(64 << 20)).contains(bodyBytesMax) else {
             throw ValidationError("--body-bytes-max must be 1024 to 67108864.")
         }

@@ -25,12 +25,16 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let store = try options.openStore(logger: Logger(label: "tally"))
-            let report = try await store.verify { done in Output.progress("journal entries checked", done: done, total: nil) }
+            let report = try await store.verify { done in
+                Output.progress("journal entries checked", done: done, total: nil)
+            }
             Output.json(
                 Result(
                     ok: report.isClean, balancesChecked: report.balancesChecked, entriesChecked: report.entriesChecked,
                     violations: report.violations.map {
-                        .init(kind: $0.kind.rawValue, realmId: $0.realmID, dripId: $0.memberID, currencyId: $0.currencyID, message: $0.message)
+                        .init(
+                            kind: $0.kind.rawValue, realmId: $0.realmID, dripId: $0.memberID, currencyId: $0.currencyID,
+                            message: $0.message)
                     }))
             if !report.isClean {
                 Output.message("tally: \(report.violations.count) invariant violation(s) found.")

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The command line of SPEC section 6, run as a user would: the real binary, JSON on stdout,
+/// messages on stderr, non-zero exit on error.
+@Suite struct CommandLineTests {
+    @Test func setUpARealmFromTheCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        let db = ["--database", dir.database]
+        let realm = try TallyProcess.run(["realm", "create", "--name", "Guild"] + db)
+        #expect(realm.status == 0, "\(realm.stderr)")
+        let realmID = try #require(realm.jsonLines.first?["id"] as? String)
+
+        let currency = try TallyProcess.run(
+            ["currency", "create", "--realm", realmID, "--name", "XP", "--emoji", "⭐", "--default"] + db)
+        #expect(currency.status == 0, "\(currency.stderr)")
+        #expect(currency.jsonLines.first?["default"] as? Bool == true)
+        #expect(currency.jsonLines.first?["emoji"] as? String == "⭐")
+
+        let member = try TallyProcess.run(
+            ["member", "create", "--realm", realmID, "--username", "ann", "--discord-id", "123"] + db)
+        #expect(member.status == 0, "\(member.stderr)")
+        #expect(member.jsonLines.first?["discordId"] as? String == "123")
+
+        let key = try TallyProcess.run(
+            ["key", "create", "--realm", realmID, "--scopes", "points:write", "--name", "bot"] + db)
+        #expect(key.status == 0, "\(key.stderr)")
+        let keyObject = try #require(key.jsonLines.first)
+        let keyID = try #require(keyObject["id"] as? String)
+        #expect((keyObject["secret"] as? String)?.hasPrefix("tally_\(keyID)_") == true)
+        #expect(keyObject["realmId"] as? String == realmID)
+        #expect(keyObject["scopes"] as? [String] == ["points:write"])
+
+        let list = try TallyProcess.run(["key", "list", "--realm", realmID] + db)
+        #expect(list.status == 0)
+        #expect(list.jsonLines.count == 1)
+        #expect(list.jsonLines.first?["secret"] == nil, "a listed key never shows its secret")
+
+        let revoke = try TallyProcess.run(["key", "revoke", keyID] + db)
+        #expect(revoke.status == 0)
+        #expect(revoke.jsonLines.first?["revokedAt"] is String)
+
+        let admin = try TallyProcess.run(["key", "create", "--admin"] + db)
+        #expect(admin.jsonLines.first?["admin"] as? Bool == true)
+
+        let verify = try TallyProcess.run(["verify"] + db)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.jsonLines.first?["ok"] as? Bool == true)
+    }
+
+    @Test func theDatabaseDefaultsToTallyDatabaseThenTallySqliteInTheWorkingDirectory() throws {
+        let dir = try TemporaryDirectory()
+        let realm = try TallyProcess.run(["realm", "create", "--name", "Here"], directory: dir.url)
+        #expect(realm.status == 0, "\(realm.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.database))
+    }
+
+    @Test(arguments: [
+        (["currency", "create", "--realm", "nope", "--name", "XP"], "24 hexadecimal"),
+        (["currency", "create", "--realm", "0123456789abcdef01234567", "--name", "XP"], "not found"),
+        (["member", "create", "--realm", "0123456789abcdef01234567", "--username", "x"], "not found"),
+        (["key", "create"], "--realm"),
+        (["key", "create", "--admin", "--realm", "0123456789abcdef01234567"], "--realm"),
+        (["key", "create", "--realm", "0123456789abcdef01234567", "--scopes", "root"], "Unknown scope"),
+        (["key", "revoke", "0123456789abcdef01234567"], "not found"),
+        (["realm", "create", "--name", ""], "empty"),
+        (["serve", "--database", "postgres://localhost/tally"], "PostgreSQL"),
+        (["verify", "--database", "/proc/nowhere/tally.sqlite"], "Cannot open"),
+        (["member", "import", "--realm", "0123456789abcdef01234567", "/nonexistent.csv"], "Cannot read"),
+    ])
+    func errorsExitNonZeroWithAMessage(arguments: [String], mentions: String) throws {
+        let dir = try TemporaryDirectory()
+        var arguments = arguments
+        if !arguments.contains("--database") { arguments += ["--database", dir.database] }
+        let result = try TallyProcess.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(mentions), "stderr: \(result.stderr)")
+    }
+
+    @Test func importCreatesEveryRowOrNone() throws {
+        let dir = try TemporaryDirectory()
+        let db = ["--database", dir.database]
+        let realmID = try #require(
+            try TallyProcess.run(["realm", "create", "--name", "Big"] + db).jsonLines.first?["id"] as? String)
+        let rows = (0..<25_000).map { "user\($0),\(100_000 + $0),user\($0)@example.com" }
+        let csv = "username,discord-id,email\n" + rows.joined(separator: "\n") + "\n"
+
+        let imported = try TallyProcess.run(["member", "import", "--realm", realmID, "-"] + db, stdin: csv)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let lines = imported.jsonLines
+        #expect(lines.count == 25_000)
+        #expect(lines.first?["username"] as? String == "user0")
+        #expect(lines.last?["email"] as? String == "user24999@example.com")
+        #expect(imported.stderr.contains("imported members: 25000/25000"))
+
+        // A second file that clashes on its last row adds nobody.
+        let clash = "username\nfresh1\nfresh2\nuser7\n"
+        let file = dir.url.appendingPathComponent("clash.csv")
+        try clash.write(to: file, atomically: true, encoding: .utf8)
+        let failed = try TallyProcess.run(["member", "import", "--realm", realmID, file.path] + db)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("Row 3") && failed.stderr.contains("user7"), "\(failed.stderr)")
+        let retry = try TallyProcess.run(
+            ["member", "import", "--realm", realmID, "-"] + db, stdin: "username\nfresh1\n")
+        #expect(retry.status == 0, "fresh1 was not left behind by the failed import: \(retry.stderr)")
+
+        let badCSV = try TallyProcess.run(["member", "import", "--realm", realmID, "-"] + db, stdin: "name\nx\n")
+        #expect(badCSV.status != 0)
+        #expect(badCSV.stderr.contains("header"))
+    }
+}
