@@ -2,7 +2,8 @@
 /// the first rejection. Every store uses this one implementation, so both backends agree.
 ///
 /// Precedence (one test per boundary): field checks happen when the `Batch` is built; then
-/// references (member, then currency) for every change in order; then, walking the changes in
+/// references (member, then currency, then for transfers its `transferable` flag) for every
+/// change in order; then, walking the changes in
 /// order, overflow, then the currency's floor and ceiling.
 public enum BatchPlanner {
     /// What a store read for the batch, inside its transaction.
@@ -61,6 +62,12 @@ public enum BatchPlanner {
                 throw TallyError(
                     .currencyNotFound,
                     "Change \(index) (dripId \(change.memberID)): currency \(currencyID) is archived and accepts no changes.",
+                    details: details(index, change, currencyID: currencyID))
+            }
+            guard batch.kind != .transfer || currency.isTransferable else {
+                throw TallyError(
+                    .currencyNotTransferable,
+                    "Currency \(currencyID) is not transferable between members.",
                     details: details(index, change, currencyID: currencyID))
             }
             keys.append(BalanceKey(currencyID: currencyID, memberID: change.memberID))

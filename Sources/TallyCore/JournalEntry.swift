@@ -2,6 +2,8 @@
 public struct JournalEntry: Sendable, Equatable {
     /// The entry's id.
     public let id: JournalEntryID
+    /// Its position in the global commit order (a store-assigned, increasing number).
+    public let sequence: Int64
     /// The realm.
     public let realmID: RealmID
     /// The member whose balance changed.
@@ -25,11 +27,13 @@ public struct JournalEntry: Sendable, Equatable {
 
     /// An entry as stored.
     public init(
-        id: JournalEntryID, realmID: RealmID, memberID: MemberID, currencyID: CurrencyID, amount: Int64,
+        id: JournalEntryID, sequence: Int64, realmID: RealmID, memberID: MemberID, currencyID: CurrencyID,
+        amount: Int64,
         balanceBefore: Int64, balanceAfter: Int64, batchID: BatchID, initiatorID: String?, kind: EntryKind,
         createdAtMilliseconds: Int64
     ) {
         self.id = id
+        self.sequence = sequence
         self.realmID = realmID
         self.memberID = memberID
         self.currencyID = currencyID

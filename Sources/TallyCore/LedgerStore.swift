@@ -4,34 +4,65 @@
 /// Error contract, for every method: operating errors are thrown as `TallyError` with a stable
 /// code; a storage failure (disk full, database locked too long, connection lost) is thrown as
 /// `TallyError.unavailable`, with the cause logged and never shown to clients. Each method is one
-/// database transaction: it either happens whole or not at all.
+/// database transaction: it either happens whole or not at all. Methods that take a realm throw
+/// `Not Found` when it does not exist.
 public protocol LedgerStore: Sendable {
     /// Brings the schema up to date. Safe to call on every start.
     func migrate() async throws
 
-    /// Creates a realm.
-    func createRealm(name: String) async throws -> Realm
+    // MARK: Realms
+
+    /// Creates a realm. Throws `CONFLICT` when the subdomain is taken.
+    func createRealm(_ draft: RealmDraft) async throws -> Realm
     /// The realm, or nil.
     func realm(_ id: RealmID) async throws -> Realm?
     /// Every realm, oldest first.
     func realms() async throws -> [Realm]
 
+    // MARK: Currencies
+
     /// Creates a currency. With `isDefault`, clears the flag on the realm's other currencies in
-    /// the same transaction. Throws `Not Found` for an unknown realm.
+    /// the same transaction.
     func createCurrency(_ draft: CurrencyDraft, in realm: RealmID) async throws -> Currency
-    /// The realm's currencies, oldest first.
+    /// The currency, or nil (also nil for another realm's currency).
+    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency?
+    /// The realm's currencies, archived ones included, oldest first.
     func currencies(in realm: RealmID) async throws -> [Currency]
+    /// One page of the realm's currencies.
+    func listCurrencies(in realm: RealmID, query: CurrencyQuery) async throws -> Page<Currency>
+    /// Changes a currency. Throws `Not Found` for an unknown currency, and `VALIDATION_ERROR` when
+    /// new limits would put an existing balance out of range.
+    func updateCurrency(_ id: CurrencyID, in realm: RealmID, patch: CurrencyPatch) async throws -> Currency
+    /// Archives (clearing its default flag) or unarchives a currency; idempotent.
+    func setCurrencyArchived(_ id: CurrencyID, in realm: RealmID, archived: Bool) async throws -> Currency
+
+    // MARK: Members
 
     /// Creates a member. Throws `CONFLICT` when a credential is taken in the realm.
-    func createMember(_ credentials: Credentials, in realm: RealmID) async throws -> Member
+    func createMember(_ credentials: Credentials, metadata: JSONValue?, in realm: RealmID) async throws -> Member
     /// Creates many members in one transaction, all or nothing; `progress` receives the count
     /// inserted so far from time to time. Throws `CONFLICT` naming the first clashing row.
     func importMembers(
         _ rows: [Credentials], in realm: RealmID, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> [Member]
+    /// The member with its balances, or nil.
+    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails?
+    /// One page of the realm's members with their balances.
+    func listMembers(in realm: RealmID, query: MemberQuery) async throws -> Page<MemberDetails>
+    /// Members whose credential of `kind` equals one of `values` (exact match), oldest first.
+    func searchMembers(in realm: RealmID, kind: SearchKind, values: [String], page: PageRequest) async throws
+        -> Page<MemberDetails>
+    /// The first member (oldest) whose credential of `kind` equals `value`, in `realm` or, when
+    /// nil, in any realm.
+    func findAccount(kind: SearchKind, value: String, in realm: RealmID?) async throws -> MemberID?
+    /// Replaces a member's metadata. Throws `Not Found` for an unknown member.
+    func setMemberMetadata(_ metadata: JSONValue, of member: MemberID, in realm: RealmID) async throws
+    /// The realm's members ranked by balance in a currency (the default when nil), after a cursor.
+    /// Throws `CURRENCY_NOT_FOUND` for an unknown currency or when there is no default.
+    func leaderboard(in realm: RealmID, currency: CurrencyID?, after: LeaderboardCursor?, take: Int) async throws
+        -> LeaderboardPage
 
-    /// The realm's first `limit` members, oldest first.
-    func members(in realm: RealmID, limit: Int) async throws -> [Member]
+    // MARK: Balances
 
     /// Applies a batch atomically and durably: every change is journaled and every balance
     /// updated, or (on the first failing change, per `BatchPlanner`) nothing is written at all.
@@ -39,12 +70,13 @@ public protocol LedgerStore: Sendable {
     func apply(_ batch: Batch) async throws -> BatchReceipt
     /// The current balance (0 when never touched).
     func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
+    /// A member's journal entries, newest first: at most `limit`, older than the entry with
+    /// sequence `before` when given.
+    func journal(of member: MemberID, in realm: RealmID, before: Int64?, limit: Int) async throws -> JournalPage
 
-    /// A member's journal entries, newest first, at most `limit`.
-    func journal(of member: MemberID, in realm: RealmID, limit: Int) async throws -> [JournalEntry]
+    // MARK: Keys
 
     /// Stores a new key (the caller made its id and secret; only the hash arrives here).
-    /// Throws `Not Found` when the key names an unknown realm.
     func insertKey(_ key: APIKey) async throws
     /// The key, or nil.
     func key(_ id: KeyID) async throws -> APIKey?
@@ -53,7 +85,33 @@ public protocol LedgerStore: Sendable {
     /// Marks a key revoked (idempotent) and returns it. Throws `Not Found` for an unknown id.
     func revokeKey(_ id: KeyID) async throws -> APIKey
 
+    // MARK: Verification
+
     /// Checks every invariant of SPEC section 5 over the whole database, reading a consistent
     /// snapshot. `progress` receives the number of journal entries checked so far.
     func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport
+}
+
+extension LedgerStore {
+    /// Creates a realm with just a name.
+    public func createRealm(name: String) async throws -> Realm { try await createRealm(RealmDraft(name: name)) }
+
+    /// Creates a member without metadata.
+    public func createMember(_ credentials: Credentials, in realm: RealmID) async throws -> Member {
+        try await createMember(credentials, metadata: nil, in: realm)
+    }
+
+    /// The newest `limit` journal entries of a member.
+    public func journal(of member: MemberID, in realm: RealmID, limit: Int) async throws -> [JournalEntry] {
+        try await journal(of: member, in: realm, before: nil, limit: limit).entries
+    }
+
+    /// The realm's first `limit` members, oldest first.
+    public func members(in realm: RealmID, limit: Int) async throws -> [Member] {
+        try await listMembers(
+            in: realm,
+            query: MemberQuery(page: try PageRequest(page: 1, limit: limit, limits: Limits(pageSizeMax: max(limit, 1))))
+        )
+        .items.map(\.member)
+    }
 }

@@ -14,6 +14,14 @@ public struct Limits: Sendable, Equatable {
     public var credentialLengthMax: Int
     /// Longest emoji text of a currency, in characters.
     public var emojiLengthMax: Int
+    /// Largest metadata object, in bytes of JSON.
+    public var metadataBytesMax: Int
+    /// Largest page a list returns.
+    public var pageSizeMax: Int
+    /// Most values one member search takes (DRIP: 50).
+    public var searchValuesMax: Int
+    /// Longest URL (customEmojiUrl), in characters.
+    public var urlLengthMax: Int
 
     /// The defaults SPEC.md names.
     public init(
@@ -22,7 +30,11 @@ public struct Limits: Sendable, Equatable {
         initiatorLengthMax: Int = 256,
         nameLengthMax: Int = 200,
         credentialLengthMax: Int = 320,
-        emojiLengthMax: Int = 64
+        emojiLengthMax: Int = 64,
+        metadataBytesMax: Int = 16_384,
+        pageSizeMax: Int = 100,
+        searchValuesMax: Int = 50,
+        urlLengthMax: Int = 2_048
     ) {
         self.batchSizeMax = batchSizeMax
         self.bodyBytesMax = bodyBytesMax
@@ -30,6 +42,10 @@ public struct Limits: Sendable, Equatable {
         self.nameLengthMax = nameLengthMax
         self.credentialLengthMax = credentialLengthMax
         self.emojiLengthMax = emojiLengthMax
+        self.metadataBytesMax = metadataBytesMax
+        self.pageSizeMax = pageSizeMax
+        self.searchValuesMax = searchValuesMax
+        self.urlLengthMax = urlLengthMax
     }
 
     /// The defaults.

@@ -23,7 +23,17 @@ public func buildRouter(store: any LedgerStore, limits: Limits) -> Router<TallyR
     let router = Router(context: TallyRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)
-    let authenticated = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store))
-    BalancesController(store: store, limits: limits).addRoutes(to: authenticated)
+    let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store))
+    // Every realm route answers under the canonical `realms` prefix and the singular `realm`
+    // prefix that older DRIP guides and bots use.
+    for prefix in ["realms", "realm"] {
+        let realms = api.group(RouterPath(prefix))
+        BalancesController(store: store, limits: limits).addRoutes(to: realms)
+        MembersController(store: store, limits: limits).addRoutes(to: realms)
+        CurrenciesController(store: store, limits: limits).addRoutes(to: realms)
+        RealmsController(store: store, limits: limits).addRoutes(
+            api: api, realms: realms, createRealm: prefix == "realms")
+    }
+    AccountsController(store: store).addRoutes(api: api)
     return router
 }

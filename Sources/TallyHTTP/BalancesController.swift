@@ -1,14 +1,22 @@
 import Hummingbird
 import TallyCore
 
-/// The tag `Realm-Members-Balances`: the batch endpoint (and, later, single update and transfer).
+/// The tag `Realm-Members-Balances`: the batch endpoint, single updates and transfers, plus the
+/// older spellings real bots still send (`point-balance`, `batch-point-balance`, `tokens`,
+/// `memberId`, `realmPointId`). All three share one atomic, journaled path: `store.apply`.
 struct BalancesController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to group: RouterGroup<TallyRequestContext>) {
-        group.patch("realms/:realmId/members/transaction", use: batch)
+    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
+        realms.patch(":realmId/members/transaction", use: batch)
+        realms.patch(":realmId/members/batch-point-balance", use: batch)
+        realms.patch(":realmId/members/:dripId/balance", use: single)
+        realms.patch(":realmId/members/:dripId/point-balance", use: single)
+        realms.patch(":realmId/members/:dripId/transfer", use: transfer)
     }
+
+    // MARK: Batch
 
     struct BatchBody: Decodable {
         struct Update: Decodable {
@@ -16,13 +24,23 @@ struct BalancesController {
             let amount: Int64
             let currencyId: String?
 
-            enum CodingKeys: String, CodingKey { case dripId, amount, currencyId }
-
             init(from decoder: any Decoder) throws {
-                let container = try decoder.container(keyedBy: CodingKeys.self)
-                dripId = try container.decode(String.self, forKey: .dripId)
-                amount = try JSONBody.decodeAmount(container, forKey: .amount)
-                currencyId = try container.decodeIfPresent(String.self, forKey: .currencyId)
+                let container = try decoder.container(keyedBy: AnyKey.self)
+                guard
+                    let dripId = try container.decodeFirst(
+                        String.self, forKeys: [AnyKey("dripId"), AnyKey("memberId")])
+                else {
+                    throw DecodingError.keyNotFound(
+                        AnyKey("dripId"), .init(codingPath: container.codingPath, debugDescription: ""))
+                }
+                guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
+                    throw DecodingError.keyNotFound(
+                        AnyKey("amount"), .init(codingPath: container.codingPath, debugDescription: ""))
+                }
+                self.dripId = dripId
+                self.amount = amount
+                currencyId = try container.decodeFirst(
+                    String.self, forKeys: [AnyKey("currencyId"), AnyKey("realmPointId")])
             }
         }
         let updates: [Update]
@@ -48,17 +66,11 @@ struct BalancesController {
         var changes = [Change]()
         changes.reserveCapacity(body.updates.count)
         for (index, update) in body.updates.enumerated() {
-            guard let memberID = MemberID(update.dripId) else {
-                throw TallyError.validation("updates[\(index)].dripId must be 24 hexadecimal digits.")
-            }
-            var currencyID: CurrencyID?
-            if let text = update.currencyId {
-                guard let parsed = CurrencyID(text) else {
-                    throw TallyError.validation("updates[\(index)].currencyId must be 24 hexadecimal digits.")
-                }
-                currencyID = parsed
-            }
-            changes.append(Change(memberID: memberID, amount: update.amount, currencyID: currencyID))
+            changes.append(
+                Change(
+                    memberID: try IDField.member(update.dripId, field: "updates[\(index)].dripId"),
+                    amount: update.amount,
+                    currencyID: try IDField.currency(update.currencyId, field: "updates[\(index)].currencyId")))
         }
         let batch = try Batch(
             realmID: realmID, changes: changes, initiatorID: body.initiatorId, kind: .batch, limits: limits)
@@ -69,5 +81,105 @@ struct BalancesController {
                 newBalance: $0.balanceAfter)
         }
         return JSONResponse.make(.ok, BatchResponse(success: true, updates: items))
+    }
+
+    // MARK: Single update
+
+    struct SingleBody: Decodable {
+        let amount: Int64
+        let currencyId: String?
+        let initiatorId: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
+                throw DecodingError.keyNotFound(AnyKey("amount"), .init(codingPath: [], debugDescription: ""))
+            }
+            self.amount = amount
+            currencyId = try container.decodeFirst(
+                String.self, forKeys: [AnyKey("currencyId"), AnyKey("realmPointId")])
+            initiatorId = try container.decodeFirst(String.self, forKeys: [AnyKey("initiatorId")])
+        }
+    }
+
+    struct SingleResponse: Encodable {
+        let id: String
+        let dripId: String
+        let balance: Int64
+        let currencyId: String
+    }
+
+    /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/balance`: `balance` is the new balance and
+    /// `id` the journal entry.
+    @Sendable func single(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.pointsWrite)
+        let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
+        let body = try await JSONBody.decode(SingleBody.self, from: request, limits: limits)
+        let batch = try Batch(
+            realmID: realmID,
+            changes: [
+                Change(
+                    memberID: memberID, amount: body.amount,
+                    currencyID: try IDField.currency(body.currencyId, field: "currencyId"))
+            ],
+            initiatorID: body.initiatorId, kind: .single, limits: limits)
+        let applied = try await store.apply(batch).changes[0]
+        return JSONResponse.make(
+            .ok,
+            SingleResponse(
+                id: applied.entryID.rawValue, dripId: applied.memberID.rawValue, balance: applied.balanceAfter,
+                currencyId: applied.currencyID.rawValue))
+    }
+
+    // MARK: Transfer
+
+    struct TransferBody: Decodable {
+        let amount: Int64
+        let recipientId: String
+        let currencyId: String?
+        let initiatorId: String?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
+                throw DecodingError.keyNotFound(AnyKey("amount"), .init(codingPath: [], debugDescription: ""))
+            }
+            guard let recipient = try container.decodeFirst(String.self, forKeys: [AnyKey("recipientId")]) else {
+                throw DecodingError.keyNotFound(AnyKey("recipientId"), .init(codingPath: [], debugDescription: ""))
+            }
+            self.amount = amount
+            recipientId = recipient
+            currencyId = try container.decodeFirst(
+                String.self, forKeys: [AnyKey("currencyId"), AnyKey("realmPointId")])
+            initiatorId = try container.decodeFirst(String.self, forKeys: [AnyKey("initiatorId")])
+        }
+    }
+
+    struct TransferResponse: Encodable {
+        let id: String
+        let senderId: String
+        let recipientId: String
+        let balance: Int64
+        let currencyId: String
+    }
+
+    /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/transfer`: the path member sends; `balance`
+    /// is the sender's new balance and `id` the sender's journal entry.
+    @Sendable func transfer(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.pointsWrite)
+        let sender = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
+        let body = try await JSONBody.decode(TransferBody.self, from: request, limits: limits)
+        let batch = try Transfer.batch(
+            realm: realmID, sender: sender, recipient: try IDField.member(body.recipientId, field: "recipientId"),
+            amount: body.amount, currency: try IDField.currency(body.currencyId, field: "currencyId"),
+            initiatorID: body.initiatorId, limits: limits)
+        let receipt = try await store.apply(batch)
+        let debit = receipt.changes[0]
+        return JSONResponse.make(
+            .ok,
+            TransferResponse(
+                id: debit.entryID.rawValue, senderId: debit.memberID.rawValue,
+                recipientId: receipt.changes[1].memberID.rawValue, balance: debit.balanceAfter,
+                currencyId: debit.currencyID.rawValue))
     }
 }

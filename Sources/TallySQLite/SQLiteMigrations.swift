@@ -11,7 +11,10 @@ enum SQLiteMigrations {
                     CREATE TABLE realms (
                         id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 24),
                         name TEXT NOT NULL CHECK (length(name) > 0),
-                        created_at INTEGER NOT NULL
+                        description TEXT NOT NULL DEFAULT '',
+                        subdomain TEXT UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
                     );
 
                     CREATE TABLE currencies (
@@ -19,6 +22,7 @@ enum SQLiteMigrations {
                         id TEXT NOT NULL CHECK (length(id) = 24),
                         name TEXT NOT NULL CHECK (length(name) > 0),
                         emoji TEXT,
+                        custom_emoji_url TEXT,
                         is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
                         archived_at INTEGER,
                         minimum_balance INTEGER NOT NULL DEFAULT 0 CHECK (minimum_balance <= 0),
@@ -30,6 +34,10 @@ enum SQLiteMigrations {
                         PRIMARY KEY (realm_id, id)
                     ) WITHOUT ROWID;
                     CREATE UNIQUE INDEX currencies_one_default ON currencies(realm_id) WHERE is_default = 1;
+                    -- An archived currency is never the default.
+                    CREATE TRIGGER currencies_archived_not_default BEFORE UPDATE ON currencies
+                        WHEN NEW.is_default = 1 AND NEW.archived_at IS NOT NULL
+                        BEGIN SELECT RAISE(ABORT, 'an archived currency cannot be the default'); END;
 
                     CREATE TABLE members (
                         realm_id TEXT NOT NULL REFERENCES realms(id),
@@ -60,6 +68,7 @@ enum SQLiteMigrations {
                         FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
                         FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
                     ) WITHOUT ROWID;
+                    CREATE INDEX balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id);
 
                     -- The journal: one row per applied change, append-only (the triggers refuse
                     -- UPDATE and DELETE). seq is the global commit order.

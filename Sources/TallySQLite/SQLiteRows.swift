@@ -2,22 +2,36 @@ import Foundation
 import GRDB
 import TallyCore
 
-/// Row decoding, kept beside the SQL that selects the columns.
+/// Row decoding, kept beside the column lists that select what it reads.
 extension SQLiteLedgerStore {
-    static let currencyColumns =
-        "realm_id, id, name, emoji, is_default, archived_at, minimum_balance, maximum_balance, transferable, created_at"
+    static let realmColumns = "id, name, description, subdomain, created_at, updated_at"
+    static let currencyColumns = """
+        realm_id, id, name, emoji, custom_emoji_url, metadata, is_default, archived_at, minimum_balance, \
+        maximum_balance, transferable, created_at, updated_at
+        """
+    static let memberColumns =
+        "realm_id, id, username, discord_id, twitter_id, wallet, email, metadata, created_at, updated_at"
     static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
+    static let journalColumns = """
+        seq, id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, \
+        kind, created_at
+        """
 
     static func realm(from row: Row) -> Realm {
-        Realm(id: RealmID(canonical: row["id"]), name: row["name"], createdAtMilliseconds: row["created_at"])
+        Realm(
+            id: RealmID(canonical: row["id"]), name: row["name"], description: row["description"],
+            subdomain: row["subdomain"], createdAtMilliseconds: row["created_at"],
+            updatedAtMilliseconds: row["updated_at"])
     }
 
     static func currency(from row: Row) -> Currency {
         Currency(
             id: CurrencyID(canonical: row["id"]), realmID: RealmID(canonical: row["realm_id"]), name: row["name"],
-            emoji: row["emoji"], isDefault: row["is_default"], isArchived: (row["archived_at"] as Int64?) != nil,
+            emoji: row["emoji"], customEmojiURL: row["custom_emoji_url"], metadata: json(row["metadata"]),
+            isDefault: row["is_default"], archivedAtMilliseconds: row["archived_at"],
             minimumBalance: row["minimum_balance"], maximumBalance: row["maximum_balance"],
-            isTransferable: row["transferable"], createdAtMilliseconds: row["created_at"])
+            isTransferable: row["transferable"], createdAtMilliseconds: row["created_at"],
+            updatedAtMilliseconds: row["updated_at"])
     }
 
     static func member(from row: Row) -> Member {
@@ -26,16 +40,15 @@ extension SQLiteLedgerStore {
             credentials: Credentials(
                 username: row["username"], discordId: row["discord_id"], twitterId: row["twitter_id"],
                 wallet: row["wallet"], email: row["email"]),
-            createdAtMilliseconds: row["created_at"])
+            metadata: json(row["metadata"]), createdAtMilliseconds: row["created_at"],
+            updatedAtMilliseconds: row["updated_at"])
     }
-
-    static let journalColumns =
-        "id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, kind, created_at"
 
     static func journalEntry(from row: Row) -> JournalEntry {
         let kind: String = row["kind"]
         return JournalEntry(
-            id: JournalEntryID(canonical: row["id"]), realmID: RealmID(canonical: row["realm_id"]),
+            id: JournalEntryID(canonical: row["id"]), sequence: row["seq"],
+            realmID: RealmID(canonical: row["realm_id"]),
             memberID: MemberID(canonical: row["member_id"]), currencyID: CurrencyID(canonical: row["currency_id"]),
             amount: row["amount"], balanceBefore: row["balance_before"], balanceAfter: row["balance_after"],
             batchID: BatchID(canonical: row["batch_id"]), initiatorID: row["initiator_id"],
@@ -55,5 +68,28 @@ extension SQLiteLedgerStore {
 
     static func scopeText(_ scopes: Set<Scope>) -> String {
         scopes.sorted().map(\.rawValue).joined(separator: ",")
+    }
+
+    static func json(_ text: String?) -> JSONValue? { text.flatMap(JSONValue.init(text:)) }
+
+    /// The column holding a credential kind.
+    static func column(_ kind: Credentials.Kind) -> String {
+        switch kind {
+        case .username: "username"
+        case .discordId: "discord_id"
+        case .twitterId: "twitter_id"
+        case .wallet: "wallet"
+        case .email: "email"
+        }
+    }
+
+    /// `pattern` for LIKE with `%`, `_` and `\` escaped (use with `ESCAPE '\'`).
+    static func likeContains(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%\(escaped)%"
     }
 }

@@ -15,7 +15,8 @@ import Testing
         -> Currency
     {
         Currency(
-            id: id, realmID: realm, name: "c", emoji: nil, isDefault: isDefault, isArchived: archived,
+            id: id, realmID: realm, name: "c", emoji: nil, isDefault: isDefault,
+            archivedAtMilliseconds: archived ? 1 : nil,
             minimumBalance: min,
             maximumBalance: max, isTransferable: true, createdAtMilliseconds: 0)
     }

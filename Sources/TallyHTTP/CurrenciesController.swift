@@ -1,0 +1,143 @@
+import Hummingbird
+import TallyCore
+
+/// The tag `Currencies`: list, get, create, update, metadata, archive, unarchive. A currency id
+/// that is not 24 hex digits cannot exist, so it answers 404 like an unknown one.
+struct CurrenciesController {
+    let store: any LedgerStore
+    let limits: Limits
+
+    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
+        realms.get(":realmId/currencies", use: list)
+        realms.get(":realmId/points", use: list)
+        realms.post(":realmId/currencies", use: create)
+        realms.get(":realmId/currencies/:currencyId", use: get)
+        realms.patch(":realmId/currencies/:currencyId", use: update)
+        realms.patch(":realmId/currencies/:currencyId/metadata", use: metadata)
+        realms.delete(":realmId/currencies/:currencyId", use: archive)
+        realms.post(":realmId/currencies/:currencyId/unarchive", use: unarchive)
+    }
+
+    typealias CurrencyList = Representation.ListBody<Representation.CurrencyBody, Representation.OffsetMeta>
+
+    enum Status: String, CaseIterable { case active, archived }
+
+    /// `GET /api/v1/realms/{realmId}/currencies` with paging, search, sorting and filters.
+    @Sendable func list(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesRead)
+        let query = QueryReader(request)
+        let status = try query.choice("status", Status.self)
+        let currencies = try await store.listCurrencies(
+            in: realmID,
+            query: CurrencyQuery(
+                page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
+                sortField: try query.choice("sortBy", CurrencyQuery.SortField.self) ?? .createdAt,
+                order: try query.choice("sortOrder", SortOrder.self) ?? .ascending,
+                includeArchived: try query.boolean("includeArchived") ?? false,
+                archived: status.map { $0 == .archived }, isDefault: try query.boolean("isDefault")))
+        return JSONResponse.make(
+            .ok, CurrencyList(currencies.items.map(Representation.CurrencyBody.init), meta: .init(currencies)))
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let emoji: String?
+        let customEmojiUrl: String?
+        let metadata: JSONValue?
+        let `default`: Bool?
+        let minimumBalance: Int64?
+        let maximumBalance: Int64?
+        let transferable: Bool?
+    }
+
+    /// `POST /api/v1/realms/{realmId}/currencies`: 201 with the bare currency.
+    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesWrite)
+        let body = try await JSONBody.decode(CreateBody.self, from: request, limits: limits)
+        let draft = CurrencyDraft(
+            name: body.name, emoji: body.emoji, customEmojiURL: body.customEmojiUrl, metadata: body.metadata,
+            isDefault: body.default ?? false, minimumBalance: body.minimumBalance ?? 0,
+            maximumBalance: body.maximumBalance, isTransferable: body.transferable ?? true)
+        let currency = try await store.createCurrency(draft, in: realmID)
+        return JSONResponse.make(.created, Representation.CurrencyBody(currency))
+    }
+
+    /// The path's currency, or 404 (for the realm first, then the currency).
+    func currency(_ context: TallyRequestContext, _ realmID: RealmID) async throws -> Currency {
+        let text = context.parameters.get("currencyId") ?? ""
+        if let id = CurrencyID(text), let found = try await store.currency(id, in: realmID) { return found }
+        guard try await store.realm(realmID) != nil else { throw TallyError.realmNotFound(realmID) }
+        throw TallyError(.notFound, "Currency \(text.prefix(64)) was not found in realm \(realmID).")
+    }
+
+    /// `GET /api/v1/realms/{realmId}/currencies/{currencyId}`: `{"data": Currency}`.
+    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesRead)
+        return JSONResponse.make(.ok, Representation.DataBody(Representation.CurrencyBody(try await currency(context, realmID))))
+    }
+
+    struct UpdateBody: Decodable {
+        var patch = CurrencyPatch()
+
+        enum CodingKeys: String, CodingKey {
+            case name, emoji, customEmojiUrl, metadata, `default`, minimumBalance, maximumBalance, transferable
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            patch.name = try container.decodeIfPresent(String.self, forKey: .name)
+            patch.emoji = try container.decodePatch(String.self, forKey: .emoji)
+            patch.customEmojiURL = try container.decodePatch(String.self, forKey: .customEmojiUrl)
+            patch.metadata = try container.decodeIfPresent(JSONValue.self, forKey: .metadata)
+            patch.isDefault = try container.decodeIfPresent(Bool.self, forKey: .default)
+            if container.contains(.minimumBalance) {
+                patch.minimumBalance = try JSONBody.decodeAmount(container, forKey: .minimumBalance)
+            }
+            if container.contains(.maximumBalance) {
+                patch.maximumBalance =
+                    try container.decodeNil(forKey: .maximumBalance)
+                    ? .some(nil) : .some(try JSONBody.decodeAmount(container, forKey: .maximumBalance))
+            }
+            patch.isTransferable = try container.decodeIfPresent(Bool.self, forKey: .transferable)
+        }
+    }
+
+    /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}`: the bare updated currency.
+    @Sendable func update(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesWrite)
+        let existing = try await currency(context, realmID)
+        let body = try await JSONBody.decode(UpdateBody.self, from: request, limits: limits)
+        let updated = try await store.updateCurrency(existing.id, in: realmID, patch: body.patch)
+        return JSONResponse.make(.ok, Representation.CurrencyBody(updated))
+    }
+
+    struct MetadataBody: Decodable {
+        let metadata: JSONValue
+    }
+
+    /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}/metadata`: 204.
+    @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesWrite)
+        let existing = try await currency(context, realmID)
+        let body = try await JSONBody.decode(MetadataBody.self, from: request, limits: limits)
+        var patch = CurrencyPatch()
+        patch.metadata = try body.metadata.validatedMetadata(limits: limits)
+        _ = try await store.updateCurrency(existing.id, in: realmID, patch: patch)
+        return Response(status: .noContent)
+    }
+
+    /// `DELETE /api/v1/realms/{realmId}/currencies/{currencyId}`: archives (204); balances and
+    /// the journal stay, and the currency accepts no more changes.
+    @Sendable func archive(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesWrite)
+        _ = try await store.setCurrencyArchived(try await currency(context, realmID).id, in: realmID, archived: true)
+        return Response(status: .noContent)
+    }
+
+    /// `POST /api/v1/realms/{realmId}/currencies/{currencyId}/unarchive`: 204.
+    @Sendable func unarchive(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.currenciesWrite)
+        _ = try await store.setCurrencyArchived(try await currency(context, realmID).id, in: realmID, archived: false)
+        return Response(status: .noContent)
+    }
+}

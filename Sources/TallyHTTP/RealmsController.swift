@@ -1,0 +1,36 @@
+import Hummingbird
+import TallyCore
+
+/// The tag `Realms`: get a realm; and Tally's create-realm for admin keys.
+struct RealmsController {
+    let store: any LedgerStore
+    let limits: Limits
+
+    func addRoutes(api: RouterGroup<TallyRequestContext>, realms: RouterGroup<TallyRequestContext>, createRealm: Bool) {
+        if createRealm { api.post("realms", use: create) }
+        realms.get(":realmId", use: get)
+    }
+
+    /// `GET /api/v1/realms/{realmId}`: the bare realm.
+    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        let realmID = try context.authorize(.realmRead)
+        guard let realm = try await store.realm(realmID) else { throw TallyError.realmNotFound(realmID) }
+        return JSONResponse.make(.ok, Representation.RealmBody(realm))
+    }
+
+    struct CreateBody: Decodable {
+        let name: String
+        let description: String?
+        let subdomain: String?
+    }
+
+    /// `POST /api/v1/realms` (Tally, admin key): 201 with the new realm.
+    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
+        guard key.isAdmin else { throw TallyError(.forbidden, "Only an admin key may create realms.") }
+        let body = try await JSONBody.decode(CreateBody.self, from: request, limits: limits)
+        let realm = try await store.createRealm(
+            RealmDraft(name: body.name, description: body.description ?? "", subdomain: body.subdomain))
+        return JSONResponse.make(.created, Representation.RealmBody(realm))
+    }
+}
