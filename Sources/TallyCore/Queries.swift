@@ -15,7 +15,8 @@ public struct MemberQuery: Sendable, Equatable {
     public var order: SortOrder
 
     /// A query.
-    public init(page: PageRequest, search: String? = nil, sortField: SortField = .joined, order: SortOrder = .ascending) {
+    public init(page: PageRequest, search: String? = nil, sortField: SortField = .joined, order: SortOrder = .ascending)
+    {
         self.page = page
         self.search = search
         self.sortField = sortField

@@ -8,7 +8,9 @@ public enum Transfer {
         initiatorID: String?, limits: Limits = .standard
     ) throws(TallyError) -> Batch {
         guard amount >= 1 else { throw .validation("amount must be at least 1.") }
-        guard sender != recipient else { throw .validation("A member cannot transfer to itself; recipientId must differ from the sender.") }
+        guard sender != recipient else {
+            throw .validation("A member cannot transfer to itself; recipientId must differ from the sender.")
+        }
         return try Batch(
             realmID: realm,
             changes: [

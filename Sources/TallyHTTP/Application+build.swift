@@ -7,10 +7,12 @@ import TallyCore
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
-    store: any LedgerStore, configuration: ServerConfiguration, logger: Logger,
+    store: any LedgerStore, configuration: ServerConfiguration, logger: Logger, clock: TallyClock = .system,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, limits: configuration.limits)
+    let router = buildRouter(
+        store: store, limits: configuration.limits,
+        rateLimiter: configuration.rateLimitPerMinute.map { RateLimiter(limit: $0, clock: clock) })
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: "Tally"),
@@ -19,15 +21,19 @@ public func buildApplication(
 }
 
 /// The router: every route of the API in one place.
-public func buildRouter(store: any LedgerStore, limits: Limits) -> Router<TallyRequestContext> {
+public func buildRouter(
+    store: any LedgerStore, limits: Limits, rateLimiter: RateLimiter? = nil
+) -> Router<TallyRequestContext> {
     let router = Router(context: TallyRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     HealthController().addRoutes(to: router)
+    DocumentController().addRoutes(to: router)
     let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(store: store))
     // Every realm route answers under the canonical `realms` prefix and the singular `realm`
     // prefix that older DRIP guides and bots use.
     for prefix in ["realms", "realm"] {
         let realms = api.group(RouterPath(prefix))
+        if let rateLimiter { realms.add(middleware: RateLimitMiddleware(limiter: rateLimiter)) }
         BalancesController(store: store, limits: limits).addRoutes(to: realms)
         MembersController(store: store, limits: limits).addRoutes(to: realms)
         CurrenciesController(store: store, limits: limits).addRoutes(to: realms)

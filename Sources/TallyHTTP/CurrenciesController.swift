@@ -73,7 +73,8 @@ struct CurrenciesController {
     /// `GET /api/v1/realms/{realmId}/currencies/{currencyId}`: `{"data": Currency}`.
     @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.currenciesRead)
-        return JSONResponse.make(.ok, Representation.DataBody(Representation.CurrencyBody(try await currency(context, realmID))))
+        return JSONResponse.make(
+            .ok, Representation.DataBody(Representation.CurrencyBody(try await currency(context, realmID))))
     }
 
     struct UpdateBody: Decodable {

@@ -13,13 +13,21 @@ struct ErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as TallyError {
-            return error.response()
-        } catch is NIOTooManyBytesError {
-            return TallyError(.payloadTooLarge, "The request body is too large.").response()
-        } catch let error as any HTTPResponseError {
-            return Self.translate(error.status, request: request).response()
         } catch {
+            return Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    /// The JSON failure response for any error.
+    static func response(for error: any Error, request: Request, context: Context) -> Response {
+        switch error {
+        case let error as TallyError:
+            return error.response()
+        case is NIOTooManyBytesError:
+            return TallyError(.payloadTooLarge, "The request body is too large.").response()
+        case let error as any HTTPResponseError:
+            return translate(error.status, request: request).response()
+        default:
             context.logger.error(
                 "unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return TallyError.unavailable.response()

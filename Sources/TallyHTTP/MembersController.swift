@@ -37,7 +37,8 @@ struct MembersController {
             query: MemberQuery(
                 page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
                 sortField: sortField, order: try query.choice("sortOrder", SortOrder.self) ?? .ascending))
-        return JSONResponse.make(.ok, MemberList(page.items.map(Representation.RealmMemberBody.init), meta: .init(page)))
+        return JSONResponse.make(
+            .ok, MemberList(page.items.map(Representation.RealmMemberBody.init), meta: .init(page)))
     }
 
     struct SearchMeta: Encodable, Sendable {
@@ -63,7 +64,9 @@ struct MembersController {
                 "type must be one of: \(SearchKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         let raw = try query.string("values", maxLength: 50 * 400) ?? query.string("value", maxLength: 50 * 400)
-        let values = (raw ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let values = (raw ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         guard !values.isEmpty else { throw TallyError.validation("The query parameter values is required.") }
         guard values.count <= limits.searchValuesMax else {
             throw TallyError.validation("values may hold at most \(limits.searchValuesMax) comma-separated values.")
@@ -121,7 +124,8 @@ struct MembersController {
     @Sendable func leaderboard(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.membersRead)
         let query = QueryReader(request)
-        let currency = try IDField.currency(try query.string("currencyId", maxLength: 64).flatMap { $0.isEmpty ? nil : $0 }, field: "currencyId")
+        let currency = try IDField.currency(
+            try query.string("currencyId", maxLength: 64).flatMap { $0.isEmpty ? nil : $0 }, field: "currencyId")
         let take = try query.integer("take", default: 10, range: 1...limits.pageSizeMax)
         var cursor: LeaderboardCursor?
         if let after = try query.string("after", maxLength: 64), !after.isEmpty {
@@ -136,9 +140,12 @@ struct MembersController {
                 accountId: $0.member.id.rawValue, username: $0.member.credentials.username,
                 displayName: $0.member.credentials.username, imageUrl: nil, balance: $0.balance, rank: $0.rank)
         }
-        let cursorOf = { (entry: LeaderboardEntry) in LeaderboardCursor(balance: entry.balance, memberID: entry.member.id).text }
+        let cursorOf = { (entry: LeaderboardEntry) in
+            LeaderboardCursor(balance: entry.balance, memberID: entry.member.id).text
+        }
         let meta = CursorMeta(
-            hasNextPage: board.hasNextPage, hasPreviousPage: cursor != nil, startCursor: board.entries.first.map(cursorOf),
+            hasNextPage: board.hasNextPage, hasPreviousPage: cursor != nil,
+            startCursor: board.entries.first.map(cursorOf),
             endCursor: board.entries.last.map(cursorOf), totalCount: board.totalCount)
         return JSONResponse.make(.ok, Representation.ListBody(items, meta: meta))
     }
@@ -183,7 +190,8 @@ struct MembersController {
         let realmID = try context.authorize(.membersWrite)
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let body = try await JSONBody.decode(MetadataBody.self, from: request, limits: limits)
-        try await store.setMemberMetadata(try body.metadata.validatedMetadata(limits: limits), of: memberID, in: realmID)
+        try await store.setMemberMetadata(
+            try body.metadata.validatedMetadata(limits: limits), of: memberID, in: realmID)
         return Response(status: .noContent)
     }
 
@@ -214,7 +222,9 @@ struct MembersController {
             }
             before = value
         }
-        guard try await store.memberDetails(memberID, in: realmID) != nil else { throw try await notFound(memberID, realmID) }
+        guard try await store.memberDetails(memberID, in: realmID) != nil else {
+            throw try await notFound(memberID, realmID)
+        }
         let page = try await store.journal(of: memberID, in: realmID, before: before, limit: limit)
         return JSONResponse.make(
             .ok,

@@ -75,6 +75,16 @@ public enum Representation {
             let publicIdentifier: String
             let oauthProvider: String?
             let oauthAccountId: String?
+
+            enum CodingKeys: String, CodingKey { case format, publicIdentifier, oauthProvider, oauthAccountId }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(format, forKey: .format)
+                try container.encode(publicIdentifier, forKey: .publicIdentifier)
+                try container.encode(oauthProvider, forKey: .oauthProvider)
+                try container.encode(oauthAccountId, forKey: .oauthAccountId)
+            }
         }
 
         struct BalanceBody: Encodable {

@@ -8,11 +8,16 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Request limits.
     public var limits: Limits
+    /// Requests per minute per realm; nil turns rate limiting off (the default).
+    public var rateLimitPerMinute: Int?
 
     /// A configuration.
-    public init(hostname: String = "127.0.0.1", port: Int = 8080, limits: Limits = .standard) {
+    public init(
+        hostname: String = "127.0.0.1", port: Int = 8080, limits: Limits = .standard, rateLimitPerMinute: Int? = nil
+    ) {
         self.hostname = hostname
         self.port = port
         self.limits = limits
+        self.rateLimitPerMinute = rateLimitPerMinute
     }
 }

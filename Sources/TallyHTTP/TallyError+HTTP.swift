@@ -28,6 +28,8 @@ struct ErrorBody: Encodable {
     let error: String
     let message: String
     let details: [String: TallyError.DetailValue]?
+    /// Only on 429, as DRIP's rate-limit body has it.
+    let retryAfter: Int64?
 }
 
 extension TallyError.DetailValue: Encodable {
@@ -46,7 +48,10 @@ extension TallyError {
         var headers = HTTPFields()
         if code == .unavailable { headers[.retryAfter] = "1" }
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        var retryAfter: Int64?
+        if code == .rateLimited, case .integer(let seconds) = details?["retryAfter"] { retryAfter = seconds }
         return JSONResponse.make(
-            code.status, ErrorBody(error: code.rawValue, message: message, details: details), headers: headers)
+            code.status, ErrorBody(error: code.rawValue, message: message, details: details, retryAfter: retryAfter),
+            headers: headers)
     }
 }

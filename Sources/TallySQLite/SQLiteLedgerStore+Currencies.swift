@@ -6,7 +6,8 @@ extension SQLiteLedgerStore {
         try draft.validate(limits: .standard)
         let now = nowMilliseconds
         let currency = Currency(
-            id: ids.make(), realmID: realmID, name: draft.name, emoji: draft.emoji, customEmojiURL: draft.customEmojiURL,
+            id: ids.make(), realmID: realmID, name: draft.name, emoji: draft.emoji,
+            customEmojiURL: draft.customEmojiURL,
             metadata: draft.metadata, isDefault: draft.isDefault, minimumBalance: draft.minimumBalance,
             maximumBalance: draft.maximumBalance, isTransferable: draft.isTransferable, createdAtMilliseconds: now)
         try await write("createCurrency") { db in
@@ -34,7 +35,8 @@ extension SQLiteLedgerStore {
     }
 
     static func fetchCurrency(_ db: Database, _ id: CurrencyID, in realmID: RealmID) throws -> Currency? {
-        let statement = try db.cachedStatement(sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
         return try Row.fetchOne(statement, arguments: [realmID.rawValue, id.rawValue]).map(currency(from:))
     }
 
@@ -78,7 +80,8 @@ extension SQLiteLedgerStore {
                 _ = arguments.append(contentsOf: [Self.likeContains(search)])
             }
             let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM currencies WHERE \(filter)", arguments: arguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM currencies WHERE \(filter)", arguments: arguments) ?? 0
             let column =
                 switch query.sortField {
                 case .createdAt: "created_at"
@@ -128,7 +131,8 @@ extension SQLiteLedgerStore {
                     """,
                 arguments: [
                     draft.name, draft.emoji, draft.customEmojiURL, draft.metadata?.text, draft.isDefault,
-                    draft.minimumBalance, draft.maximumBalance, draft.isTransferable, now, realmID.rawValue, id.rawValue,
+                    draft.minimumBalance, draft.maximumBalance, draft.isTransferable, now, realmID.rawValue,
+                    id.rawValue,
                 ])
             return try Self.requireCurrency(db, id, in: realmID)
         }
@@ -140,7 +144,8 @@ extension SQLiteLedgerStore {
             let current = try Self.requireCurrency(db, id, in: realmID)
             if archived && !current.isArchived {
                 try db.execute(
-                    sql: "UPDATE currencies SET archived_at = ?, is_default = 0, updated_at = ? WHERE realm_id = ? AND id = ?",
+                    sql:
+                        "UPDATE currencies SET archived_at = ?, is_default = 0, updated_at = ? WHERE realm_id = ? AND id = ?",
                     arguments: [now, now, realmID.rawValue, id.rawValue])
             } else if !archived && current.isArchived {
                 try db.execute(

@@ -2,7 +2,9 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func createMember(_ credentials: Credentials, metadata: JSONValue?, in realmID: RealmID) async throws -> Member {
+    public func createMember(_ credentials: Credentials, metadata: JSONValue?, in realmID: RealmID) async throws
+        -> Member
+    {
         if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
         let now = nowMilliseconds
         let member = Member(
@@ -53,7 +55,8 @@ extension SQLiteLedgerStore {
         progress(members.count)
     }
 
-    static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError {
+    static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
+    {
         let message = error.message ?? ""
         let kind = Credentials.Kind.allCases.first { message.contains("members.\(column($0))") }
         let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
@@ -105,7 +108,8 @@ extension SQLiteLedgerStore {
                 let pattern = Self.likeContains(search)
                 _ = arguments.append(contentsOf: [pattern, pattern])
             }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
             let direction = query.order == .ascending ? "ASC" : "DESC"
             let order =
                 switch query.sortField {
@@ -139,14 +143,16 @@ extension SQLiteLedgerStore {
             var arguments: StatementArguments = [realmID.rawValue]
             _ = arguments.append(contentsOf: StatementArguments(wanted))
             let filter = "realm_id = ? AND \(column) IN (\(placeholders))"
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
             var pageArguments = arguments
             _ = pageArguments.append(contentsOf: [page.limit, page.offset])
             let members = try Row.fetchAll(
                 db, sql: "SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?",
                 arguments: pageArguments
             ).map(Self.member(from:))
-            return Page(items: try Self.details(members, db, realm: realmID), total: total, page: page.page, limit: page.limit)
+            return Page(
+                items: try Self.details(members, db, realm: realmID), total: total, page: page.page, limit: page.limit)
         }
     }
 
@@ -204,7 +210,8 @@ extension SQLiteLedgerStore {
             let realm = realmID.rawValue, cid = currency.id.rawValue
             let total =
                 try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ?", arguments: [realm, cid])
+                    db, sql: "SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ?",
+                    arguments: [realm, cid])
                 ?? 0
             var sql = """
                 SELECT b.balance, \(Self.memberColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
@@ -230,7 +237,8 @@ extension SQLiteLedgerStore {
                         arguments: [realm, cid, first]) ?? 0
                 let greaterOrEqual =
                     try Int.fetchOne(
-                        db, sql: "SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ? AND balance >= ?",
+                        db,
+                        sql: "SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ? AND balance >= ?",
                         arguments: [realm, cid, first]) ?? 0
                 var belowFirstSoFar = 0
                 var previous: (balance: Int64, rank: Int)?
@@ -261,7 +269,9 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func journal(of member: MemberID, in realmID: RealmID, before: Int64?, limit: Int) async throws -> JournalPage {
+    public func journal(of member: MemberID, in realmID: RealmID, before: Int64?, limit: Int) async throws
+        -> JournalPage
+    {
         try await read("journal") { db in
             var sql = "SELECT \(Self.journalColumns) FROM journal WHERE realm_id = ? AND member_id = ?"
             var arguments: StatementArguments = [realmID.rawValue, member.rawValue]
@@ -273,7 +283,8 @@ extension SQLiteLedgerStore {
             _ = arguments.append(contentsOf: [limit + 1])
             let entries = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.journalEntry(from:))
             let page = Array(entries.prefix(limit))
-            return JournalPage(entries: page, nextCursor: entries.count > limit ? page.last.map { String($0.sequence) } : nil)
+            return JournalPage(
+                entries: page, nextCursor: entries.count > limit ? page.last.map { String($0.sequence) } : nil)
         }
     }
 }

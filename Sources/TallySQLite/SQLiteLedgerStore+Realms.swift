@@ -11,7 +11,8 @@ extension SQLiteLedgerStore {
         try await write("createRealm") { db in
             do {
                 try db.execute(
-                    sql: "INSERT INTO realms (id, name, description, subdomain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO realms (id, name, description, subdomain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [realm.id.rawValue, realm.name, realm.description, realm.subdomain, now, now])
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw TallyError(.conflict, "The subdomain '\(draft.subdomain ?? "")' is taken.")

@@ -18,7 +18,9 @@ public enum LedgerStoreConformance {
     }
 
     /// Every case, in the order the behaviours build on each other.
-    public static let cases: [Case] = BatchCases.all + RejectionCases.all + ConcurrencyCases.all + RecordCases.all
+    public static let cases: [Case] =
+        BatchCases.all + RejectionCases.all + ConcurrencyCases.all + RecordCases.all + QueryCases.all
+        + CurrencyCases.all
 }
 
 /// A store did not behave as the contract says.

@@ -127,3 +127,10 @@ struct BatchBody: Decodable {
     let success: Bool
     let updates: [Item]
 }
+
+/// A store for tests that only need a router to exist.
+enum TallySQLiteStoreForDocs {
+    static func make(_ directory: URL) throws -> SQLiteLedgerStore {
+        try SQLiteLedgerStore(path: directory.appendingPathComponent("docs.sqlite").path)
+    }
+}

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most changes per batch.") var batchSizeMax = Limits.standard.batchSizeMax
     @Option(help: "Largest request body in bytes.") var bodyBytesMax = Limits.standard.bodyBytesMax
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Requests per minute per realm (off when omitted); past it, 429 with Retry-After.")
+    var rateLimit: Int?
 
     struct Listening: Encodable {
         let event = "listening"
@@ -36,6 +38,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+        if let rateLimit, !(1...10_000_000).contains(rateLimit) {
+            throw ValidationError("--rate-limit must be 1 to 10000000 requests per minute.")
+        }
     }
 
     func run() async throws {
@@ -47,7 +52,8 @@ struct Serve: AsyncParsableCommand {
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
-            let configuration = ServerConfiguration(hostname: hostname, port: port, limits: limits)
+            let configuration = ServerConfiguration(
+                hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             let database = options.resolvedURL
             let host = hostname
             let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in

@@ -1,0 +1,88 @@
+import TallyCore
+
+/// Reads: member lists, searches, the leaderboard, the journal, account lookups.
+enum QueryCases {
+    static let all: [LedgerStoreConformance.Case] = [
+        .init(name: "members list by page, sort and case-insensitive search, with balances") { factory in
+            let f = try await Fixture.make(factory, members: 5)
+            _ = try await f.store.apply(try f.batch([(1, 7)]))
+            let page = try await f.store.listMembers(
+                in: f.realm.id, query: MemberQuery(page: try PageRequest(page: 2, limit: 2)))
+            try expectEqual(page.total, 5, "total")
+            try expectEqual(page.totalPages, 3, "total pages")
+            try expectEqual(page.items.map(\.member.id), [f.members[2].id, f.members[3].id], "second page in join order")
+            let sorted = try await f.store.listMembers(
+                in: f.realm.id,
+                query: MemberQuery(page: try PageRequest(page: 1, limit: 5), sortField: .username, order: .descending))
+            try expectEqual(sorted.items.map(\.member.credentials.username), ["member4", "member3", "member2", "member1", "member0"], "sorted")
+            let searched = try await f.store.listMembers(
+                in: f.realm.id, query: MemberQuery(page: try PageRequest(), search: "MEMBER1"))
+            try expectEqual(searched.items.map(\.member.id), [f.members[1].id], "search")
+            try expectEqual(searched.items[0].balances.map(\.balance), [7], "balances come with members")
+            try expectEqual(searched.items[0].balances.map(\.currency.id), [f.points.id], "balance currency")
+            let literal = try await f.store.listMembers(in: f.realm.id, query: MemberQuery(page: try PageRequest(), search: "_"))
+            try expectEqual(literal.total, 0, "LIKE wildcards match literally")
+        },
+        .init(name: "search matches exact credentials and drip ids, only in the realm") { factory in
+            let f = try await Fixture.make(factory, members: 2)
+            let other = try await f.store.createRealm(name: "Other")
+            _ = try await f.store.createMember(Credentials(username: "member0"), in: other.id)
+            let byName = try await f.store.searchMembers(
+                in: f.realm.id, kind: .username, values: ["member0", "member1", "nobody"], page: try PageRequest())
+            try expectEqual(byName.items.map(\.member.id), [f.members[0].id, f.members[1].id], "usernames")
+            let byID = try await f.store.searchMembers(
+                in: f.realm.id, kind: .dripId, values: [f.members[1].id.rawValue.uppercased()], page: try PageRequest())
+            try expectEqual(byID.items.map(\.member.id), [f.members[1].id], "drip id in any case")
+            try expectEqual(try await f.store.findAccount(kind: .username, value: "member0", in: other.id) != nil, true, "found in its realm")
+            try expectEqual(try await f.store.findAccount(kind: .email, value: "nobody@example.com", in: nil), nil, "not found")
+        },
+        .init(name: "the leaderboard ranks ties together and pages by cursor, even at Int64 extremes") { factory in
+            let f = try await Fixture.make(
+                factory, members: 6, points: CurrencyDraft(name: "Wide", isDefault: true, minimumBalance: Int64.min))
+            let amounts: [Int64] = [Int64.max, 5, 5, 0, -3, Int64.min]
+            _ = try await f.store.apply(try f.batch(amounts.enumerated().map { ($0.offset, $0.element) }))
+            var entries = [LeaderboardEntry]()
+            var cursor: LeaderboardCursor?
+            var pages = 0
+            repeat {
+                let page = try await f.store.leaderboard(in: f.realm.id, currency: nil, after: cursor, take: 2)
+                try expectEqual(page.totalCount, 6, "total count")
+                entries += page.entries
+                cursor = page.hasNextPage ? page.entries.last.map { LeaderboardCursor(balance: $0.balance, memberID: $0.member.id) } : nil
+                pages += 1
+            } while cursor != nil && pages < 10
+            try expectEqual(entries.map(\.balance), amounts, "balances, highest first")
+            try expectEqual(entries.map(\.rank), [1, 2, 2, 4, 5, 6], "competition ranking")
+            _ = try await expectTallyError(.currencyNotFound, "unknown currency") {
+                _ = try await f.store.leaderboard(in: f.realm.id, currency: CurrencyID("0123456789abcdef01234567")!, after: nil, take: 5)
+            }
+        },
+        .init(name: "a member's journal pages newest first by cursor") { factory in
+            let f = try await Fixture.make(factory, members: 2)
+            for amount in 1...5 { _ = try await f.store.apply(try f.batch([(0, Int64(amount)), (1, 1)])) }
+            let first = try await f.store.journal(of: f.members[0].id, in: f.realm.id, before: nil, limit: 2)
+            try expectEqual(first.entries.map(\.amount), [5, 4], "newest first")
+            let cursor = first.nextCursor.flatMap { Int64($0) }
+            try expectTrue(cursor != nil, "a next cursor")
+            let second = try await f.store.journal(of: f.members[0].id, in: f.realm.id, before: cursor, limit: 2)
+            try expectEqual(second.entries.map(\.amount), [3, 2], "second page")
+            let last = try await f.store.journal(
+                of: f.members[0].id, in: f.realm.id, before: second.nextCursor.flatMap { Int64($0) }, limit: 2)
+            try expectEqual(last.entries.map(\.amount), [1], "last page")
+            try expectEqual(last.nextCursor, nil, "no cursor after the last page")
+            try expectTrue(first.entries.allSatisfy { $0.memberID == f.members[0].id }, "only this member")
+        },
+        .init(name: "member metadata is replaced, and an unknown member is Not Found") { factory in
+            let f = try await Fixture.make(factory, members: 1)
+            try await f.store.setMemberMetadata(["level": 3, "tags": ["a", "b"]], of: f.members[0].id, in: f.realm.id)
+            let details = try await f.store.memberDetails(f.members[0].id, in: f.realm.id)
+            try expectEqual(details?.member.metadata, ["level": 3, "tags": ["a", "b"]], "metadata stored")
+            _ = try await expectTallyError(.notFound, "unknown member") {
+                try await f.store.setMemberMetadata([:], of: MemberID("0123456789abcdef01234567")!, in: f.realm.id)
+            }
+            _ = try await expectTallyError(.validation, "metadata must be an object") {
+                try await f.store.setMemberMetadata([1, 2], of: f.members[0].id, in: f.realm.id)
+            }
+        },
+    ]
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Synchronization
+import TallyCore
+import TallyHTTP
+import Testing
+
+/// Per-realm rate limits with DRIP's headers, driven by an injected clock.
+@Suite struct RateLimitTests {
+    final class ManualClock: Sendable {
+        let now = Mutex(Date(timeIntervalSince1970: 1_800_000_000))  // on a minute boundary
+        var clock: TallyClock { TallyClock { [self] in now.withLock { $0 } } }
+        func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    }
+
+    @Test func theLimitIsPerRealmWithHeadersAnd429() async throws {
+        let h = try await HTTPHarness.make()
+        defer { h.cleanUp() }
+        let time = ManualClock()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = buildApplication(
+            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock)
+        try await app.test(.router) { client in
+            let path = "/api/v1/realms/\(h.realm.id)"
+            for remaining in [2, 1, 0] {
+                let response = try await client.send(.get, path, key: h.key)
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == "3")
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(remaining))
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Window")!] == "60")
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Reset")!] == "1800000060")
+            }
+            time.advance(20)
+            let refused = try await client.send(.get, path, key: h.key)
+            let body = try expectFailure(refused, .tooManyRequests, "Rate limit exceeded")
+            #expect(refused.headers[.retryAfter] == "40")
+            #expect(try object(refused)["retryAfter"] as? Int == 40)
+            #expect(body.message.contains("40 seconds"))
+            // Errors carry the headers too, and another realm has its own budget.
+            let other = try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: h.otherRealmKey)
+            #expect(other.status == .ok)
+            #expect(other.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "2")
+            // Unauthenticated requests do not spend the realm's budget.
+            for _ in 0..<5 { _ = try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: nil) }
+            #expect(try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: h.otherRealmKey).status == .ok)
+            // The previous window still weighs in: 10 s into the next one, 3 * (1 - 10/60) = 2.5 and
+            // one more request would make 3.5; 20 s in, 3 * (1 - 20/60) = 2, so exactly one fits.
+            time.advance(50)
+            #expect(try await client.send(.get, path, key: h.key).status == .tooManyRequests)
+            time.advance(10)
+            #expect(try await client.send(.get, path, key: h.key).status == .ok)
+            #expect(try await client.send(.get, path, key: h.key).status == .tooManyRequests)
+            time.advance(60)
+            #expect(try await client.send(.get, path, key: h.key).status == .ok)
+        }
+    }
+
+    @Test func offByDefault() async throws {
+        let h = try await HTTPHarness.make()
+        defer { h.cleanUp() }
+        try await h.test { client in
+            for _ in 0..<50 {
+                let response = try await client.send(.get, "/api/v1/realms/\(h.realm.id)", key: h.key)
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Limit")!] == nil)
+            }
+        }
+    }
+}
