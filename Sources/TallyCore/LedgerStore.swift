@@ -12,8 +12,20 @@ public protocol LedgerStore: Sendable {
 
     // MARK: Realms
 
-    /// Creates a realm. Throws `CONFLICT` when the subdomain is taken.
-    func createRealm(_ draft: RealmDraft) async throws -> Realm
+    /// Runs one write in one transaction. With a claim, the claim's key is looked up first in
+    /// that same transaction: the same request replays the stored response and writes nothing;
+    /// a different request under the same key throws `IDEMPOTENCY_KEY_REUSED`; a new key runs the
+    /// write, renders the response and stores it before the commit. A failed write stores nothing.
+    ///
+    /// Write errors: `Not Found` for an unknown realm (or the currency/member a write names,
+    /// except in a batch, where those are change failures); `CONFLICT` for a taken credential or
+    /// subdomain; the batch codes of `BatchPlanner`; `VALIDATION_ERROR` for currency limits that
+    /// would strand a balance.
+    func perform(_ write: LedgerWrite, idempotency: IdempotencyClaim?) async throws -> WriteOutcome
+    /// Deletes idempotency records created before `cutoffMilliseconds`, at most `limit` of them
+    /// in one short transaction, and returns how many went.
+    func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int
+
     /// The realm, or nil.
     func realm(_ id: RealmID) async throws -> Realm?
     /// Every realm, oldest first.
@@ -21,25 +33,15 @@ public protocol LedgerStore: Sendable {
 
     // MARK: Currencies
 
-    /// Creates a currency. With `isDefault`, clears the flag on the realm's other currencies in
-    /// the same transaction.
-    func createCurrency(_ draft: CurrencyDraft, in realm: RealmID) async throws -> Currency
     /// The currency, or nil (also nil for another realm's currency).
     func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency?
     /// The realm's currencies, archived ones included, oldest first.
     func currencies(in realm: RealmID) async throws -> [Currency]
     /// One page of the realm's currencies.
     func listCurrencies(in realm: RealmID, query: CurrencyQuery) async throws -> Page<Currency>
-    /// Changes a currency. Throws `Not Found` for an unknown currency, and `VALIDATION_ERROR` when
-    /// new limits would put an existing balance out of range.
-    func updateCurrency(_ id: CurrencyID, in realm: RealmID, patch: CurrencyPatch) async throws -> Currency
-    /// Archives (clearing its default flag) or unarchives a currency; idempotent.
-    func setCurrencyArchived(_ id: CurrencyID, in realm: RealmID, archived: Bool) async throws -> Currency
 
     // MARK: Members
 
-    /// Creates a member. Throws `CONFLICT` when a credential is taken in the realm.
-    func createMember(_ credentials: Credentials, metadata: JSONValue?, in realm: RealmID) async throws -> Member
     /// Creates many members in one transaction, all or nothing; `progress` receives the count
     /// inserted so far from time to time. Throws `CONFLICT` naming the first clashing row.
     func importMembers(
@@ -55,8 +57,6 @@ public protocol LedgerStore: Sendable {
     /// The first member (oldest) whose credential of `kind` equals `value`, in `realm` or, when
     /// nil, in any realm.
     func findAccount(kind: SearchKind, value: String, in realm: RealmID?) async throws -> MemberID?
-    /// Replaces a member's metadata. Throws `Not Found` for an unknown member.
-    func setMemberMetadata(_ metadata: JSONValue, of member: MemberID, in realm: RealmID) async throws
     /// The realm's members ranked by balance in a currency (the default when nil), after a cursor.
     /// Throws `CURRENCY_NOT_FOUND` for an unknown currency or when there is no default.
     func leaderboard(in realm: RealmID, currency: CurrencyID?, after: LeaderboardCursor?, take: Int) async throws
@@ -64,10 +64,6 @@ public protocol LedgerStore: Sendable {
 
     // MARK: Balances
 
-    /// Applies a batch atomically and durably: every change is journaled and every balance
-    /// updated, or (on the first failing change, per `BatchPlanner`) nothing is written at all.
-    /// Returns only after the commit is durable under the store's durability setting.
-    func apply(_ batch: Batch) async throws -> BatchReceipt
     /// The current balance (0 when never touched).
     func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
     /// A member's journal entries, newest first: at most `limit`, older than the entry with
@@ -92,7 +88,64 @@ public protocol LedgerStore: Sendable {
     func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport
 }
 
+/// The single-purpose writes, each `perform` without an idempotency claim.
 extension LedgerStore {
+    /// Applies a batch atomically and durably: every change is journaled and every balance
+    /// updated, or (on the first failing change, per `BatchPlanner`) nothing is written at all.
+    /// Returns only after the commit is durable under the store's durability setting.
+    public func apply(_ batch: Batch) async throws -> BatchReceipt {
+        guard case .performed(.receipt(let receipt), _) = try await perform(.apply(batch), idempotency: nil) else {
+            preconditionFailure("apply must produce a receipt")
+        }
+        return receipt
+    }
+
+    /// Creates a realm. Throws `CONFLICT` when the subdomain is taken.
+    public func createRealm(_ draft: RealmDraft) async throws -> Realm {
+        guard case .performed(.realm(let realm), _) = try await perform(.createRealm(draft), idempotency: nil) else {
+            preconditionFailure("createRealm must produce a realm")
+        }
+        return realm
+    }
+
+    /// Creates a currency. With `isDefault`, clears the flag on the realm's other currencies.
+    public func createCurrency(_ draft: CurrencyDraft, in realm: RealmID) async throws -> Currency {
+        try await currencyWrite(.createCurrency(draft, realm: realm))
+    }
+
+    /// Changes a currency. Throws `Not Found` for an unknown currency, and `VALIDATION_ERROR` when
+    /// new limits would put an existing balance out of range.
+    public func updateCurrency(_ id: CurrencyID, in realm: RealmID, patch: CurrencyPatch) async throws -> Currency {
+        try await currencyWrite(.updateCurrency(id, realm: realm, patch: patch))
+    }
+
+    /// Archives (clearing its default flag) or unarchives a currency; idempotent.
+    public func setCurrencyArchived(_ id: CurrencyID, in realm: RealmID, archived: Bool) async throws -> Currency {
+        try await currencyWrite(.setCurrencyArchived(id, realm: realm, archived: archived))
+    }
+
+    private func currencyWrite(_ write: LedgerWrite) async throws -> Currency {
+        guard case .performed(.currency(let currency), _) = try await perform(write, idempotency: nil) else {
+            preconditionFailure("a currency write must produce a currency")
+        }
+        return currency
+    }
+
+    /// Creates a member. Throws `CONFLICT` when a credential is taken in the realm.
+    public func createMember(_ credentials: Credentials, metadata: JSONValue?, in realm: RealmID) async throws -> Member
+    {
+        guard
+            case .performed(.member(let member), _) = try await perform(
+                .createMember(credentials, metadata: metadata, realm: realm), idempotency: nil)
+        else { preconditionFailure("createMember must produce a member") }
+        return member
+    }
+
+    /// Replaces a member's metadata. Throws `Not Found` for an unknown member.
+    public func setMemberMetadata(_ metadata: JSONValue, of member: MemberID, in realm: RealmID) async throws {
+        _ = try await perform(.setMemberMetadata(metadata, member: member, realm: realm), idempotency: nil)
+    }
+
     /// Creates a realm with just a name.
     public func createRealm(name: String) async throws -> Realm { try await createRealm(RealmDraft(name: name)) }
 

@@ -61,7 +61,8 @@ struct BalancesController {
     /// `PATCH /api/v1/realms/{realmId}/members/transaction` (SPEC section 2).
     @Sendable func batch(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.pointsWrite)
-        let body = try await JSONBody.decode(BatchBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(BatchBody.self, from: bytes)
         try Batch.checkSize(body.updates.count, limits: limits)
         var changes = [Change]()
         changes.reserveCapacity(body.updates.count)
@@ -74,13 +75,16 @@ struct BalancesController {
         }
         let batch = try Batch(
             realmID: realmID, changes: changes, initiatorID: body.initiatorId, kind: .batch, limits: limits)
-        let receipt = try await store.apply(batch)
-        let items = receipt.changes.map {
-            BatchResponse.Item(
-                dripId: $0.memberID.rawValue, currencyId: $0.currencyID.rawValue, balance: $0.balanceBefore,
-                newBalance: $0.balanceAfter)
+        return try await IdempotentWrite.run(
+            .apply(batch), store: store, request: request, context: context, body: bytes
+        ) {
+            let items = $0.receipt.changes.map {
+                BatchResponse.Item(
+                    dripId: $0.memberID.rawValue, currencyId: $0.currencyID.rawValue, balance: $0.balanceBefore,
+                    newBalance: $0.balanceAfter)
+            }
+            return JSONResponse.stored(.ok, BatchResponse(success: true, updates: items))
         }
-        return JSONResponse.make(.ok, BatchResponse(success: true, updates: items))
     }
 
     // MARK: Single update
@@ -114,7 +118,8 @@ struct BalancesController {
     @Sendable func single(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.pointsWrite)
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
-        let body = try await JSONBody.decode(SingleBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(SingleBody.self, from: bytes)
         let batch = try Batch(
             realmID: realmID,
             changes: [
@@ -123,12 +128,16 @@ struct BalancesController {
                     currencyID: try IDField.currency(body.currencyId, field: "currencyId"))
             ],
             initiatorID: body.initiatorId, kind: .single, limits: limits)
-        let applied = try await store.apply(batch).changes[0]
-        return JSONResponse.make(
-            .ok,
-            SingleResponse(
-                id: applied.entryID.rawValue, dripId: applied.memberID.rawValue, balance: applied.balanceAfter,
-                currencyId: applied.currencyID.rawValue))
+        return try await IdempotentWrite.run(
+            .apply(batch), store: store, request: request, context: context, body: bytes
+        ) {
+            let applied = $0.receipt.changes[0]
+            return JSONResponse.stored(
+                .ok,
+                SingleResponse(
+                    id: applied.entryID.rawValue, dripId: applied.memberID.rawValue, balance: applied.balanceAfter,
+                    currencyId: applied.currencyID.rawValue))
+        }
     }
 
     // MARK: Transfer
@@ -168,18 +177,23 @@ struct BalancesController {
     @Sendable func transfer(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.pointsWrite)
         let sender = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
-        let body = try await JSONBody.decode(TransferBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(TransferBody.self, from: bytes)
         let batch = try Transfer.batch(
             realm: realmID, sender: sender, recipient: try IDField.member(body.recipientId, field: "recipientId"),
             amount: body.amount, currency: try IDField.currency(body.currencyId, field: "currencyId"),
             initiatorID: body.initiatorId, limits: limits)
-        let receipt = try await store.apply(batch)
-        let debit = receipt.changes[0]
-        return JSONResponse.make(
-            .ok,
-            TransferResponse(
-                id: debit.entryID.rawValue, senderId: debit.memberID.rawValue,
-                recipientId: receipt.changes[1].memberID.rawValue, balance: debit.balanceAfter,
-                currencyId: debit.currencyID.rawValue))
+        return try await IdempotentWrite.run(
+            .apply(batch), store: store, request: request, context: context, body: bytes
+        ) {
+            let receipt = $0.receipt
+            let debit = receipt.changes[0]
+            return JSONResponse.stored(
+                .ok,
+                TransferResponse(
+                    id: debit.entryID.rawValue, senderId: debit.memberID.rawValue,
+                    recipientId: receipt.changes[1].memberID.rawValue, balance: debit.balanceAfter,
+                    currencyId: debit.currencyID.rawValue))
+        }
     }
 }

@@ -53,13 +53,15 @@ struct CurrenciesController {
     /// `POST /api/v1/realms/{realmId}/currencies`: 201 with the bare currency.
     @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.currenciesWrite)
-        let body = try await JSONBody.decode(CreateBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let draft = CurrencyDraft(
             name: body.name, emoji: body.emoji, customEmojiURL: body.customEmojiUrl, metadata: body.metadata,
             isDefault: body.default ?? false, minimumBalance: body.minimumBalance ?? 0,
             maximumBalance: body.maximumBalance, isTransferable: body.transferable ?? true)
-        let currency = try await store.createCurrency(draft, in: realmID)
-        return JSONResponse.make(.created, Representation.CurrencyBody(currency))
+        return try await IdempotentWrite.run(
+            .createCurrency(draft, realm: realmID), store: store, request: request, context: context, body: bytes
+        ) { JSONResponse.stored(.created, Representation.CurrencyBody($0.currency)) }
     }
 
     /// The path's currency, or 404 (for the realm first, then the currency).
@@ -107,9 +109,12 @@ struct CurrenciesController {
     @Sendable func update(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.currenciesWrite)
         let existing = try await currency(context, realmID)
-        let body = try await JSONBody.decode(UpdateBody.self, from: request, limits: limits)
-        let updated = try await store.updateCurrency(existing.id, in: realmID, patch: body.patch)
-        return JSONResponse.make(.ok, Representation.CurrencyBody(updated))
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(UpdateBody.self, from: bytes)
+        return try await IdempotentWrite.run(
+            .updateCurrency(existing.id, realm: realmID, patch: body.patch), store: store, request: request,
+            context: context, body: bytes
+        ) { JSONResponse.stored(.ok, Representation.CurrencyBody($0.currency)) }
     }
 
     struct MetadataBody: Decodable {
@@ -120,11 +125,14 @@ struct CurrenciesController {
     @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.currenciesWrite)
         let existing = try await currency(context, realmID)
-        let body = try await JSONBody.decode(MetadataBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(MetadataBody.self, from: bytes)
         var patch = CurrencyPatch()
         patch.metadata = try body.metadata.validatedMetadata(limits: limits)
-        _ = try await store.updateCurrency(existing.id, in: realmID, patch: patch)
-        return Response(status: .noContent)
+        return try await IdempotentWrite.run(
+            .updateCurrency(existing.id, realm: realmID, patch: patch), store: store, request: request,
+            context: context, body: bytes
+        ) { _ in StoredResponse(status: 204, body: []) }
     }
 
     /// `DELETE /api/v1/realms/{realmId}/currencies/{currencyId}`: archives (204); balances and
@@ -138,7 +146,10 @@ struct CurrenciesController {
     /// `POST /api/v1/realms/{realmId}/currencies/{currencyId}/unarchive`: 204.
     @Sendable func unarchive(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.currenciesWrite)
-        _ = try await store.setCurrencyArchived(try await currency(context, realmID).id, in: realmID, archived: false)
-        return Response(status: .noContent)
+        let id = try await currency(context, realmID).id
+        return try await IdempotentWrite.run(
+            .setCurrencyArchived(id, realm: realmID, archived: false), store: store, request: request, context: context,
+            body: nil
+        ) { _ in StoredResponse(status: 204, body: []) }
     }
 }

@@ -8,15 +8,23 @@ import TallyCore
 enum JSONBody {
     /// Collects at most `limits.bodyBytesMax` bytes and decodes them as `T`.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limits: Limits) async throws -> T {
+        try decode(T.self, from: try await collect(request, limits: limits))
+    }
+
+    /// Collects the body, refusing more than `limits.bodyBytesMax` bytes with 413.
+    static func collect(_ request: Request, limits: Limits) async throws -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.bodyBytesMax {
             throw payloadTooLarge(limits)
         }
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: limits.bodyBytesMax)
+            return try await request.body.collect(upTo: limits.bodyBytesMax)
         } catch is NIOTooManyBytesError {
             throw payloadTooLarge(limits)
         }
+    }
+
+    /// Decodes collected bytes as `T`, every failure a `VALIDATION_ERROR` naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
         guard buffer.readableBytes > 0 else { throw TallyError.validation("The request body must be a JSON object.") }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))

@@ -162,13 +162,17 @@ struct MembersController {
     /// `POST /api/v1/realms/{realmId}/members` (Tally): 201 with the new member.
     @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.membersWrite)
-        let body = try await JSONBody.decode(CreateBody.self, from: request, limits: limits)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let credentials = Credentials(
             username: body.username, discordId: body.discordId, twitterId: body.twitterId, wallet: body.wallet,
             email: body.email)
-        let member = try await store.createMember(
-            credentials, metadata: try body.metadata.map { try $0.validatedMetadata(limits: limits) }, in: realmID)
-        return JSONResponse.make(.created, Representation.RealmMemberBody(MemberDetails(member: member, balances: [])))
+        let write = LedgerWrite.createMember(
+            credentials, metadata: try body.metadata.map { try $0.validatedMetadata(limits: limits) }, realm: realmID)
+        return try await IdempotentWrite.run(write, store: store, request: request, context: context, body: bytes) {
+            JSONResponse.stored(
+                .created, Representation.RealmMemberBody(MemberDetails(member: $0.member, balances: [])))
+        }
     }
 
     /// `GET /api/v1/realms/{realmId}/members/{dripId}` (Tally): the member with its balances.
@@ -189,10 +193,14 @@ struct MembersController {
     @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.membersWrite)
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
-        let body = try await JSONBody.decode(MetadataBody.self, from: request, limits: limits)
-        try await store.setMemberMetadata(
-            try body.metadata.validatedMetadata(limits: limits), of: memberID, in: realmID)
-        return Response(status: .noContent)
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(MetadataBody.self, from: bytes)
+        let write = LedgerWrite.setMemberMetadata(
+            try body.metadata.validatedMetadata(limits: limits), member: memberID, realm: realmID)
+        return try await IdempotentWrite.run(write, store: store, request: request, context: context, body: bytes) {
+            _ in
+            StoredResponse(status: 204, body: [])
+        }
     }
 
     struct JournalMeta: Encodable, Sendable {

@@ -28,9 +28,11 @@ struct RealmsController {
     @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
         guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
         guard key.isAdmin else { throw TallyError(.forbidden, "Only an admin key may create realms.") }
-        let body = try await JSONBody.decode(CreateBody.self, from: request, limits: limits)
-        let realm = try await store.createRealm(
-            RealmDraft(name: body.name, description: body.description ?? "", subdomain: body.subdomain))
-        return JSONResponse.make(.created, Representation.RealmBody(realm))
+        let bytes = try await JSONBody.collect(request, limits: limits)
+        let body = try JSONBody.decode(CreateBody.self, from: bytes)
+        let draft = RealmDraft(name: body.name, description: body.description ?? "", subdomain: body.subdomain)
+        return try await IdempotentWrite.run(
+            .createRealm(draft), store: store, request: request, context: context, body: bytes
+        ) { JSONResponse.stored(.created, Representation.RealmBody($0.realm)) }
     }
 }

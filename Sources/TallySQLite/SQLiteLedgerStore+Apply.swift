@@ -2,18 +2,9 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    /// Reads what the batch touches, plans it with `BatchPlanner`, and writes the plan, all in
-    /// one write transaction. A rejection throws before anything is written, so the transaction
-    /// rolls back with nothing to undo.
-    public func apply(_ batch: Batch) async throws -> BatchReceipt {
-        let batchID: BatchID = ids.make()
-        let entryIDs: [JournalEntryID] = batch.changes.map { _ in ids.make() }
-        let now = nowMilliseconds
-        return try await write("apply") { db in
-            try Self.apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now)
-        }
-    }
-
+    /// Reads what the batch touches, plans it with `BatchPlanner`, and writes the plan, inside the
+    /// caller's write transaction. A rejection throws before anything is written, so the
+    /// transaction rolls back with nothing to undo.
     static func apply(
         _ batch: Batch, in db: Database, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64
     ) throws -> BatchReceipt {

@@ -2,30 +2,21 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func createCurrency(_ draft: CurrencyDraft, in realmID: RealmID) async throws -> Currency {
-        try draft.validate(limits: .standard)
-        let now = nowMilliseconds
-        let currency = Currency(
-            id: ids.make(), realmID: realmID, name: draft.name, emoji: draft.emoji,
-            customEmojiURL: draft.customEmojiURL,
-            metadata: draft.metadata, isDefault: draft.isDefault, minimumBalance: draft.minimumBalance,
-            maximumBalance: draft.maximumBalance, isTransferable: draft.isTransferable, createdAtMilliseconds: now)
-        try await write("createCurrency") { db in
-            try Self.requireRealm(db, realmID)
-            if currency.isDefault { try Self.clearDefault(db, realmID, now: now) }
-            try db.execute(
-                sql: """
-                    INSERT INTO currencies (realm_id, id, name, emoji, custom_emoji_url, metadata, is_default,
-                        minimum_balance, maximum_balance, transferable, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    realmID.rawValue, currency.id.rawValue, currency.name, currency.emoji, currency.customEmojiURL,
-                    currency.metadata?.text, currency.isDefault, currency.minimumBalance, currency.maximumBalance,
-                    currency.isTransferable, now, now,
-                ])
-        }
-        return currency
+    static func insertCurrency(_ currency: Currency, _ db: Database) throws {
+        try requireRealm(db, currency.realmID)
+        let now = currency.createdAtMilliseconds
+        if currency.isDefault { try clearDefault(db, currency.realmID, now: now) }
+        try db.execute(
+            sql: """
+                INSERT INTO currencies (realm_id, id, name, emoji, custom_emoji_url, metadata, is_default,
+                    minimum_balance, maximum_balance, transferable, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                currency.realmID.rawValue, currency.id.rawValue, currency.name, currency.emoji, currency.customEmojiURL,
+                currency.metadata?.text, currency.isDefault, currency.minimumBalance, currency.maximumBalance,
+                currency.isTransferable, now, now,
+            ])
     }
 
     static func clearDefault(_ db: Database, _ realmID: RealmID, now: Int64) throws {
@@ -103,56 +94,54 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func updateCurrency(_ id: CurrencyID, in realmID: RealmID, patch: CurrencyPatch) async throws -> Currency {
-        let now = nowMilliseconds
-        return try await write("updateCurrency") { db in
-            let current = try Self.requireCurrency(db, id, in: realmID)
-            let draft = try patch.applied(to: current, limits: .standard)
-            let outside =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ?
-                        AND (balance < ? OR (? IS NOT NULL AND balance > ?))
-                        """,
-                    arguments: [
-                        realmID.rawValue, id.rawValue, draft.minimumBalance, draft.maximumBalance, draft.maximumBalance,
-                    ]) ?? 0
-            guard outside == 0 else {
-                throw TallyError.validation(
-                    "\(outside) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
-            }
-            if draft.isDefault && !current.isDefault { try Self.clearDefault(db, realmID, now: now) }
-            try db.execute(
+    static func updateCurrency(
+        _ id: CurrencyID, in realmID: RealmID, patch: CurrencyPatch, _ db: Database, now: Int64
+    ) throws -> Currency {
+        let current = try requireCurrency(db, id, in: realmID)
+        let draft = try patch.applied(to: current, limits: .standard)
+        let outside =
+            try Int.fetchOne(
+                db,
                 sql: """
-                    UPDATE currencies SET name = ?, emoji = ?, custom_emoji_url = ?, metadata = ?, is_default = ?,
-                        minimum_balance = ?, maximum_balance = ?, transferable = ?, updated_at = ?
-                    WHERE realm_id = ? AND id = ?
+                    SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ?
+                    AND (balance < ? OR (? IS NOT NULL AND balance > ?))
                     """,
                 arguments: [
-                    draft.name, draft.emoji, draft.customEmojiURL, draft.metadata?.text, draft.isDefault,
-                    draft.minimumBalance, draft.maximumBalance, draft.isTransferable, now, realmID.rawValue,
-                    id.rawValue,
-                ])
-            return try Self.requireCurrency(db, id, in: realmID)
+                    realmID.rawValue, id.rawValue, draft.minimumBalance, draft.maximumBalance, draft.maximumBalance,
+                ]) ?? 0
+        guard outside == 0 else {
+            throw TallyError.validation(
+                "\(outside) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
         }
+        if draft.isDefault && !current.isDefault { try clearDefault(db, realmID, now: now) }
+        try db.execute(
+            sql: """
+                UPDATE currencies SET name = ?, emoji = ?, custom_emoji_url = ?, metadata = ?, is_default = ?,
+                    minimum_balance = ?, maximum_balance = ?, transferable = ?, updated_at = ?
+                WHERE realm_id = ? AND id = ?
+                """,
+            arguments: [
+                draft.name, draft.emoji, draft.customEmojiURL, draft.metadata?.text, draft.isDefault,
+                draft.minimumBalance, draft.maximumBalance, draft.isTransferable, now, realmID.rawValue,
+                id.rawValue,
+            ])
+        return try requireCurrency(db, id, in: realmID)
     }
 
-    public func setCurrencyArchived(_ id: CurrencyID, in realmID: RealmID, archived: Bool) async throws -> Currency {
-        let now = nowMilliseconds
-        return try await write("setCurrencyArchived") { db in
-            let current = try Self.requireCurrency(db, id, in: realmID)
-            if archived && !current.isArchived {
-                try db.execute(
-                    sql:
-                        "UPDATE currencies SET archived_at = ?, is_default = 0, updated_at = ? WHERE realm_id = ? AND id = ?",
-                    arguments: [now, now, realmID.rawValue, id.rawValue])
-            } else if !archived && current.isArchived {
-                try db.execute(
-                    sql: "UPDATE currencies SET archived_at = NULL, updated_at = ? WHERE realm_id = ? AND id = ?",
-                    arguments: [now, realmID.rawValue, id.rawValue])
-            }
-            return try Self.requireCurrency(db, id, in: realmID)
+    static func setCurrencyArchived(
+        _ id: CurrencyID, in realmID: RealmID, archived: Bool, _ db: Database, now: Int64
+    ) throws -> Currency {
+        let current = try requireCurrency(db, id, in: realmID)
+        if archived && !current.isArchived {
+            try db.execute(
+                sql:
+                    "UPDATE currencies SET archived_at = ?, is_default = 0, updated_at = ? WHERE realm_id = ? AND id = ?",
+                arguments: [now, now, realmID.rawValue, id.rawValue])
+        } else if !archived && current.isArchived {
+            try db.execute(
+                sql: "UPDATE currencies SET archived_at = NULL, updated_at = ? WHERE realm_id = ? AND id = ?",
+                arguments: [now, realmID.rawValue, id.rawValue])
         }
+        return try requireCurrency(db, id, in: realmID)
     }
 }

@@ -2,21 +2,6 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func createMember(_ credentials: Credentials, metadata: JSONValue?, in realmID: RealmID) async throws
-        -> Member
-    {
-        if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
-        let now = nowMilliseconds
-        let member = Member(
-            id: ids.make(), realmID: realmID, credentials: try credentials.validated(limits: .standard),
-            metadata: metadata, createdAtMilliseconds: now)
-        try await write("createMember") { db in
-            try Self.requireRealm(db, realmID)
-            try Self.insert([member], db, progress: { _ in })
-        }
-        return member
-    }
-
     public func importMembers(
         _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> [Member] {
@@ -173,17 +158,15 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func setMemberMetadata(_ metadata: JSONValue, of member: MemberID, in realmID: RealmID) async throws {
-        let value = try metadata.validatedMetadata(limits: .standard)
-        let now = nowMilliseconds
-        try await write("setMemberMetadata") { db in
-            try Self.requireRealm(db, realmID)
-            try db.execute(
-                sql: "UPDATE members SET metadata = ?, updated_at = ? WHERE realm_id = ? AND id = ?",
-                arguments: [value.text, now, realmID.rawValue, member.rawValue])
-            guard db.changesCount == 1 else {
-                throw TallyError(.notFound, "Member \(member) was not found in realm \(realmID).")
-            }
+    static func setMemberMetadata(
+        _ metadata: JSONValue, of member: MemberID, in realmID: RealmID, _ db: Database, now: Int64
+    ) throws {
+        try requireRealm(db, realmID)
+        try db.execute(
+            sql: "UPDATE members SET metadata = ?, updated_at = ? WHERE realm_id = ? AND id = ?",
+            arguments: [metadata.text, now, realmID.rawValue, member.rawValue])
+        guard db.changesCount == 1 else {
+            throw TallyError(.notFound, "Member \(member) was not found in realm \(realmID).")
         }
     }
 

@@ -2,23 +2,18 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func createRealm(_ draft: RealmDraft) async throws -> Realm {
-        try draft.validate(limits: .standard)
-        let now = nowMilliseconds
-        let realm = Realm(
-            id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
-            createdAtMilliseconds: now)
-        try await write("createRealm") { db in
-            do {
-                try db.execute(
-                    sql:
-                        "INSERT INTO realms (id, name, description, subdomain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [realm.id.rawValue, realm.name, realm.description, realm.subdomain, now, now])
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                throw TallyError(.conflict, "The subdomain '\(draft.subdomain ?? "")' is taken.")
-            }
+    static func insertRealm(_ realm: Realm, _ db: Database) throws {
+        do {
+            try db.execute(
+                sql:
+                    "INSERT INTO realms (id, name, description, subdomain, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    realm.id.rawValue, realm.name, realm.description, realm.subdomain, realm.createdAtMilliseconds,
+                    realm.updatedAtMilliseconds,
+                ])
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw TallyError(.conflict, "The subdomain '\(realm.subdomain ?? "")' is taken.")
         }
-        return realm
     }
 
     public func realm(_ id: RealmID) async throws -> Realm? {

@@ -106,6 +106,20 @@ enum SQLiteMigrations {
                         revoked_at INTEGER
                     );
                     CREATE INDEX api_keys_by_realm ON api_keys(realm_id);
+
+                    -- Idempotency-Key records: the request's hash and the full response, written in the
+                    -- same transaction as the change they describe. scope is the key's realm id, or
+                    -- "admin:" and the admin key's id.
+                    CREATE TABLE idempotency_keys (
+                        scope TEXT NOT NULL,
+                        key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+                        request_hash BLOB NOT NULL CHECK (length(request_hash) = 32),
+                        status INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (scope, key)
+                    );
+                    CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
                     """)
         }
         return migrator

@@ -26,7 +26,8 @@ enum CurrencyCases {
             var makeDefault = CurrencyPatch()
             makeDefault.isDefault = true
             _ = try await f.store.updateCurrency(gems.id, in: f.realm.id, patch: makeDefault)
-            try expectEqual(try await f.store.currencies(in: f.realm.id).filter(\.isDefault).map(\.id), [gems.id], "one default")
+            try expectEqual(
+                try await f.store.currencies(in: f.realm.id).filter(\.isDefault).map(\.id), [gems.id], "one default")
             try await f.expectClean()
         },
         .init(name: "an archived currency refuses changes, loses its default flag, and comes back") { factory in
@@ -37,11 +38,14 @@ enum CurrencyCases {
             _ = try await expectTallyError(.currencyNotFound, "explicit archived currency") {
                 _ = try await f.store.apply(try f.batch([(0, 1)], currency: f.points.id))
             }
-            _ = try await expectTallyError(.currencyNotFound, "no default any more") { _ = try await f.store.apply(try f.batch([(0, 1)])) }
+            _ = try await expectTallyError(.currencyNotFound, "no default any more") {
+                _ = try await f.store.apply(try f.batch([(0, 1)]))
+            }
             try expectEqual(try await f.balance(0), 5, "the balance stays")
             let active = try await f.store.listCurrencies(in: f.realm.id, query: CurrencyQuery(page: try PageRequest()))
             try expectEqual(active.total, 0, "archived currencies are hidden by default")
-            let all = try await f.store.listCurrencies(in: f.realm.id, query: CurrencyQuery(page: try PageRequest(), includeArchived: true))
+            let all = try await f.store.listCurrencies(
+                in: f.realm.id, query: CurrencyQuery(page: try PageRequest(), includeArchived: true))
             try expectEqual(all.total, 1, "and listed on request")
             _ = try await f.store.setCurrencyArchived(f.points.id, in: f.realm.id, archived: false)
             _ = try await f.store.apply(try f.batch([(0, 1)], currency: f.points.id))
@@ -58,13 +62,18 @@ enum CurrencyCases {
             try expectEqual(receipt.changes.map(\.balanceAfter), [6, 4], "sender then recipient")
             _ = try await expectTallyError(.insufficientBalance, "more than the sender has") {
                 _ = try await f.store.apply(
-                    try Transfer.batch(realm: f.realm.id, sender: f.members[0].id, recipient: f.members[1].id, amount: 7, currency: nil, initiatorID: nil))
+                    try Transfer.batch(
+                        realm: f.realm.id, sender: f.members[0].id, recipient: f.members[1].id, amount: 7,
+                        currency: nil, initiatorID: nil))
             }
-            let locked = try await f.store.createCurrency(CurrencyDraft(name: "Locked", isTransferable: false), in: f.realm.id)
+            let locked = try await f.store.createCurrency(
+                CurrencyDraft(name: "Locked", isTransferable: false), in: f.realm.id)
             _ = try await f.store.apply(try f.batch([(0, 10)], currency: locked.id))
             _ = try await expectTallyError(.currencyNotTransferable, "non-transferable") {
                 _ = try await f.store.apply(
-                    try Transfer.batch(realm: f.realm.id, sender: f.members[0].id, recipient: f.members[1].id, amount: 1, currency: locked.id, initiatorID: nil))
+                    try Transfer.batch(
+                        realm: f.realm.id, sender: f.members[0].id, recipient: f.members[1].id, amount: 1,
+                        currency: locked.id, initiatorID: nil))
             }
             try expectEqual(try await f.balance(0), 6, "sender")
             try expectEqual(try await f.balance(1), 4, "recipient")

@@ -10,17 +10,21 @@ enum QueryCases {
                 in: f.realm.id, query: MemberQuery(page: try PageRequest(page: 2, limit: 2)))
             try expectEqual(page.total, 5, "total")
             try expectEqual(page.totalPages, 3, "total pages")
-            try expectEqual(page.items.map(\.member.id), [f.members[2].id, f.members[3].id], "second page in join order")
+            try expectEqual(
+                page.items.map(\.member.id), [f.members[2].id, f.members[3].id], "second page in join order")
             let sorted = try await f.store.listMembers(
                 in: f.realm.id,
                 query: MemberQuery(page: try PageRequest(page: 1, limit: 5), sortField: .username, order: .descending))
-            try expectEqual(sorted.items.map(\.member.credentials.username), ["member4", "member3", "member2", "member1", "member0"], "sorted")
+            try expectEqual(
+                sorted.items.map(\.member.credentials.username),
+                ["member4", "member3", "member2", "member1", "member0"], "sorted")
             let searched = try await f.store.listMembers(
                 in: f.realm.id, query: MemberQuery(page: try PageRequest(), search: "MEMBER1"))
             try expectEqual(searched.items.map(\.member.id), [f.members[1].id], "search")
             try expectEqual(searched.items[0].balances.map(\.balance), [7], "balances come with members")
             try expectEqual(searched.items[0].balances.map(\.currency.id), [f.points.id], "balance currency")
-            let literal = try await f.store.listMembers(in: f.realm.id, query: MemberQuery(page: try PageRequest(), search: "_"))
+            let literal = try await f.store.listMembers(
+                in: f.realm.id, query: MemberQuery(page: try PageRequest(), search: "_"))
             try expectEqual(literal.total, 0, "LIKE wildcards match literally")
         },
         .init(name: "search matches exact credentials and drip ids, only in the realm") { factory in
@@ -33,8 +37,11 @@ enum QueryCases {
             let byID = try await f.store.searchMembers(
                 in: f.realm.id, kind: .dripId, values: [f.members[1].id.rawValue.uppercased()], page: try PageRequest())
             try expectEqual(byID.items.map(\.member.id), [f.members[1].id], "drip id in any case")
-            try expectEqual(try await f.store.findAccount(kind: .username, value: "member0", in: other.id) != nil, true, "found in its realm")
-            try expectEqual(try await f.store.findAccount(kind: .email, value: "nobody@example.com", in: nil), nil, "not found")
+            try expectEqual(
+                try await f.store.findAccount(kind: .username, value: "member0", in: other.id) != nil, true,
+                "found in its realm")
+            try expectEqual(
+                try await f.store.findAccount(kind: .email, value: "nobody@example.com", in: nil), nil, "not found")
         },
         .init(name: "the leaderboard ranks ties together and pages by cursor, even at Int64 extremes") { factory in
             let f = try await Fixture.make(
@@ -48,13 +55,16 @@ enum QueryCases {
                 let page = try await f.store.leaderboard(in: f.realm.id, currency: nil, after: cursor, take: 2)
                 try expectEqual(page.totalCount, 6, "total count")
                 entries += page.entries
-                cursor = page.hasNextPage ? page.entries.last.map { LeaderboardCursor(balance: $0.balance, memberID: $0.member.id) } : nil
+                cursor =
+                    page.hasNextPage
+                    ? page.entries.last.map { LeaderboardCursor(balance: $0.balance, memberID: $0.member.id) } : nil
                 pages += 1
             } while cursor != nil && pages < 10
             try expectEqual(entries.map(\.balance), amounts, "balances, highest first")
             try expectEqual(entries.map(\.rank), [1, 2, 2, 4, 5, 6], "competition ranking")
             _ = try await expectTallyError(.currencyNotFound, "unknown currency") {
-                _ = try await f.store.leaderboard(in: f.realm.id, currency: CurrencyID("0123456789abcdef01234567")!, after: nil, take: 5)
+                _ = try await f.store.leaderboard(
+                    in: f.realm.id, currency: CurrencyID("0123456789abcdef01234567")!, after: nil, take: 5)
             }
         },
         .init(name: "a member's journal pages newest first by cursor") { factory in

@@ -11,7 +11,8 @@ import Testing
         let a = h.members[0].id
         try await h.test { client in
             let path = "/api/v1/realms/\(h.realm.id)/members/\(a)/balance"
-            let first = try object(try await client.send(.patch, path, key: h.key, json: #"{"amount":40,"initiatorId":"bot"}"#))
+            let first = try object(
+                try await client.send(.patch, path, key: h.key, json: #"{"amount":40,"initiatorId":"bot"}"#))
             #expect(first["balance"] as? Int == 40)
             #expect(first["dripId"] as? String == a.rawValue)
             #expect(first["currencyId"] as? String == h.points.id.rawValue)
@@ -24,10 +25,13 @@ import Testing
             #expect(journal.first?.initiatorID == "bot")
             // A member that does not exist is a change failure, as in a batch.
             try expectFailure(
-                try await client.send(.patch, "/api/v1/realms/\(h.realm.id)/members/0123456789abcdef01234567/balance", key: h.key, json: #"{"amount":1}"#),
+                try await client.send(
+                    .patch, "/api/v1/realms/\(h.realm.id)/members/0123456789abcdef01234567/balance", key: h.key,
+                    json: #"{"amount":1}"#),
                 .badRequest, "MEMBER_NOT_FOUND")
             try expectFailure(
-                try await client.send(.patch, "/api/v1/realms/\(h.realm.id)/members/zzz/balance", key: h.key, json: #"{"amount":1}"#),
+                try await client.send(
+                    .patch, "/api/v1/realms/\(h.realm.id)/members/zzz/balance", key: h.key, json: #"{"amount":1}"#),
                 .badRequest, "VALIDATION_ERROR")
         }
         #expect(try await h.balance(0) == 40)
@@ -60,14 +64,16 @@ import Testing
         let h = try await HTTPHarness.make()
         defer { h.cleanUp() }
         let (a, b) = (h.members[0].id, h.members[1].id)
-        let locked = try await h.store.createCurrency(CurrencyDraft(name: "Soulbound", isTransferable: false), in: h.realm.id)
+        let locked = try await h.store.createCurrency(
+            CurrencyDraft(name: "Soulbound", isTransferable: false), in: h.realm.id)
         _ = try await h.store.apply(
             try Batch(
                 realmID: h.realm.id,
                 changes: [Change(memberID: a, amount: 10), Change(memberID: a, amount: 10, currencyID: locked.id)]))
         try await h.test { client in
             let path = "/api/v1/realms/\(h.realm.id)/members/\(a)/transfer"
-            let moved = try object(try await client.send(.patch, path, key: h.key, json: #"{"amount":7,"recipientId":"\#(b)"}"#))
+            let moved = try object(
+                try await client.send(.patch, path, key: h.key, json: #"{"amount":7,"recipientId":"\#(b)"}"#))
             #expect(moved["balance"] as? Int == 3)
             #expect(moved["senderId"] as? String == a.rawValue)
             #expect(moved["recipientId"] as? String == b.rawValue)

@@ -5,7 +5,8 @@ import NIOCore
 
 /// A response body as a JSON object, for assertions on fields.
 func object(_ response: TestResponse) throws -> [String: Any] {
-    guard let value = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any] else {
+    guard let value = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+    else {
         throw JSONShapeError(description: "not a JSON object: \(String(buffer: response.body))")
     }
     return value
@@ -23,6 +24,7 @@ extension TestClientProtocol {
         var headers = HTTPFields()
         if let key { headers[.authorization] = "Bearer \(key)" }
         if json != nil { headers[.contentType] = "application/json" }
-        return try await executeRequest(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return try await executeRequest(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 }

@@ -32,7 +32,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let router = buildRouter(store: try TallySQLiteStoreForDocs.make(directory), limits: .standard)
-        let served = Set(router.routes.filter { $0.method != .head }.map { "\($0.method) \(normalize($0.path.description))" })
+        let served = Set(
+            router.routes.filter { $0.method != .head }.map { "\($0.method) \(normalize($0.path.description))" })
         let documented = try documentedOperations()
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")

@@ -23,7 +23,8 @@ import Testing
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let app = buildApplication(
-            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock)
+            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
+        )
         try await app.test(.router) { client in
             let path = "/api/v1/realms/\(h.realm.id)"
             for remaining in [2, 1, 0] {
@@ -46,7 +47,8 @@ import Testing
             #expect(other.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "2")
             // Unauthenticated requests do not spend the realm's budget.
             for _ in 0..<5 { _ = try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: nil) }
-            #expect(try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: h.otherRealmKey).status == .ok)
+            #expect(
+                try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: h.otherRealmKey).status == .ok)
             // The previous window still weighs in: 10 s into the next one, 3 * (1 - 10/60) = 2.5 and
             // one more request would make 3.5; 20 s in, 3 * (1 - 20/60) = 2, so exactly one fits.
             time.advance(50)

@@ -23,25 +23,49 @@ import Testing
         Route(method: .get, path: "", scope: .realmRead, body: nil, success: .ok),
         Route(method: .get, path: "/members/", scope: .membersRead, body: nil, success: .ok),
         Route(method: .get, path: "/members", scope: .membersRead, body: nil, success: .ok),
-        Route(method: .get, path: "/members/search?type=username&values=alice", scope: .membersRead, body: nil, success: .ok),
+        Route(
+            method: .get, path: "/members/search?type=username&values=alice", scope: .membersRead, body: nil,
+            success: .ok),
         Route(method: .get, path: "/members/leaderboard", scope: .membersRead, body: nil, success: .ok),
-        Route(method: .post, path: "/members", scope: .membersWrite, body: #"{"metadata":{"source":"test"}}"#, success: .created),
+        Route(
+            method: .post, path: "/members", scope: .membersWrite, body: #"{"metadata":{"source":"test"}}"#,
+            success: .created),
         Route(method: .get, path: "/members/{dripId}", scope: .membersRead, body: nil, success: .ok),
-        Route(method: .patch, path: "/members/{dripId}/metadata", scope: .membersWrite, body: #"{"metadata":{"a":1}}"#, success: .noContent),
+        Route(
+            method: .patch, path: "/members/{dripId}/metadata", scope: .membersWrite, body: #"{"metadata":{"a":1}}"#,
+            success: .noContent),
         Route(method: .get, path: "/members/{dripId}/transactions", scope: .membersRead, body: nil, success: .ok),
-        Route(method: .patch, path: "/members/transaction", scope: .pointsWrite, body: #"{"updates":[{"dripId":"{dripId}","amount":5}]}"#, success: .ok),
-        Route(method: .patch, path: "/members/batch-point-balance", scope: .pointsWrite, body: #"{"updates":[{"memberId":"{dripId}","tokens":5}]}"#, success: .ok),
-        Route(method: .patch, path: "/members/{dripId}/balance", scope: .pointsWrite, body: #"{"amount":5}"#, success: .ok),
-        Route(method: .patch, path: "/members/{dripId}/point-balance", scope: .pointsWrite, body: #"{"tokens":5}"#, success: .ok),
-        Route(method: .patch, path: "/members/{dripId}/transfer", scope: .pointsWrite, body: #"{"amount":0,"recipientId":"{other}"}"#, success: .badRequest),
+        Route(
+            method: .patch, path: "/members/transaction", scope: .pointsWrite,
+            body: #"{"updates":[{"dripId":"{dripId}","amount":5}]}"#, success: .ok),
+        Route(
+            method: .patch, path: "/members/batch-point-balance", scope: .pointsWrite,
+            body: #"{"updates":[{"memberId":"{dripId}","tokens":5}]}"#, success: .ok),
+        Route(
+            method: .patch, path: "/members/{dripId}/balance", scope: .pointsWrite, body: #"{"amount":5}"#, success: .ok
+        ),
+        Route(
+            method: .patch, path: "/members/{dripId}/point-balance", scope: .pointsWrite, body: #"{"tokens":5}"#,
+            success: .ok),
+        Route(
+            method: .patch, path: "/members/{dripId}/transfer", scope: .pointsWrite,
+            body: #"{"amount":0,"recipientId":"{other}"}"#, success: .badRequest),
         Route(method: .get, path: "/currencies", scope: .currenciesRead, body: nil, success: .ok),
         Route(method: .get, path: "/points", scope: .currenciesRead, body: nil, success: .ok),
-        Route(method: .post, path: "/currencies", scope: .currenciesWrite, body: #"{"name":"Gems"}"#, success: .created),
+        Route(
+            method: .post, path: "/currencies", scope: .currenciesWrite, body: #"{"name":"Gems"}"#, success: .created),
         Route(method: .get, path: "/currencies/{currencyId}", scope: .currenciesRead, body: nil, success: .ok),
-        Route(method: .patch, path: "/currencies/{currencyId}", scope: .currenciesWrite, body: #"{"emoji":"💎"}"#, success: .ok),
-        Route(method: .patch, path: "/currencies/{currencyId}/metadata", scope: .currenciesWrite, body: #"{"metadata":{}}"#, success: .noContent),
-        Route(method: .delete, path: "/currencies/{currencyId}", scope: .currenciesWrite, body: nil, success: .noContent),
-        Route(method: .post, path: "/currencies/{currencyId}/unarchive", scope: .currenciesWrite, body: nil, success: .noContent),
+        Route(
+            method: .patch, path: "/currencies/{currencyId}", scope: .currenciesWrite, body: #"{"emoji":"💎"}"#,
+            success: .ok),
+        Route(
+            method: .patch, path: "/currencies/{currencyId}/metadata", scope: .currenciesWrite,
+            body: #"{"metadata":{}}"#, success: .noContent),
+        Route(
+            method: .delete, path: "/currencies/{currencyId}", scope: .currenciesWrite, body: nil, success: .noContent),
+        Route(
+            method: .post, path: "/currencies/{currencyId}/unarchive", scope: .currenciesWrite, body: nil,
+            success: .noContent),
     ]
 
     func fill(_ text: String, _ h: HTTPHarness) -> String {
@@ -76,7 +100,8 @@ import Testing
             let missing = try expectFailure(
                 try await send(client, route, h, key: withoutScope.secret.text), .forbidden, "Forbidden")
             #expect(missing.message.contains(route.scope.rawValue))
-            try expectFailure(try await send(client, route, h, realm: "not-a-realm", key: h.key), .badRequest, "VALIDATION_ERROR")
+            try expectFailure(
+                try await send(client, route, h, realm: "not-a-realm", key: h.key), .badRequest, "VALIDATION_ERROR")
             // An admin key reaches the realm lookup: 404, except where body validation fails first.
             let unknownRealm = try await send(client, route, h, realm: "0123456789abcdef01234567", key: h.adminKey)
             #expect(unknownRealm.status == (route.success == .badRequest ? .badRequest : .notFound))

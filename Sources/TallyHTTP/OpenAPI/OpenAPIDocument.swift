@@ -31,13 +31,18 @@ public enum OpenAPIDocument {
         ]
     }
 
-    static func query(_ name: String, _ schema: JSONValue, required: Bool = false, description: String? = nil) -> JSONValue {
-        var result: [String: JSONValue] = ["name": .string(name), "in": "query", "required": .bool(required), "schema": schema]
+    static func query(_ name: String, _ schema: JSONValue, required: Bool = false, description: String? = nil)
+        -> JSONValue
+    {
+        var result: [String: JSONValue] = [
+            "name": .string(name), "in": "query", "required": .bool(required), "schema": schema,
+        ]
         if let description { result["description"] = .string(description) }
         return .object(result)
     }
 
-    static let page = query("page", ["type": "integer", "minimum": 1, "maximum": 1_000_000], description: "1-based page")
+    static let page = query(
+        "page", ["type": "integer", "minimum": 1, "maximum": 1_000_000], description: "1-based page")
     static let limit = query("limit", ["type": "integer", "minimum": 1, "maximum": 100], description: "items per page")
     static let dripID = pathParameter("dripId")
     static let currencyID = pathParameter("currencyId", pattern: false)
@@ -186,7 +191,8 @@ public enum OpenAPIDocument {
 
     static func errorResponse(_ status: Int) -> JSONValue {
         let descriptions: [Int: String] = [
-            400: "Invalid input, or a change that breaks a balance rule", 401: "Missing, malformed, unknown or revoked key",
+            400: "Invalid input, or a change that breaks a balance rule",
+            401: "Missing, malformed, unknown or revoked key",
             403: "A key of another realm, or without the scope", 404: "The realm, member or currency does not exist",
             409: "Conflict: a credential or subdomain is taken", 413: "The body is over the limit",
             429: "Over the realm's rate limit", 503: "Storage is unavailable; retry",
@@ -254,7 +260,9 @@ public enum OpenAPIDocument {
         let health: JSONValue = [
             "get": [
                 "operationId": "health", "tags": ["Health"], "summary": "Health check (no key)", "security": [],
-                "responses": ["200": ["description": "Ok", "content": ["application/json": ["schema": Schema.ref("Health")]]]],
+                "responses": [
+                    "200": ["description": "Ok", "content": ["application/json": ["schema": Schema.ref("Health")]]]
+                ],
             ]
         ]
         var pathObjects = paths.mapValues { JSONValue.object($0) }
@@ -268,27 +276,39 @@ public enum OpenAPIDocument {
         pathObjects["/api/v4/health"] = legacyHealth
         pathObjects["/docs/json"] = [
             "get": [
-                "operationId": "openAPIDocument", "tags": ["Health"], "summary": "This document (no key)", "security": [],
-                "responses": ["200": ["description": "The OpenAPI 3.1 document", "content": ["application/json": ["schema": ["type": "object"]]]]],
+                "operationId": "openAPIDocument", "tags": ["Health"], "summary": "This document (no key)",
+                "security": [],
+                "responses": [
+                    "200": [
+                        "description": "The OpenAPI 3.1 document",
+                        "content": ["application/json": ["schema": ["type": "object"]]],
+                    ]
+                ],
             ]
         ]
         return [
             "openapi": "3.1.0",
             "info": [
                 "title": "Tally (DRIP Rewards API compatible)", "version": "1.0.0",
-                "description": "A self-hosted reward points server that speaks the DRIP Rewards API. Every failure answers {error, message, details?}.",
+                "description":
+                    "A self-hosted reward points server that speaks the DRIP Rewards API. Every failure answers {error, message, details?}.",
             ],
             "servers": [["url": "/"]],
             "security": [["BearerAuth": []]],
             "tags": [
-                ["name": "Realm-Members-Balances"], ["name": "Realm-Members"], ["name": "Realms"], ["name": "Currencies"],
+                ["name": "Realm-Members-Balances"], ["name": "Realm-Members"], ["name": "Realms"],
+                ["name": "Currencies"],
                 ["name": "Accounts"], ["name": "Health"],
                 ["name": "Tally", "description": "Tally's extensions to the DRIP API"],
                 ["name": "Compatibility", "description": "Older DRIP spellings that real bots still send"],
             ],
             "paths": .object(pathObjects),
             "components": [
-                "securitySchemes": ["BearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "API Key", "description": "API Key"]],
+                "securitySchemes": [
+                    "BearerAuth": [
+                        "type": "http", "scheme": "bearer", "bearerFormat": "API Key", "description": "API Key",
+                    ]
+                ],
                 "schemas": .object(Schema.components),
             ],
         ]

@@ -71,7 +71,8 @@ enum Schema {
             ("scopes", ["type": "array", "items": string]), ("archived", boolean),
             ("archivedAt", ["type": ["string", "null"], "format": "date-time"]),
             ("ownership", ["type": "string", "enum": ["OWNED", "SHARED"]]), ("shareStatus", ["type": "null"]),
-            ("parentRealmId", ["type": "null"]), ("parentRealmName", ["type": "null"]), ("permissions", ["type": "null"]),
+            ("parentRealmId", ["type": "null"]), ("parentRealmName", ["type": "null"]),
+            ("permissions", ["type": "null"]),
             ("createdAt", dateTime), ("updatedAt", dateTime), ("minimumBalance", int64),
             ("maximumBalance", nullableInt64), ("transferable", boolean),
         ]),
@@ -183,7 +184,9 @@ enum Schema {
                 ("tokens", int64), ("realmPointId", ["type": ["string", "null"], "pattern": "^[0-9a-fA-F]{24}$"]),
                 ("initiatorId", ["type": "string", "maxLength": 256]),
             ], required: ["tokens"]),
-        "BalanceResponse": object([("id", objectID), ("dripId", objectID), ("balance", int64), ("currencyId", objectID)]),
+        "BalanceResponse": object([
+            ("id", objectID), ("dripId", objectID), ("balance", int64), ("currencyId", objectID),
+        ]),
         "TransferRequest": input(
             [
                 ("amount", ["type": "integer", "format": "int64", "minimum": 1, "maximum": .integer(Int64.max)]),

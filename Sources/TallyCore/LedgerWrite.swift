@@ -1,0 +1,98 @@
+/// Every change a store can make, as a value, so that one method (`LedgerStore.perform`) can run
+/// any of them in a transaction together with its idempotency record.
+public enum LedgerWrite: Sendable {
+    case apply(Batch)
+    case createRealm(RealmDraft)
+    case createCurrency(CurrencyDraft, realm: RealmID)
+    case updateCurrency(CurrencyID, realm: RealmID, patch: CurrencyPatch)
+    case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)
+    case createMember(Credentials, metadata: JSONValue?, realm: RealmID)
+    case setMemberMetadata(JSONValue, member: MemberID, realm: RealmID)
+}
+
+/// What a write produced.
+public enum LedgerWriteResult: Sendable, Equatable {
+    case receipt(BatchReceipt)
+    case realm(Realm)
+    case currency(Currency)
+    case member(Member)
+    case done
+}
+
+/// A response as the HTTP layer sent it, stored for replay.
+public struct StoredResponse: Sendable, Equatable {
+    /// The HTTP status code.
+    public let status: Int
+    /// The body bytes (empty for 204).
+    public let body: [UInt8]
+
+    /// A stored response.
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}
+
+/// An `Idempotency-Key` claim on one write: stored with the write's response in the same
+/// transaction, so a retry replays the response instead of writing again.
+public struct IdempotencyClaim: Sendable {
+    /// Longest key accepted.
+    public static let keyLengthMax = 255
+
+    /// Whose key space this is (the API key's realm, or the admin key's id).
+    public let scope: String
+    /// The client's `Idempotency-Key`.
+    public let key: String
+    /// SHA-256 of the request (method, path, query and body).
+    public let requestHash: [UInt8]
+    /// Turns the write's result into the response to store and send; runs inside the transaction.
+    public let render: @Sendable (LedgerWriteResult) -> StoredResponse
+
+    /// A claim; the key must be 1 to 255 printable ASCII characters.
+    public init(
+        scope: String, key: String, requestHash: [UInt8], render: @escaping @Sendable (LedgerWriteResult) -> StoredResponse
+    ) throws(TallyError) {
+        guard (1...Self.keyLengthMax).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw .validation("Idempotency-Key must be 1 to \(Self.keyLengthMax) printable ASCII characters without spaces.")
+        }
+        self.scope = scope
+        self.key = key
+        self.requestHash = requestHash
+        self.render = render
+    }
+}
+
+/// What `perform` did.
+public enum WriteOutcome: Sendable, Equatable {
+    /// The write ran now; with a claim, `response` is what was stored.
+    case performed(LedgerWriteResult, response: StoredResponse?)
+    /// The claim's key was already used for this same request: nothing was written, and this is
+    /// the response stored the first time.
+    case replayed(StoredResponse)
+}
+
+extension LedgerWriteResult {
+    /// The receipt of an `.apply` write. Asking a different write for it is a programmer error.
+    public var receipt: BatchReceipt {
+        guard case .receipt(let receipt) = self else { preconditionFailure("not the result of a batch: \(self)") }
+        return receipt
+    }
+
+    /// The realm of a `.createRealm` write.
+    public var realm: Realm {
+        guard case .realm(let realm) = self else { preconditionFailure("not the result of a realm write: \(self)") }
+        return realm
+    }
+
+    /// The currency of a currency write.
+    public var currency: Currency {
+        guard case .currency(let currency) = self else { preconditionFailure("not the result of a currency write: \(self)") }
+        return currency
+    }
+
+    /// The member of a `.createMember` write.
+    public var member: Member {
+        guard case .member(let member) = self else { preconditionFailure("not the result of a member write: \(self)") }
+        return member
+    }
+}

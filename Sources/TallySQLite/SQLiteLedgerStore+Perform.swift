@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import TallyCore
+
+extension SQLiteLedgerStore {
+    /// A write with everything that needs no database already decided: validation done, ids and
+    /// timestamps made, so the transaction holds the writer for as short a time as possible.
+    enum PreparedWrite: Sendable {
+        case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
+        case createRealm(Realm)
+        case createCurrency(Currency)
+        case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
+        case setCurrencyArchived(CurrencyID, RealmID, Bool)
+        case createMember(Member)
+        case setMemberMetadata(JSONValue, MemberID, RealmID)
+    }
+
+    func prepare(_ write: LedgerWrite, now: Int64) throws -> PreparedWrite {
+        switch write {
+        case .apply(let batch):
+            return .apply(batch, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() })
+        case .createRealm(let draft):
+            try draft.validate(limits: .standard)
+            return .createRealm(
+                Realm(
+                    id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
+                    createdAtMilliseconds: now))
+        case .createCurrency(let draft, let realm):
+            try draft.validate(limits: .standard)
+            return .createCurrency(
+                Currency(
+                    id: ids.make(), realmID: realm, name: draft.name, emoji: draft.emoji,
+                    customEmojiURL: draft.customEmojiURL, metadata: draft.metadata, isDefault: draft.isDefault,
+                    minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
+                    isTransferable: draft.isTransferable, createdAtMilliseconds: now))
+        case .updateCurrency(let id, let realm, let patch):
+            return .updateCurrency(id, realm, patch)
+        case .setCurrencyArchived(let id, let realm, let archived):
+            return .setCurrencyArchived(id, realm, archived)
+        case .createMember(let credentials, let metadata, let realm):
+            if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
+            return .createMember(
+                Member(
+                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
+                    metadata: metadata, createdAtMilliseconds: now))
+        case .setMemberMetadata(let metadata, let member, let realm):
+            return .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
+        }
+    }
+
+    static func execute(_ write: PreparedWrite, _ db: Database, now: Int64) throws -> LedgerWriteResult {
+        switch write {
+        case .apply(let batch, let batchID, let entryIDs):
+            return .receipt(try apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now))
+        case .createRealm(let realm):
+            try insertRealm(realm, db)
+            return .realm(realm)
+        case .createCurrency(let currency):
+            try insertCurrency(currency, db)
+            return .currency(currency)
+        case .updateCurrency(let id, let realm, let patch):
+            return .currency(try updateCurrency(id, in: realm, patch: patch, db, now: now))
+        case .setCurrencyArchived(let id, let realm, let archived):
+            return .currency(try setCurrencyArchived(id, in: realm, archived: archived, db, now: now))
+        case .createMember(let member):
+            try requireRealm(db, member.realmID)
+            try insert([member], db, progress: { _ in })
+            return .member(member)
+        case .setMemberMetadata(let metadata, let member, let realm):
+            try setMemberMetadata(metadata, of: member, in: realm, db, now: now)
+            return .done
+        }
+    }
+
+    public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
+        let now = nowMilliseconds
+        let prepared = try prepare(write, now: now)
+        return try await self.write("perform") { db in
+            if let claim {
+                let lookup = try db.cachedStatement(
+                    sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
+                if let row = try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]) {
+                    let hash: Data = row["request_hash"]
+                    guard ConstantTime.equal(Array(hash), claim.requestHash) else {
+                        throw TallyError(
+                            .idempotencyKeyReused,
+                            "Idempotency-Key '\(claim.key)' was already used for a different request.")
+                    }
+                    let body: Data = row["body"]
+                    return .replayed(StoredResponse(status: row["status"], body: Array(body)))
+                }
+            }
+            let result = try Self.execute(prepared, db, now: now)
+            guard let claim else { return .performed(result, response: nil) }
+            let response = claim.render(result)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+            try insert.execute(arguments: [
+                claim.scope, claim.key, Data(claim.requestHash), response.status, Data(response.body), now,
+            ])
+            return .performed(result, response: response)
+        }
+    }
+
+    public func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int {
+        try await write("pruneIdempotencyRecords") { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM idempotency_keys WHERE rowid IN (
+                        SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)
+                    """,
+                arguments: [cutoffMilliseconds, limit])
+            return db.changesCount
+        }
+    }
+}
