@@ -50,10 +50,12 @@ public struct IdempotencyClaim: Sendable {
 
     /// A claim; the key must be 1 to 255 printable ASCII characters.
     public init(
-        scope: String, key: String, requestHash: [UInt8], render: @escaping @Sendable (LedgerWriteResult) -> StoredResponse
+        scope: String, key: String, requestHash: [UInt8],
+        render: @escaping @Sendable (LedgerWriteResult) -> StoredResponse
     ) throws(TallyError) {
         guard (1...Self.keyLengthMax).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw .validation("Idempotency-Key must be 1 to \(Self.keyLengthMax) printable ASCII characters without spaces.")
+            throw .validation(
+                "Idempotency-Key must be 1 to \(Self.keyLengthMax) printable ASCII characters without spaces.")
         }
         self.scope = scope
         self.key = key
@@ -86,7 +88,9 @@ extension LedgerWriteResult {
 
     /// The currency of a currency write.
     public var currency: Currency {
-        guard case .currency(let currency) = self else { preconditionFailure("not the result of a currency write: \(self)") }
+        guard case .currency(let currency) = self else {
+            preconditionFailure("not the result of a currency write: \(self)")
+        }
         return currency
     }
 

@@ -10,6 +10,16 @@ public struct ServerConfiguration: Sendable {
     public var limits: Limits
     /// Requests per minute per realm; nil turns rate limiting off (the default).
     public var rateLimitPerMinute: Int?
+    /// How long an Idempotency-Key is remembered (default 24 hours).
+    public var idempotencyRetentionSeconds: Int64 = 24 * 3_600
+    /// A connection idle this long is closed (slow or half-open clients).
+    public var idleTimeoutSeconds: Int64 = 30
+    /// Largest single request header, in bytes.
+    public var headerBytesMax: Int = 16 * 1_024
+    /// Largest set of request headers, in bytes.
+    public var headersBytesMax: Int = 64 * 1_024
+    /// Most request headers.
+    public var headerCountMax: Int = 100
 
     /// A configuration.
     public init(

@@ -41,6 +41,13 @@ public enum OpenAPIDocument {
         return .object(result)
     }
 
+    static let idempotencyKey: JSONValue = [
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description":
+            "Makes the request safe to retry: the same key with the same request replays the first response (with Idempotency-Replayed: true) and changes nothing; with a different request it is 409 IDEMPOTENCY_KEY_REUSED. Kept at least 24 hours.",
+        "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"],
+    ]
+
     static let page = query(
         "page", ["type": "integer", "minimum": 1, "maximum": 1_000_000], description: "1-based page")
     static let limit = query("limit", ["type": "integer", "minimum": 1, "maximum": 100], description: "items per page")
@@ -194,7 +201,8 @@ public enum OpenAPIDocument {
             400: "Invalid input, or a change that breaks a balance rule",
             401: "Missing, malformed, unknown or revoked key",
             403: "A key of another realm, or without the scope", 404: "The realm, member or currency does not exist",
-            409: "Conflict: a credential or subdomain is taken", 413: "The body is over the limit",
+            409: "A credential or subdomain is taken, or the Idempotency-Key was used for another request",
+            413: "The body is over the limit",
             429: "Over the realm's rate limit", 503: "Storage is unavailable; retry",
         ]
         var response: [String: JSONValue] = [
@@ -222,10 +230,13 @@ public enum OpenAPIDocument {
         if operation.path == "/api/v1/accounts/find" { errors += [403] }
         if operation.body != nil { errors += [413] }
         if operation.place == .absolute && operation.path != "/api/v1/accounts/find" { errors += [404] }
+        let idempotent = operation.method == "post" || operation.method == "patch"
+        if idempotent { errors += [409] }
         for status in Set(errors) { responses[String(status)] = errorResponse(status) }
 
         var parameters = operation.parameters
         if operation.place == .realm { parameters.insert(pathParameter("realmId"), at: 0) }
+        if idempotent { parameters.append(idempotencyKey) }
         var result: [String: JSONValue] = [
             "operationId": .string(operation.id + (legacyPrefix ? "Singular" : "")),
             "tags": [.string(legacyPrefix ? "Compatibility" : operation.tag)],

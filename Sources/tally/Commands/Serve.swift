@@ -22,6 +22,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Requests per minute per realm (off when omitted); past it, 429 with Retry-After.")
     var rateLimit: Int?
+    @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
 
     struct Listening: Encodable {
         let event = "listening"
@@ -38,6 +39,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+        guard (1...24 * 365).contains(idempotencyHours) else {
+            throw ValidationError("--idempotency-hours must be 1 to 8760.")
+        }
         if let rateLimit, !(1...10_000_000).contains(rateLimit) {
             throw ValidationError("--rate-limit must be 1 to 10000000 requests per minute.")
         }
@@ -52,8 +56,9 @@ struct Serve: AsyncParsableCommand {
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
+            configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             let database = options.resolvedURL
             let host = hostname
             let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in
