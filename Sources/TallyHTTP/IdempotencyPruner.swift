@@ -15,10 +15,11 @@ struct IdempotencyPruner: Service {
     static let batchSize = 1_000
 
     func run() async throws {
+        // Shutdown cancels the sleep; that is the normal way out, not an error.
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await pruneOnce()
-                try await Task.sleep(for: .seconds(intervalSeconds))
+                try? await Task.sleep(for: .seconds(intervalSeconds))
             }
         }
     }

@@ -97,12 +97,10 @@ extension SQLiteLedgerStore {
                 SELECT realm_id, member_id, currency_id, id, amount, balance_before, balance_after FROM journal
                 ORDER BY realm_id, member_id, currency_id, seq
                 """)
-        var chainsClosed = 0
         while let row = try entries.next() {
             let realm: String = row[0], member: String = row[1], currency: String = row[2]
             if let chain = current, chain.realm != realm || chain.member != member || chain.currency != currency {
                 try close(chain)
-                chainsClosed += 1
                 current = nil
             }
             var chain = current ?? Chain(realm: realm, member: member, currency: currency)
@@ -129,7 +127,6 @@ extension SQLiteLedgerStore {
         }
         if let chain = current {
             try close(chain)
-            chainsClosed += 1
         }
         progress(report.entriesChecked)
 
@@ -172,7 +169,6 @@ extension SQLiteLedgerStore {
         }
 
         report.balancesChecked = try Int.fetchOne(db, sql: "SELECT count(*) FROM balances") ?? 0
-        _ = chainsClosed
         return report
     }
 }

@@ -11,12 +11,14 @@ import Testing
     static let keyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotency-Replayed")!
 
-    func patch(_ client: any TestClientProtocol, _ path: String, key: String, idempotency: String?, json: String) async throws
+    func patch(_ client: any TestClientProtocol, _ path: String, key: String, idempotency: String?, json: String)
+        async throws
         -> TestResponse
     {
         var headers: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
         if let idempotency { headers[Self.keyHeader] = idempotency }
-        return try await client.executeRequest(uri: path, method: .patch, headers: headers, body: ByteBuffer(string: json))
+        return try await client.executeRequest(
+            uri: path, method: .patch, headers: headers, body: ByteBuffer(string: json))
     }
 
     @Test func aRetryReplaysTheFirstAnswerByteForByte() async throws {
@@ -37,13 +39,19 @@ import Testing
             try expectFailure(reused, .conflict, "IDEMPOTENCY_KEY_REUSED")
             // The same key from another realm's key is another key.
             let otherRealm = try await patch(
-                client, "/api/v1/realms/\(h.otherRealm.id)/members/transaction", key: h.otherRealmKey, idempotency: "order-1",
+                client, "/api/v1/realms/\(h.otherRealm.id)/members/transaction", key: h.otherRealmKey,
+                idempotency: "order-1",
                 json: json)
             try expectFailure(otherRealm, .badRequest, "MEMBER_NOT_FOUND")
             for bad in ["", String(repeating: "k", count: 256), "has space", "tab\tkey"] {
-                try expectFailure(try await patch(client, h.batchPath, key: h.key, idempotency: bad, json: json), .badRequest, "VALIDATION_ERROR")
+                try expectFailure(
+                    try await patch(client, h.batchPath, key: h.key, idempotency: bad, json: json), .badRequest,
+                    "VALIDATION_ERROR")
             }
-            #expect(try await patch(client, h.batchPath, key: h.key, idempotency: String(repeating: "k", count: 255), json: json).status == .ok)
+            #expect(
+                try await patch(
+                    client, h.batchPath, key: h.key, idempotency: String(repeating: "k", count: 255), json: json
+                ).status == .ok)
         }
         #expect(try await h.balance(0) == 50)
     }
@@ -76,7 +84,9 @@ import Testing
             }
         }
         #expect(try await h.balance(0) == 3)
-        #expect(try await h.store.searchMembers(in: h.realm.id, kind: .username, values: ["dup"], page: try PageRequest()).total == 1)
+        #expect(
+            try await h.store.searchMembers(in: h.realm.id, kind: .username, values: ["dup"], page: try PageRequest())
+                .total == 1)
         #expect(try await h.store.currencies(in: h.realm.id).filter { $0.name == "Once" }.count == 1)
         #expect(try await h.store.realms().filter { $0.name == "Admin made" }.count == 1)
     }
@@ -86,7 +96,8 @@ import Testing
     @Test func aRetryAfterACrashBetweenCommitAndResponse() async throws {
         let h = try await HTTPHarness.make()
         defer { h.cleanUp() }
-        let json = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":40},{"dripId":"\#(h.members[1].id)","amount":2}]}"#
+        let json =
+            #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":40},{"dripId":"\#(h.members[1].id)","amount":2}]}"#
         // What the server would have done before dying: the same claim the HTTP layer makes,
         // committed through the store, its answer lost.
         let request = Array("PATCH \(h.batchPath)\n".utf8) + Array(json.utf8)
@@ -94,7 +105,9 @@ import Testing
             .apply(
                 try Batch(
                     realmID: h.realm.id,
-                    changes: [Change(memberID: h.members[0].id, amount: 40), Change(memberID: h.members[1].id, amount: 2)])),
+                    changes: [
+                        Change(memberID: h.members[0].id, amount: 40), Change(memberID: h.members[1].id, amount: 2),
+                    ])),
             idempotency: try IdempotencyClaim(
                 scope: h.realm.id.rawValue, key: "retry-me", requestHash: SHA256.hash(request),
                 render: { _ in StoredResponse(status: 200, body: Array(#"{"the":"first answer"}"#.utf8)) }))

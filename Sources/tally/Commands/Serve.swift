@@ -23,6 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests per minute per realm (off when omitted); past it, 429 with Retry-After.")
     var rateLimit: Int?
     @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
+    @Option(help: "Seconds before an idle connection is closed.") var idleTimeout = 30
 
     struct Listening: Encodable {
         let event = "listening"
@@ -39,6 +40,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+        guard (1...3_600).contains(idleTimeout) else {
+            throw ValidationError("--idle-timeout must be 1 to 3600 seconds.")
+        }
         guard (1...24 * 365).contains(idempotencyHours) else {
             throw ValidationError("--idempotency-hours must be 1 to 8760.")
         }
@@ -59,6 +63,7 @@ struct Serve: AsyncParsableCommand {
             var configuration = ServerConfiguration(
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
+            configuration.idleTimeoutSeconds = Int64(idleTimeout)
             let database = options.resolvedURL
             let host = hostname
             let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in
