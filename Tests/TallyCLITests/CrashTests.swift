@@ -42,8 +42,11 @@ import Testing
         @Sendable func send(_ client: TestClient, _ batch: Pending) async throws -> HTTPResponse.Status {
             var fields = headers
             fields[idempotencyHeader] = batch.key
-            let json = #"{"updates":[{"dripId":"\#(a.id)","amount":\#(batch.amount)},{"dripId":"\#(b.id)","amount":\#(batch.amount)}]}"#
-            return try await client.execute(.init(path, method: .patch, headers: fields, body: ByteBuffer(string: json))).status
+            let json =
+                #"{"updates":[{"dripId":"\#(a.id)","amount":\#(batch.amount)},{"dripId":"\#(b.id)","amount":\#(batch.amount)}]}"#
+            return try await client.execute(
+                .init(path, method: .patch, headers: fields, body: ByteBuffer(string: json))
+            ).status
         }
 
         func balances(_ store: SQLiteLedgerStore) async throws -> (Int64, Int64) {
@@ -56,6 +59,7 @@ import Testing
         var acknowledged: Int64 = 0
         var requests = 0
         var retried = 0
+        var committedButUnanswered = 0
         var pending = [Pending]()
         for cycle in 0...Self.cycles {
             let server = try ServerProcess(arguments: ["--database", db], directory: dir.url)
@@ -64,6 +68,7 @@ import Testing
             let (balanceA, balanceB) = try await balances(setup)
             #expect(balanceA == balanceB, "cycle \(cycle): a batch was half applied")
             #expect(balanceA >= acknowledged, "cycle \(cycle): an acknowledged batch was lost")
+            if balanceA > acknowledged { committedButUnanswered += 1 }
             // Retry what died with the last server, with the same keys.
             let retries = pending
             acknowledged += try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
@@ -82,7 +87,8 @@ import Testing
                 server.stop()
                 break
             }
-            let startCount = try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence ?? 0
+            let startCount =
+                try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence ?? 0
             let stopAfter = Int64(20 + (cycle * 37) % 90)  // kill at varying depths of the load
             let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
                 for worker in 0..<4 {
@@ -90,7 +96,8 @@ import Testing
                         try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                             var result = WorkerResult()
                             for round in 0..<100_000 {
-                                let batch = Pending(key: "c\(cycle)-w\(worker)-r\(round)", amount: Int64(1 + (worker + round) % 9))
+                                let batch = Pending(
+                                    key: "c\(cycle)-w\(worker)-r\(round)", amount: Int64(1 + (worker + round) % 9))
                                 result.requests += 1
                                 do {
                                     guard try await send(client, batch) == .ok else {
@@ -109,7 +116,9 @@ import Testing
                 }
                 let deadline = Date().addingTimeInterval(30)
                 while Date() < deadline {
-                    let last = try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence ?? 0
+                    let last =
+                        try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence
+                        ?? 0
                     if last - startCount >= stopAfter * 2 { break }
                     try await Task.sleep(for: .milliseconds(2))
                 }
@@ -131,6 +140,8 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         print(
             "crash test: \(Self.cycles) kill/restart cycles, \(requests) batch requests, \(retried) retried after a kill, "
-                + "\(acknowledged) points on each member, balances exact, verify \(verify.status == 0 ? "passed" : "FAILED")")
+                + "\(committedButUnanswered) restarts found a batch committed but unanswered, "
+                + "\(acknowledged) points on each member, balances exact, verify \(verify.status == 0 ? "passed" : "FAILED")"
+        )
     }
 }
