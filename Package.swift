@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TallySQLite", targets: ["TallySQLite"]),
         .library(name: "TallyHTTP", targets: ["TallyHTTP"]),
         .library(name: "TallyStoreConformance", targets: ["TallyStoreConformance"]),
+        .library(name: "TallyPostgres", targets: ["TallyPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Domain: ids, rules, errors, limits and the storage contract. No I/O.
@@ -32,6 +34,16 @@ let package = Package(
             dependencies: [
                 "TallyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The PostgreSQL store, for many servers on one database.
+        .target(
+            name: "TallyPostgres",
+            dependencies: [
+                "TallyCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -54,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyHTTP",
+                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,6 +94,14 @@ let package = Package(
             name: "TallyCLITests",
             dependencies: [
                 "TallyCore", "TallySQLite", "tally",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TallyPostgresTests",
+            dependencies: [
+                "TallyCore", "TallyPostgres", "TallyStoreConformance", "tally",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -16,7 +16,7 @@ struct IdempotencyPruner: Service {
 
     func run() async throws {
         // Shutdown cancels the sleep; that is the normal way out, not an error.
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await pruneOnce()
                 try? await Task.sleep(for: .seconds(intervalSeconds))

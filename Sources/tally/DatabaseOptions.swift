@@ -2,25 +2,39 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyCore
+import TallyPostgres
 import TallySQLite
 
 /// `--database URL`, shared by every command. Defaults to `TALLY_DATABASE`, then to
-/// `sqlite:./tally.sqlite`; a bare path means SQLite.
+/// `sqlite:./tally.sqlite`; a bare path means SQLite, and `postgres://` or `postgresql://` means
+/// PostgreSQL.
 struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "Database URL: sqlite:PATH, a bare path, or (later) postgres://... Default: $TALLY_DATABASE or sqlite:./tally.sqlite."
+            "Database URL: sqlite:PATH, a bare path, or postgres://user:pass@host:port/db. Default: $TALLY_DATABASE or sqlite:./tally.sqlite."
     )
     var database: String?
 
     @Option(name: .long, help: "SQLite durability: full (every acknowledged commit survives power loss) or normal.")
     var durability: String = "full"
 
+    @Option(
+        name: .long,
+        help: "PostgreSQL only: most connections this process opens (1 to \(PostgresLedgerStore.poolSizeMax)).")
+    var poolSize: Int = 10
+
     /// The database location after defaults.
     var resolvedURL: String {
         database ?? ProcessInfo.processInfo.environment["TALLY_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "sqlite:./tally.sqlite"
+    }
+
+    /// The database location as it may be printed or logged: a PostgreSQL password is masked.
+    var displayURL: String {
+        let url = resolvedURL
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return url }
+        return (try? PostgresURL(url).redacted) ?? "postgres://(unparsable URL)"
     }
 
     /// Opens the store this URL names. This is the one place the backend is chosen.
@@ -30,7 +44,8 @@ struct DatabaseOptions: ParsableArguments {
             throw TallyError.validation("--durability must be full or normal.")
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw TallyError.validation("This build of Tally supports SQLite only; PostgreSQL is not available yet.")
+            // Connections open, and the schema is migrated, on the first operation.
+            return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger)
         }
         var path = url
         if path.hasPrefix("sqlite://") {

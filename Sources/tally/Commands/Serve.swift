@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
-            let database = options.resolvedURL
+            let database = options.displayURL
             let host = hostname
             let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"

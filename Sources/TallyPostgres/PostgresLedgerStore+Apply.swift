@@ -1,0 +1,109 @@
+import PostgresNIO
+import TallyCore
+
+extension PostgresLedgerStore {
+    /// Reads what the batch touches, locks its balances, plans it with `BatchPlanner`, and writes
+    /// the plan with set-based statements, inside the caller's transaction. A rejection throws
+    /// before anything is written, and the rollback releases the locks.
+    ///
+    /// Lock order: the batch's currencies are share-locked (so a concurrent limit change waits),
+    /// then every touched balance row is created-or-locked in one statement in sorted key order.
+    /// Every server locks balances in that same order, so overlapping batches queue, never
+    /// deadlock.
+    func apply(
+        _ batch: Batch, _ connection: PostgresConnection, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64
+    ) async throws -> BatchReceipt {
+        let realm = batch.realmID.rawValue
+        try await requireRealm(connection, batch.realmID)
+
+        var snapshot = BatchPlanner.Snapshot(
+            existingMembers: [], currencies: [:], defaultCurrencyID: nil, balances: [:])
+        let memberIDs = batch.memberIDs.map(\.rawValue)
+        for row in try await all(
+            connection, "SELECT id FROM members WHERE realm_id = \(realm) AND id = ANY(\(memberIDs))")
+        {
+            snapshot.existingMembers.insert(MemberID(canonical: try row["id"].decode(String.self)))
+        }
+        let currencyIDs = batch.currencyIDs.map(\.rawValue)
+        let usesDefault = batch.usesDefaultCurrency
+        for row in try await all(
+            connection,
+            """
+            SELECT \(unescaped: Self.currencyColumns) FROM currencies
+            WHERE realm_id = \(realm) AND (id = ANY(\(currencyIDs)) OR (\(usesDefault) AND is_default))
+            ORDER BY id FOR KEY SHARE
+            """)
+        {
+            // The query returns only the named currencies and, when a change names none, the default.
+            let found = try Self.currency(from: row)
+            snapshot.currencies[found.id] = found
+            if usesDefault && found.isDefault { snapshot.defaultCurrencyID = found.id }
+        }
+
+        let keys = try BatchPlanner.resolve(batch, snapshot: snapshot)
+        let sorted = Set(keys).sorted()
+        let lockCurrencies = sorted.map(\.currencyID.rawValue)
+        let lockMembers = sorted.map(\.memberID.rawValue)
+        // One statement creates missing rows and locks existing ones, in sorted order, and
+        // returns the current balances. The no-op DO UPDATE is what takes the row lock.
+        for row in try await all(
+            connection,
+            """
+            INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at)
+            SELECT \(realm), k.c, k.m, 0, \(now) FROM unnest(\(lockCurrencies)::text[], \(lockMembers)::text[]) AS k(c, m)
+            ORDER BY k.c, k.m
+            ON CONFLICT (realm_id, currency_id, member_id) DO UPDATE SET balance = b.balance
+            RETURNING b.currency_id, b.member_id, b.balance
+            """)
+        {
+            let key = BalanceKey(
+                currencyID: CurrencyID(canonical: try row["currency_id"].decode(String.self)),
+                memberID: MemberID(canonical: try row["member_id"].decode(String.self)))
+            snapshot.balances[key] = try row["balance"].decode(Int64.self)
+        }
+
+        let plan = try BatchPlanner.plan(batch, snapshot: snapshot)
+
+        let finals = plan.finalBalances.sorted { $0.key < $1.key }
+        let finalCurrencies = finals.map(\.key.currencyID.rawValue)
+        let finalMembers = finals.map(\.key.memberID.rawValue)
+        let finalValues = finals.map(\.value)
+        try await run(
+            connection,
+            """
+            UPDATE balances AS b SET balance = v.balance, updated_at = \(now)
+            FROM unnest(\(finalCurrencies)::text[], \(finalMembers)::text[], \(finalValues)::int8[]) AS v(c, m, balance)
+            WHERE b.realm_id = \(realm) AND b.currency_id = v.c AND b.member_id = v.m
+            """)
+
+        // WITH ORDINALITY keeps request order, so seq grows along each balance's chain even when
+        // one member appears several times in the batch.
+        let entryIDTexts = entryIDs.map(\.rawValue)
+        let members = plan.entries.map(\.memberID.rawValue)
+        let currencies = plan.entries.map(\.currencyID.rawValue)
+        let amounts = plan.entries.map(\.amount)
+        let befores = plan.entries.map(\.balanceBefore)
+        let afters = plan.entries.map(\.balanceAfter)
+        try await run(
+            connection,
+            """
+            INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                batch_id, initiator_id, kind, created_at)
+            SELECT e.id, \(realm), e.m, e.c, e.amount, e.before, e.after, \(batchID.rawValue), \(batch.initiatorID),
+                \(batch.kind.rawValue), \(now)
+            FROM unnest(\(entryIDTexts)::text[], \(members)::text[], \(currencies)::text[], \(amounts)::int8[],
+                \(befores)::int8[], \(afters)::int8[]) WITH ORDINALITY AS e(id, m, c, amount, before, after, n)
+            ORDER BY e.n
+            """)
+
+        var applied = [AppliedChange]()
+        applied.reserveCapacity(plan.entries.count)
+        for (entry, entryID) in zip(plan.entries, entryIDs) {
+            applied.append(
+                AppliedChange(
+                    entryID: entryID, memberID: entry.memberID, currencyID: entry.currencyID, amount: entry.amount,
+                    balanceBefore: entry.balanceBefore, balanceAfter: entry.balanceAfter))
+        }
+        return BatchReceipt(batchID: batchID, changes: applied)
+    }
+}

@@ -1,0 +1,165 @@
+import PostgresNIO
+import TallyCore
+
+extension PostgresLedgerStore {
+    func insertCurrency(_ currency: Currency, _ connection: PostgresConnection) async throws {
+        try await lockRealm(connection, currency.realmID)
+        let now = currency.createdAtMilliseconds
+        if currency.isDefault { try await clearDefault(connection, currency.realmID, now: now) }
+        try await run(
+            connection,
+            """
+            INSERT INTO currencies (realm_id, id, name, emoji, custom_emoji_url, metadata, is_default,
+                minimum_balance, maximum_balance, transferable, created_at, updated_at)
+            VALUES (\(currency.realmID.rawValue), \(currency.id.rawValue), \(currency.name), \(currency.emoji),
+                \(currency.customEmojiURL), \(currency.metadata?.text), \(currency.isDefault),
+                \(currency.minimumBalance), \(currency.maximumBalance), \(currency.isTransferable), \(now), \(now))
+            """)
+    }
+
+    func clearDefault(_ connection: PostgresConnection, _ realmID: RealmID, now: Int64) async throws {
+        try await run(
+            connection,
+            """
+            UPDATE currencies SET is_default = FALSE, updated_at = \(now)
+            WHERE realm_id = \(realmID.rawValue) AND is_default
+            """)
+    }
+
+    func fetchCurrency(
+        _ connection: PostgresConnection, _ id: CurrencyID, in realmID: RealmID, forUpdate: Bool = false
+    ) async throws -> Currency? {
+        try await first(
+            connection,
+            """
+            SELECT \(unescaped: Self.currencyColumns) FROM currencies
+            WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue) \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """
+        ).map(Self.currency(from:))
+    }
+
+    /// The currency, locked against concurrent batches until commit, or `Not Found`.
+    func requireCurrencyForUpdate(_ connection: PostgresConnection, _ id: CurrencyID, in realmID: RealmID)
+        async throws -> Currency
+    {
+        try await lockRealm(connection, realmID)
+        guard let found = try await fetchCurrency(connection, id, in: realmID, forUpdate: true) else {
+            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
+        }
+        return found
+    }
+
+    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
+        try await transaction("currency", .reading) { connection in try await fetchCurrency(connection, id, in: realmID)
+        }
+    }
+
+    public func currencies(in realmID: RealmID) async throws -> [Currency] {
+        try await transaction("currencies", .reading) { connection in
+            try await all(
+                connection,
+                """
+                SELECT \(unescaped: Self.currencyColumns) FROM currencies WHERE realm_id = \(realmID.rawValue)
+                ORDER BY created_at, id
+                """
+            ).map(Self.currency(from:))
+        }
+    }
+
+    public func listCurrencies(in realmID: RealmID, query: CurrencyQuery) async throws -> Page<Currency> {
+        try await transaction("listCurrencies", .reading) { connection in
+            try await requireRealm(connection, realmID)
+            var sql = SQLBuilder()
+            var conditions = ["realm_id = \(sql.bind(realmID.rawValue))"]
+            if let archived = query.archived {
+                conditions.append(archived ? "archived_at IS NOT NULL" : "archived_at IS NULL")
+            } else if !query.includeArchived {
+                conditions.append("archived_at IS NULL")
+            }
+            if let isDefault = query.isDefault {
+                conditions.append("is_default = \(sql.bind(isDefault))")
+            }
+            if let search = query.search, !search.isEmpty {
+                conditions.append("name ILIKE \(sql.bind(Self.likeContains(search))) ESCAPE '\\'")
+            }
+            let filter = conditions.joined(separator: " AND ")
+            var counting = sql
+            counting.text = "SELECT count(*) FROM currencies WHERE \(filter)"
+            let total = try await count(connection, counting.query)
+            // lower(): SQLite sorts names with NOCASE; the two stores must agree.
+            let column =
+                switch query.sortField {
+                case .createdAt: "created_at"
+                case .name: "lower(name)"
+                case .updatedAt: "updated_at"
+                }
+            let direction = query.order == .ascending ? "ASC" : "DESC"
+            sql.text = """
+                SELECT \(Self.currencyColumns) FROM currencies WHERE \(filter)
+                ORDER BY \(column) \(direction), id \(direction)
+                LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
+                """
+            let items = try await all(connection, sql.query).map(Self.currency(from:))
+            return Page(items: items, total: total, page: query.page.page, limit: query.page.limit)
+        }
+    }
+
+    func updateCurrency(
+        _ id: CurrencyID, in realmID: RealmID, patch: CurrencyPatch, _ connection: PostgresConnection, now: Int64
+    ) async throws -> Currency {
+        let current = try await requireCurrencyForUpdate(connection, id, in: realmID)
+        let draft = try patch.applied(to: current, limits: .standard)
+        // The currency row is locked, so no batch can move a balance between this count and
+        // the commit.
+        let outside = try await count(
+            connection,
+            """
+            SELECT count(*) FROM balances WHERE realm_id = \(realmID.rawValue) AND currency_id = \(id.rawValue)
+            AND (balance < \(draft.minimumBalance)
+                OR (\(draft.maximumBalance)::bigint IS NOT NULL AND balance > \(draft.maximumBalance)::bigint))
+            """)
+        guard outside == 0 else {
+            throw TallyError.validation(
+                "\(outside) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
+        }
+        if draft.isDefault && !current.isDefault { try await clearDefault(connection, realmID, now: now) }
+        try await run(
+            connection,
+            """
+            UPDATE currencies SET name = \(draft.name), emoji = \(draft.emoji), custom_emoji_url = \(draft.customEmojiURL),
+                metadata = \(draft.metadata?.text), is_default = \(draft.isDefault),
+                minimum_balance = \(draft.minimumBalance), maximum_balance = \(draft.maximumBalance),
+                transferable = \(draft.isTransferable), updated_at = \(now)
+            WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
+            """)
+        guard let updated = try await fetchCurrency(connection, id, in: realmID) else {
+            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
+        }
+        return updated
+    }
+
+    func setCurrencyArchived(
+        _ id: CurrencyID, in realmID: RealmID, archived: Bool, _ connection: PostgresConnection, now: Int64
+    ) async throws -> Currency {
+        let current = try await requireCurrencyForUpdate(connection, id, in: realmID)
+        if archived && !current.isArchived {
+            try await run(
+                connection,
+                """
+                UPDATE currencies SET archived_at = \(now), is_default = FALSE, updated_at = \(now)
+                WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
+                """)
+        } else if !archived && current.isArchived {
+            try await run(
+                connection,
+                """
+                UPDATE currencies SET archived_at = NULL, updated_at = \(now)
+                WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
+                """)
+        }
+        guard let updated = try await fetchCurrency(connection, id, in: realmID) else {
+            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
+        }
+        return updated
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import PostgresNIO
+import TallyCore
+
+extension PostgresLedgerStore {
+    /// A write with everything that needs no database already decided: validation done, ids and
+    /// timestamps made, so the transaction holds its locks for as short a time as possible.
+    enum PreparedWrite: Sendable {
+        case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
+        case createRealm(Realm)
+        case createCurrency(Currency)
+        case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
+        case setCurrencyArchived(CurrencyID, RealmID, Bool)
+        case createMember(Member)
+        case setMemberMetadata(JSONValue, MemberID, RealmID)
+    }
+
+    /// Another transaction stored the same idempotency key first; the caller rolls back and
+    /// runs again, and the lookup then replays (or refuses) against the committed record.
+    struct IdempotencyRace: Error {}
+
+    /// How many times a write that lost an idempotency race is run again. One is enough unless
+    /// records are pruned in between; a few more cost nothing.
+    static let idempotencyAttemptsMax = 3
+
+    func prepare(_ write: LedgerWrite, now: Int64) throws -> PreparedWrite {
+        switch write {
+        case .apply(let batch):
+            return .apply(batch, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() })
+        case .createRealm(let draft):
+            try draft.validate(limits: .standard)
+            return .createRealm(
+                Realm(
+                    id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
+                    createdAtMilliseconds: now))
+        case .createCurrency(let draft, let realm):
+            try draft.validate(limits: .standard)
+            return .createCurrency(
+                Currency(
+                    id: ids.make(), realmID: realm, name: draft.name, emoji: draft.emoji,
+                    customEmojiURL: draft.customEmojiURL, metadata: draft.metadata, isDefault: draft.isDefault,
+                    minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
+                    isTransferable: draft.isTransferable, createdAtMilliseconds: now))
+        case .updateCurrency(let id, let realm, let patch):
+            return .updateCurrency(id, realm, patch)
+        case .setCurrencyArchived(let id, let realm, let archived):
+            return .setCurrencyArchived(id, realm, archived)
+        case .createMember(let credentials, let metadata, let realm):
+            if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
+            return .createMember(
+                Member(
+                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
+                    metadata: metadata, createdAtMilliseconds: now))
+        case .setMemberMetadata(let metadata, let member, let realm):
+            return .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
+        }
+    }
+
+    func execute(_ write: PreparedWrite, _ connection: PostgresConnection, now: Int64) async throws
+        -> LedgerWriteResult
+    {
+        switch write {
+        case .apply(let batch, let batchID, let entryIDs):
+            return .receipt(try await apply(batch, connection, batchID: batchID, entryIDs: entryIDs, now: now))
+        case .createRealm(let realm):
+            try await insertRealm(realm, connection)
+            return .realm(realm)
+        case .createCurrency(let currency):
+            try await insertCurrency(currency, connection)
+            return .currency(currency)
+        case .updateCurrency(let id, let realm, let patch):
+            return .currency(try await updateCurrency(id, in: realm, patch: patch, connection, now: now))
+        case .setCurrencyArchived(let id, let realm, let archived):
+            return .currency(try await setCurrencyArchived(id, in: realm, archived: archived, connection, now: now))
+        case .createMember(let member):
+            try await requireRealm(connection, member.realmID)
+            try await insert([member], connection, progress: { _ in })
+            return .member(member)
+        case .setMemberMetadata(let metadata, let member, let realm):
+            try await setMemberMetadata(metadata, of: member, in: realm, connection, now: now)
+            return .done
+        }
+    }
+
+    public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
+        let now = nowMilliseconds
+        let prepared = try prepare(write, now: now)
+        var attempt = 1
+        while true {
+            do {
+                return try await transaction("perform") { connection in
+                    try await performOnce(prepared, claim: claim, connection, now: now)
+                }
+            } catch let race as IdempotencyRace {
+                guard attempt < Self.idempotencyAttemptsMax else { throw storageError(race, during: "perform") }
+                attempt += 1
+            }
+        }
+    }
+
+    private func performOnce(
+        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ connection: PostgresConnection, now: Int64
+    ) async throws -> WriteOutcome {
+        if let claim, let stored = try await storedResponse(for: claim, connection) { return .replayed(stored) }
+        let result = try await execute(prepared, connection, now: now)
+        guard let claim else { return .performed(result, response: nil) }
+        let response = claim.render(result)
+        // DO NOTHING waits for a concurrent insert of the same key to finish; if that one
+        // committed, nothing is inserted here and this whole transaction must give way.
+        let inserted = try await first(
+            connection,
+            """
+            INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+            VALUES (\(claim.scope), \(claim.key), \(Data(claim.requestHash)), \(Int32(response.status)),
+                \(Data(response.body)), \(now))
+            ON CONFLICT (scope, key) DO NOTHING
+            RETURNING 1
+            """)
+        guard inserted != nil else { throw IdempotencyRace() }
+        return .performed(result, response: response)
+    }
+
+    /// The stored response for the claim's key: nil for a new key, `IDEMPOTENCY_KEY_REUSED` when
+    /// the key was used for another request.
+    private func storedResponse(for claim: IdempotencyClaim, _ connection: PostgresConnection) async throws
+        -> StoredResponse?
+    {
+        guard
+            let row = try await first(
+                connection,
+                "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)"
+            )
+        else { return nil }
+        let hash = try row["request_hash"].decode(Data.self)
+        guard ConstantTime.equal(Array(hash), claim.requestHash) else {
+            throw TallyError(
+                .idempotencyKeyReused, "Idempotency-Key '\(claim.key)' was already used for a different request.")
+        }
+        return StoredResponse(
+            status: Int(try row["status"].decode(Int32.self)), body: Array(try row["body"].decode(Data.self)))
+    }
+
+    public func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int {
+        try await transaction("pruneIdempotencyRecords") { connection in
+            // SKIP LOCKED: servers pruning at the same moment split the work instead of queueing.
+            try await count(
+                connection,
+                """
+                WITH gone AS (
+                    DELETE FROM idempotency_keys WHERE (scope, key) IN (
+                        SELECT scope, key FROM idempotency_keys WHERE created_at < \(cutoffMilliseconds)
+                        ORDER BY created_at LIMIT \(Int64(limit)) FOR UPDATE SKIP LOCKED)
+                    RETURNING 1)
+                SELECT count(*) FROM gone
+                """)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import PostgresNIO
+import TallyCore
+
+extension PostgresLedgerStore {
+    func insertRealm(_ realm: Realm, _ connection: PostgresConnection) async throws {
+        do {
+            try await run(
+                connection,
+                """
+                INSERT INTO realms (id, name, description, subdomain, created_at, updated_at)
+                VALUES (\(realm.id.rawValue), \(realm.name), \(realm.description), \(realm.subdomain),
+                    \(realm.createdAtMilliseconds), \(realm.updatedAtMilliseconds))
+                """)
+        } catch  where Self.isUniqueViolation(error) {
+            throw TallyError(.conflict, "The subdomain '\(realm.subdomain ?? "")' is taken.")
+        }
+    }
+
+    public func realm(_ id: RealmID) async throws -> Realm? {
+        try await transaction("realm", .reading) { connection in
+            try await first(
+                connection, "SELECT \(unescaped: Self.realmColumns) FROM realms WHERE id = \(id.rawValue)"
+            ).map(Self.realm(from:))
+        }
+    }
+
+    public func realms() async throws -> [Realm] {
+        try await transaction("realms", .reading) { connection in
+            try await all(connection, "SELECT \(unescaped: Self.realmColumns) FROM realms ORDER BY created_at, id")
+                .map(Self.realm(from:))
+        }
+    }
+
+    func requireRealm(_ connection: PostgresConnection, _ id: RealmID) async throws {
+        guard try await first(connection, "SELECT 1 FROM realms WHERE id = \(id.rawValue)") != nil else {
+            throw TallyError.realmNotFound(id)
+        }
+    }
+
+    /// Like `requireRealm`, and also holds the realm's row until commit so that writes which
+    /// move its default currency run one at a time (they would otherwise race on the
+    /// one-default index). NO KEY UPDATE does not block inserts that reference the realm.
+    func lockRealm(_ connection: PostgresConnection, _ id: RealmID) async throws {
+        guard try await first(connection, "SELECT 1 FROM realms WHERE id = \(id.rawValue) FOR NO KEY UPDATE") != nil
+        else { throw TallyError.realmNotFound(id) }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import TallyCore
+
+/// The scale-out `LedgerStore`: PostgreSQL, shared by any number of Tally servers.
+///
+/// Writes run in READ COMMITTED transactions that lock exactly the rows they change, always in
+/// one fixed order (balances sorted by `BalanceKey`), so overlapping batches from many servers
+/// queue instead of deadlocking; a serialization failure or deadlock still retries the whole
+/// transaction a bounded number of times. Reads that need a consistent view use REPEATABLE READ.
+///
+/// Connections come from a bounded pool (`poolSize` per store). The pool's background work runs
+/// in a task the store owns: call `shutdown()` to close every connection and wait for it; a
+/// store that is simply released cancels that task in `deinit`, which closes the connections
+/// without waiting. The schema is migrated before the first operation (and by `migrate()`).
+public final class PostgresLedgerStore: LedgerStore {
+    let client: PostgresClient
+    let clock: TallyClock
+    let ids: IDGenerator
+    let logger: Logger
+    private let runTask: Task<Void, Never>
+    private let readiness = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Most connections one store opens; PostgreSQL's `max_connections` bounds the sum over servers.
+    public static let poolSizeMax = 200
+    /// How many times a transaction that lost a deadlock or serialization race is run again.
+    static let attemptsMax = 5
+
+    /// Connects lazily to the database `url` names (`postgres://user:pass@host:port/db`).
+    ///
+    /// - Parameter poolSize: at most this many connections (1 to `poolSizeMax`).
+    public init(
+        url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
+        logger: Logger = Logger(label: "tally.postgres")
+    ) throws {
+        let parsed = try PostgresURL(url)
+        guard (1...Self.poolSizeMax).contains(poolSize) else {
+            throw TallyError.validation("The PostgreSQL pool size must be 1 to \(Self.poolSizeMax).")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password,
+            database: parsed.database, tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(10)
+        // The pool warns when a lease arrives before its run() task has been scheduled, which
+        // is routine here (the task starts a moment after init returns and the lease waits for
+        // it), so its background logger reports errors only; storage failures are logged with
+        // their cause by `storageError` anyway.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        self.client = client
+        self.clock = clock
+        self.ids = ids ?? IDGenerator(clock: clock)
+        self.logger = logger
+        self.runTask = Task { await client.run() }
+    }
+
+    deinit { runTask.cancel() }
+
+    /// Closes every connection and waits until the pool has stopped. The store is unusable after.
+    public func shutdown() async {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    public func migrate() async throws {
+        do {
+            try await client.withConnection { connection in
+                try await PostgresMigrations.migrate(connection, logger: logger)
+            }
+        } catch {
+            throw storageError(error, during: "migrate")
+        }
+    }
+
+    /// Migrates once before the first operation; a failed attempt is forgotten so the next
+    /// operation tries again (the database may simply not be up yet).
+    func ready() async throws {
+        let task = readiness.withLock { current in
+            if let current { return current }
+            let made = Task { try await self.migrate() }
+            current = made
+            return made
+        }
+        do {
+            try await task.value
+        } catch {
+            readiness.withLock { current in if current == task { current = nil } }
+            throw error
+        }
+    }
+
+    // MARK: Transactions
+
+    /// How a transaction reads.
+    enum Isolation: String {
+        /// Each statement sees what was committed before it began; row locks order the writers.
+        case writing = "BEGIN ISOLATION LEVEL READ COMMITTED"
+        /// One snapshot for the whole transaction, for reads that combine several queries.
+        case reading = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    }
+
+    /// Runs `body` in one transaction on one pooled connection, retrying the whole transaction
+    /// when PostgreSQL chose it as a deadlock victim or reported a serialization failure, and
+    /// turning driver errors into `TallyError`.
+    func transaction<T: Sendable>(
+        _ operation: String, _ isolation: Isolation = .writing,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await ready()
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: isolation.rawValue), logger: logger)
+                    do {
+                        let value = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return value
+                    } catch {
+                        // A failed rollback means the connection is broken; the pool drops it.
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as TallyError {
+                throw error
+            } catch let race as IdempotencyRace {
+                throw race
+            } catch  where Self.isRetryable(error) && attempt < Self.attemptsMax {
+                logger.debug(
+                    "retrying a transaction", metadata: ["operation": "\(operation)", "attempt": "\(attempt)"])
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(10 * attempt))))
+            } catch {
+                throw storageError(error, during: operation)
+            }
+        }
+    }
+
+    /// Deadlock victims and serialization failures succeed when run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        guard let state = sqlState(error) else { return false }
+        return state == "40P01" || state == "40001"
+    }
+
+    /// The SQLSTATE of a server error, if `error` is one.
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// The constraint a server error names, if any.
+    static func constraint(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.constraintName]
+    }
+
+    /// True for a unique violation.
+    static func isUniqueViolation(_ error: any Error) -> Bool { sqlState(error) == "23505" }
+
+    func storageError(_ error: any Error, during operation: String) -> TallyError {
+        if let error = error as? TallyError { return error }
+        // String(reflecting:) shows the server's message and SQLSTATE; it goes to the log only.
+        logger.error(
+            "storage failure", metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+        return .unavailable
+    }
+
+    var nowMilliseconds: Int64 { Timestamp.milliseconds(clock.now()) }
+}

@@ -1,0 +1,199 @@
+import Logging
+import PostgresNIO
+
+/// The versioned schema of the PostgreSQL store. A shipped migration is never edited: a change is
+/// a new migration. Ids match the SQLite backend's, and so do table names, column names and
+/// constraints; the differences are PostgreSQL types (bigint, boolean, bytea), triggers written
+/// in PL/pgSQL, and a journal keyed by (realm_id, seq) so it can be distributed by realm.
+enum PostgresMigrations {
+    /// Every migration, in order: (id, statements).
+    static let all: [(id: String, sql: [String])] = [("0001-foundation", foundation)]
+
+    /// Applies the migrations not yet recorded, each in its own transaction, under an advisory
+    /// lock so that servers starting together do not race to create the same tables.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            // Any constant works; this one spells "tally" and keeps migrations one at a time.
+            try await connection.query("SELECT pg_advisory_xact_lock(7461617108)", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS tally_migrations (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    applied_at BIGINT NOT NULL
+                )
+                """, logger: logger)
+            var applied = Set<String>()
+            for try await id in try await connection.query("SELECT id FROM tally_migrations", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(id)
+            }
+            for migration in all where !applied.contains(migration.id) {
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO tally_migrations (id, applied_at)
+                    VALUES (\(migration.id), (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+                    """, logger: logger)
+                logger.info("applied migration", metadata: ["id": "\(migration.id)"])
+            }
+            try await connection.query("COMMIT", logger: logger)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    static let foundation: [String] = [
+        """
+        CREATE TABLE realms (
+            id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 24),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            description TEXT NOT NULL DEFAULT '',
+            subdomain TEXT UNIQUE,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE currencies (
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            name TEXT NOT NULL CHECK (length(name) > 0),
+            emoji TEXT,
+            custom_emoji_url TEXT,
+            is_default BOOLEAN NOT NULL DEFAULT FALSE,
+            archived_at BIGINT,
+            minimum_balance BIGINT NOT NULL DEFAULT 0 CHECK (minimum_balance <= 0),
+            maximum_balance BIGINT CHECK (maximum_balance IS NULL OR maximum_balance >= 0),
+            transferable BOOLEAN NOT NULL DEFAULT TRUE,
+            metadata TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, id),
+            -- An archived currency is never the default (a trigger in SQLite, a CHECK here).
+            CONSTRAINT currencies_archived_not_default CHECK (NOT (is_default AND archived_at IS NOT NULL))
+        )
+        """,
+        "CREATE UNIQUE INDEX currencies_one_default ON currencies(realm_id) WHERE is_default",
+        """
+        CREATE TABLE members (
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            username TEXT,
+            discord_id TEXT,
+            twitter_id TEXT,
+            wallet TEXT,
+            email TEXT,
+            metadata TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, id)
+        )
+        """,
+        "CREATE UNIQUE INDEX members_username ON members(realm_id, username) WHERE username IS NOT NULL",
+        "CREATE UNIQUE INDEX members_discord_id ON members(realm_id, discord_id) WHERE discord_id IS NOT NULL",
+        "CREATE UNIQUE INDEX members_twitter_id ON members(realm_id, twitter_id) WHERE twitter_id IS NOT NULL",
+        "CREATE UNIQUE INDEX members_wallet ON members(realm_id, wallet) WHERE wallet IS NOT NULL",
+        "CREATE UNIQUE INDEX members_email ON members(realm_id, email) WHERE email IS NOT NULL",
+        """
+        CREATE TABLE balances (
+            realm_id TEXT NOT NULL,
+            currency_id TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            balance BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, currency_id, member_id),
+            FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
+            FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
+        )
+        """,
+        "CREATE INDEX balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id)",
+        // A CHECK cannot read another table, so the currency's floor and ceiling are a trigger:
+        // the schema refuses an out-of-range balance even if the code that plans batches errs.
+        """
+        CREATE FUNCTION balances_within_limits() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE floor_ BIGINT; ceiling_ BIGINT;
+        BEGIN
+            SELECT minimum_balance, maximum_balance INTO floor_, ceiling_ FROM currencies
+                WHERE realm_id = NEW.realm_id AND id = NEW.currency_id;
+            IF NEW.balance < floor_ OR (ceiling_ IS NOT NULL AND NEW.balance > ceiling_) THEN
+                RAISE EXCEPTION 'balance % is outside the currency limits', NEW.balance
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'balances_within_limits';
+            END IF;
+            RETURN NEW;
+        END $$
+        """,
+        """
+        CREATE TRIGGER balances_within_limits BEFORE INSERT OR UPDATE OF balance ON balances
+            FOR EACH ROW EXECUTE FUNCTION balances_within_limits()
+        """,
+        // The journal: one row per applied change, append-only (the triggers refuse UPDATE,
+        // DELETE and TRUNCATE). seq orders each balance's entries: a balance's rows are locked
+        // while its entries are written, so a later entry of one balance always has a larger seq.
+        """
+        CREATE TABLE journal (
+            realm_id TEXT NOT NULL,
+            seq BIGINT GENERATED ALWAYS AS IDENTITY,
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            member_id TEXT NOT NULL,
+            currency_id TEXT NOT NULL,
+            amount BIGINT NOT NULL,
+            balance_before BIGINT NOT NULL,
+            balance_after BIGINT NOT NULL,
+            batch_id TEXT NOT NULL CHECK (length(batch_id) = 24),
+            initiator_id TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('batch', 'single', 'transfer')),
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, seq),
+            CHECK (balance_before + amount = balance_after),
+            FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
+            FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
+        )
+        """,
+        "CREATE INDEX journal_by_member ON journal(realm_id, member_id, seq)",
+        """
+        CREATE FUNCTION journal_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the journal is append-only';
+        END $$
+        """,
+        "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal FOR EACH ROW EXECUTE FUNCTION journal_append_only()",
+        "CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal FOR EACH ROW EXECUTE FUNCTION journal_append_only()",
+        """
+        CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal
+            FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only()
+        """,
+        // API keys: only the SHA-256 of the secret is stored. realm_id NULL = admin key.
+        """
+        CREATE TABLE api_keys (
+            id TEXT NOT NULL PRIMARY KEY CHECK (length(id) = 24),
+            realm_id TEXT REFERENCES realms(id),
+            name TEXT,
+            scopes TEXT NOT NULL,
+            secret_hash BYTEA NOT NULL CHECK (length(secret_hash) = 32),
+            created_at BIGINT NOT NULL,
+            revoked_at BIGINT
+        )
+        """,
+        "CREATE INDEX api_keys_by_realm ON api_keys(realm_id)",
+        // Idempotency-Key records: the request's hash and the full response, written in the same
+        // transaction as the change they describe. scope is the key's realm id, or "admin:" and
+        // the admin key's id.
+        """
+        CREATE TABLE idempotency_keys (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+            request_hash BYTEA NOT NULL CHECK (length(request_hash) = 32),
+            status INTEGER NOT NULL,
+            body BYTEA NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (scope, key)
+        )
+        """,
+        "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
+    ]
+}

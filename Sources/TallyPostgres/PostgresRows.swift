@@ -1,0 +1,141 @@
+import Foundation
+import PostgresNIO
+import TallyCore
+
+/// Statement helpers and row decoding, kept beside the column lists that select what it reads.
+extension PostgresLedgerStore {
+    static let realmColumns = "id, name, description, subdomain, created_at, updated_at"
+    static let currencyColumns = """
+        realm_id, id, name, emoji, custom_emoji_url, metadata, is_default, archived_at, minimum_balance, \
+        maximum_balance, transferable, created_at, updated_at
+        """
+    static let memberColumns =
+        "realm_id, id, username, discord_id, twitter_id, wallet, email, metadata, created_at, updated_at"
+    static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
+    static let journalColumns = """
+        seq, id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, \
+        kind, created_at
+        """
+
+    /// `columns` each prefixed with `alias.`.
+    static func qualified(_ columns: String, _ alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias)." + $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: ", ")
+    }
+
+    /// Every row of `query`.
+    func all(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        var rows = [PostgresRandomAccessRow]()
+        for try await row in try await connection.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+
+    /// The first row of `query`, or nil.
+    func first(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> PostgresRandomAccessRow? {
+        try await all(connection, query).first
+    }
+
+    /// Runs `query`, discarding any rows.
+    func run(_ connection: PostgresConnection, _ query: PostgresQuery) async throws {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// The single integer `query` returns (a count), or 0.
+    func count(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Int {
+        guard let row = try await first(connection, query) else { return 0 }
+        return Int(try row[0].decode(Int64.self))
+    }
+
+    static func realm(from row: PostgresRandomAccessRow) throws -> Realm {
+        Realm(
+            id: RealmID(canonical: try row["id"].decode(String.self)), name: try row["name"].decode(String.self),
+            description: try row["description"].decode(String.self),
+            subdomain: try row["subdomain"].decode(String?.self),
+            createdAtMilliseconds: try row["created_at"].decode(Int64.self),
+            updatedAtMilliseconds: try row["updated_at"].decode(Int64.self))
+    }
+
+    static func currency(from row: PostgresRandomAccessRow) throws -> Currency {
+        Currency(
+            id: CurrencyID(canonical: try row["id"].decode(String.self)),
+            realmID: RealmID(canonical: try row["realm_id"].decode(String.self)),
+            name: try row["name"].decode(String.self), emoji: try row["emoji"].decode(String?.self),
+            customEmojiURL: try row["custom_emoji_url"].decode(String?.self),
+            metadata: json(try row["metadata"].decode(String?.self)),
+            isDefault: try row["is_default"].decode(Bool.self),
+            archivedAtMilliseconds: try row["archived_at"].decode(Int64?.self),
+            minimumBalance: try row["minimum_balance"].decode(Int64.self),
+            maximumBalance: try row["maximum_balance"].decode(Int64?.self),
+            isTransferable: try row["transferable"].decode(Bool.self),
+            createdAtMilliseconds: try row["created_at"].decode(Int64.self),
+            updatedAtMilliseconds: try row["updated_at"].decode(Int64.self))
+    }
+
+    static func member(from row: PostgresRandomAccessRow) throws -> Member {
+        Member(
+            id: MemberID(canonical: try row["id"].decode(String.self)),
+            realmID: RealmID(canonical: try row["realm_id"].decode(String.self)),
+            credentials: Credentials(
+                username: try row["username"].decode(String?.self),
+                discordId: try row["discord_id"].decode(String?.self),
+                twitterId: try row["twitter_id"].decode(String?.self), wallet: try row["wallet"].decode(String?.self),
+                email: try row["email"].decode(String?.self)),
+            metadata: json(try row["metadata"].decode(String?.self)),
+            createdAtMilliseconds: try row["created_at"].decode(Int64.self),
+            updatedAtMilliseconds: try row["updated_at"].decode(Int64.self))
+    }
+
+    static func journalEntry(from row: PostgresRandomAccessRow) throws -> JournalEntry {
+        JournalEntry(
+            id: JournalEntryID(canonical: try row["id"].decode(String.self)),
+            sequence: try row["seq"].decode(Int64.self),
+            realmID: RealmID(canonical: try row["realm_id"].decode(String.self)),
+            memberID: MemberID(canonical: try row["member_id"].decode(String.self)),
+            currencyID: CurrencyID(canonical: try row["currency_id"].decode(String.self)),
+            amount: try row["amount"].decode(Int64.self), balanceBefore: try row["balance_before"].decode(Int64.self),
+            balanceAfter: try row["balance_after"].decode(Int64.self),
+            batchID: BatchID(canonical: try row["batch_id"].decode(String.self)),
+            initiatorID: try row["initiator_id"].decode(String?.self),
+            kind: EntryKind(rawValue: try row["kind"].decode(String.self)) ?? .batch,
+            createdAtMilliseconds: try row["created_at"].decode(Int64.self))
+    }
+
+    static func key(from row: PostgresRandomAccessRow) throws -> APIKey {
+        let scopeText = try row["scopes"].decode(String.self)
+        return APIKey(
+            id: KeyID(canonical: try row["id"].decode(String.self)),
+            realmID: try row["realm_id"].decode(String?.self).map(RealmID.init(canonical:)),
+            name: try row["name"].decode(String?.self),
+            scopes: Set(scopeText.split(separator: ",").compactMap { Scope(rawValue: String($0)) }),
+            secretHash: Array(try row["secret_hash"].decode(Data.self)),
+            createdAtMilliseconds: try row["created_at"].decode(Int64.self),
+            revokedAtMilliseconds: try row["revoked_at"].decode(Int64?.self))
+    }
+
+    static func scopeText(_ scopes: Set<Scope>) -> String {
+        scopes.sorted().map(\.rawValue).joined(separator: ",")
+    }
+
+    static func json(_ text: String?) -> JSONValue? { text.flatMap(JSONValue.init(text:)) }
+
+    /// The column holding a credential kind (a fixed name, never user input).
+    static func column(_ kind: Credentials.Kind) -> String {
+        switch kind {
+        case .username: "username"
+        case .discordId: "discord_id"
+        case .twitterId: "twitter_id"
+        case .wallet: "wallet"
+        case .email: "email"
+        }
+    }
+
+    /// `pattern` for ILIKE with `%`, `_` and `\` escaped (use with `ESCAPE '\'`).
+    static func likeContains(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%\(escaped)%"
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import TallyPostgres
+
+/// A throwaway PostgreSQL server for this test run: its own data directory under a fresh temp
+/// directory, listening only on 127.0.0.1 on a free port, with `fsync=on`.
+///
+/// One server serves the whole run; each test asks it for a fresh database. A watchdog shell
+/// (the server's parent) stops the server and deletes the directory as soon as this test
+/// process is gone (or a zombie), however it ends, so no server outlives a run. (Unchecked Sendable: the
+/// `Process` is only waited on, in `stop()`.)
+final class PostgresServer: @unchecked Sendable {
+    /// The role and password tests connect with (password authentication over TCP).
+    static let user = "tally"
+    static let password = "tally-test"
+
+    let port: Int
+    let directory: URL
+    private let watchdog: Process
+    private let counter = Mutex(0)
+
+    /// The shared server, started on first use; nil when no PostgreSQL binaries are installed.
+    static func shared() async throws -> PostgresServer? {
+        try await Starter.shared.server()
+    }
+
+    /// True when PostgreSQL is installed; otherwise prints why the PostgreSQL tests are skipped.
+    static let available: Bool = {
+        guard binaries == nil else { return true }
+        print("TallyPostgresTests: SKIPPED — no PostgreSQL binaries in /usr/lib/postgresql/*/bin.")
+        return false
+    }()
+
+    /// A logger for stores under test: warnings and worse only, so migrations do not flood the output.
+    static var storeLogger: Logger {
+        var logger = Logger(label: "tally.tests.store")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The directory holding `initdb` and `postgres`, newest version first, or nil.
+    static var binaries: URL? {
+        let root = URL(fileURLWithPath: "/usr/lib/postgresql")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return versions.sorted { (Int($0) ?? 0) > (Int($1) ?? 0) }
+            .map { root.appendingPathComponent($0).appendingPathComponent("bin") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("postgres").path) }
+    }
+
+    private init(binaries: URL) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-pg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let asRoot = getuid() == 0
+        if asRoot {
+            // PostgreSQL refuses to run as root: the server's files belong to the postgres user.
+            try Self.shell(["chown", "postgres:postgres", directory.path])
+        }
+        let passwordFile = directory.appendingPathComponent("password")
+        try Data(Self.password.utf8).write(to: passwordFile)
+        if asRoot { try Self.shell(["chown", "postgres:postgres", passwordFile.path]) }
+        let data = directory.appendingPathComponent("data").path
+        try Self.shell(
+            Self.asServerUser(asRoot) + [
+                binaries.appendingPathComponent("initdb").path, "-D", data, "-U", Self.user,
+                "--pwfile=\(passwordFile.path)", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale",
+                "-E", "UTF8", "--no-sync",
+            ])
+        let port = try Self.freePort()
+        let script = """
+            "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses=127.0.0.1 -p "$PG_PORT" -c fsync=on \
+                -c unix_socket_directories="$PG_DIR" -c max_connections=200 >"$PG_DIR/server.log" 2>&1 &
+            pg=$!
+            alive() { [ -r "/proc/$PG_OWNER/stat" ] && [ "$(cut -d' ' -f3 "/proc/$PG_OWNER/stat")" != Z ]; }
+            while alive && kill -0 "$pg" 2>/dev/null && [ ! -e "$PG_DIR/stop" ]; do sleep 0.2; done
+            kill -INT "$pg" 2>/dev/null
+            wait "$pg"
+            rm -rf "$PG_DIR"
+            """
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: asRoot ? "/usr/sbin/runuser" : "/bin/sh")
+        watchdog.arguments = (asRoot ? ["-u", "postgres", "--", "/bin/sh"] : []) + ["-c", script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PG_BIN"] = binaries.path
+        environment["PG_DATA"] = data
+        environment["PG_PORT"] = String(port)
+        environment["PG_DIR"] = directory.path
+        environment["PG_OWNER"] = String(getpid())
+        watchdog.environment = environment
+        // Not the test's own pipes: a runner waits for them to close before it reaps the test
+        // process, and the watchdog waits for the test process to be gone.
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        watchdog.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        try watchdog.run()
+        self.watchdog = watchdog
+        self.port = port
+        self.directory = directory
+        try waitUntilReady(binaries: binaries)
+    }
+
+    /// A URL for database `name` on this server.
+    func url(_ name: String) -> String {
+        "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(name)?sslmode=disable"
+    }
+
+    /// Creates an empty database and returns its URL. Names are made here, never from input.
+    func makeDatabase() async throws -> String {
+        let name = "tally_\(getpid())_\(counter.withLock { value in value += 1; return value })"
+        try await admin { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.logger)
+        }
+        return url(name)
+    }
+
+    /// Drops a database made by `makeDatabase` (best effort: the server goes at the end anyway).
+    func dropDatabase(_ url: String) async {
+        guard let name = url.split(separator: "/").last?.split(separator: "?").first else { return }
+        try? await admin { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+        }
+    }
+
+    /// Stops the server now and deletes its directory (the watchdog does both).
+    func stop() {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stop").path, contents: nil)
+        watchdog.waitUntilExit()
+    }
+
+    static let logger = Logger(label: "tally.tests.postgres")
+
+    private func admin(_ body: (PostgresConnection) async throws -> Void) async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: "127.0.0.1", port: port, username: Self.user, password: Self.password, database: "postgres",
+                tls: .disable),
+            id: 1, logger: Self.logger)
+        do {
+            try await body(connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
+
+    private func waitUntilReady(binaries: URL) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            guard watchdog.isRunning else { break }
+            let probe = Process()
+            probe.executableURL = binaries.appendingPathComponent("pg_isready")
+            probe.arguments = ["-h", "127.0.0.1", "-p", String(port), "-q"]
+            try probe.run()
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 { return }
+            usleep(100_000)
+        }
+        let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+        stop()
+        throw PostgresServerFailure(description: "PostgreSQL did not start: \(log)")
+    }
+
+    private static func asServerUser(_ asRoot: Bool) -> [String] {
+        asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
+    }
+
+    /// Runs a command to completion and throws unless it succeeds.
+    static func shell(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/env")
+        process.arguments = arguments[0].hasPrefix("/") ? Array(arguments.dropFirst()) : arguments
+        // A directory every user may enter: the postgres user cannot read root's working directory.
+        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PostgresServerFailure(description: "\(arguments.joined(separator: " ")) failed: \(text)")
+        }
+    }
+
+    /// A port nobody listens on right now (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw PostgresServerFailure(description: "socket() failed") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw PostgresServerFailure(description: "bind() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts the shared server once, however many tests ask at the same time.
+    private actor Starter {
+        static let shared = Starter()
+        private var started: PostgresServer?
+        private var unavailable = false
+
+        func server() throws -> PostgresServer? {
+            if let started { return started }
+            if unavailable { return nil }
+            guard PostgresServer.available, let binaries = PostgresServer.binaries else {
+                unavailable = true
+                return nil
+            }
+            let server = try PostgresServer(binaries: binaries)
+            started = server
+            // Stop the server when the test process exits normally; the watchdog covers crashes.
+            atexit { PostgresServer.stopShared() }
+            Self.running.withLock { $0 = server }
+            return server
+        }
+
+        static let running = Mutex<PostgresServer?>(nil)
+    }
+
+    private static func stopShared() {
+        Starter.running.withLock { $0 }?.stop()
+    }
+}
+
+struct PostgresServerFailure: Error, CustomStringConvertible {
+    let description: String
+}

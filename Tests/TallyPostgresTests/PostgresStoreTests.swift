@@ -1,0 +1,85 @@
+import Synchronization
+import TallyCore
+import TallyPostgres
+import Testing
+
+/// What the shared suite does not reach: URL parsing, and idempotency under concurrency across
+/// two stores (two "servers") on one database.
+@Suite struct PostgresStoreTests {
+    @Test func urlsParseWithDefaultsAndRejectWhatIsUnsupported() throws {
+        let full = try PostgresURL("postgres://ann:s%40cret@db.example:6543/ledger?sslmode=disable")
+        #expect(full.host == "db.example" && full.port == 6543 && full.database == "ledger")
+        #expect(full.username == "ann" && full.password == "s@cret")
+        #expect(!full.redacted.contains("cret"), "the password never reaches a printable form")
+        let bare = try PostgresURL("postgresql://ann@localhost")
+        #expect(bare.port == 5432 && bare.database == "ann" && bare.password == nil)
+        for bad in [
+            "mysql://a@b/c", "postgres://@host/db", "postgres://a@/db", "postgres://a@h/db?sslmode=require",
+            "postgres://a@h/db?x=1", "postgres://a@h:0/db",
+        ] {
+            #expect(throws: TallyError.self, "\(bad)") { try PostgresURL(bad) }
+        }
+    }
+
+    @Test func poolSizeIsBounded() {
+        #expect(throws: TallyError.self) { try PostgresLedgerStore(url: "postgres://a@h/db", poolSize: 0) }
+        #expect(throws: TallyError.self) {
+            try PostgresLedgerStore(url: "postgres://a@h/db", poolSize: PostgresLedgerStore.poolSizeMax + 1)
+        }
+    }
+
+    /// Twelve requests with one key, split over two stores on one database, apply exactly once;
+    /// the same key with another request is refused.
+    @Test(.enabled(if: PostgresServer.available, "PostgreSQL is not installed"))
+    func oneIdempotencyKeyAppliesOnceAcrossStores() async throws {
+        guard let server = try await PostgresServer.shared() else { return }
+        let url = try await server.makeDatabase()
+        let first = try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger)
+        let second = try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger)
+        let realm = try await first.createRealm(name: "Idempotency")
+        let points = try await first.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let member = try await first.createMember(Credentials(username: "m"), in: realm.id)
+        let batch = try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: 7)])
+        let hash = SHA256.hash(Array("request".utf8))
+        let claim = try IdempotencyClaim(scope: "realm", key: "same", requestHash: hash) { result in
+            StoredResponse(status: 200, body: Array("\(result.receipt.changes.map(\.balanceAfter))".utf8))
+        }
+        let outcomes = try await withThrowingTaskGroup(of: WriteOutcome.self) { group in
+            for index in 0..<12 {
+                let store = index.isMultiple(of: 2) ? first : second
+                group.addTask { try await store.perform(.apply(batch), idempotency: claim) }
+            }
+            var all = [WriteOutcome]()
+            for try await outcome in group { all.append(outcome) }
+            return all
+        }
+        #expect(outcomes.filter { if case .performed = $0 { true } else { false } }.count == 1)
+        let responses = outcomes.compactMap(\.response)
+        #expect(
+            responses.count == 12 && responses.allSatisfy { $0 == responses[0] }, "replays carry the stored response")
+        #expect(try await first.balance(BalanceKey(currencyID: points.id, memberID: member.id), in: realm.id) == 7)
+        let other = try IdempotencyClaim(scope: "realm", key: "same", requestHash: SHA256.hash([1])) { _ in
+            StoredResponse(status: 200, body: [])
+        }
+        do {
+            _ = try await second.perform(.apply(batch), idempotency: other)
+            Issue.record("a reused key must be refused")
+        } catch let error as TallyError {
+            #expect(error.code == .idempotencyKeyReused)
+        }
+        #expect(try await first.verify { _ in }.isClean)
+        await first.shutdown()
+        await second.shutdown()
+        await server.dropDatabase(url)
+    }
+}
+
+extension WriteOutcome {
+    /// The stored response, performed or replayed.
+    fileprivate var response: StoredResponse? {
+        switch self {
+        case .performed(_, let response): response
+        case .replayed(let response): response
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// Runs the real `tally` binary that `swift build` put beside this test bundle (copied from
+/// TallyCLITests, which this target cannot import).
+enum TallyProcess {
+    /// The binary: `$TALLY_BINARY`, or `tally` in the directory of the running test bundle.
+    static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["TALLY_BINARY"] { return URL(fileURLWithPath: override) }
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("tally")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+
+        /// Each stdout line parsed as a JSON object.
+        var jsonLines: [[String: Any]] {
+            stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+    }
+
+    /// Runs `tally arguments…` to completion (bounded by `timeout` seconds).
+    static func run(
+        _ arguments: [String], stdin: String? = nil, directory: URL? = nil, timeout: TimeInterval = 120
+    ) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "TALLY_DATABASE")
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        let stdoutData = OutputCollector(out), stderrData = OutputCollector(err)
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                process.terminate()
+                Issue.record("tally \(arguments.joined(separator: " ")) timed out")
+                break
+            }
+            usleep(10_000)
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: stdoutData.finish(), stderr: stderrData.finish())
+    }
+}
+
+/// Collects everything a pipe delivers, on a background thread.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var done = false
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
+            lock.withLock { done = true }
+        }
+        thread.start()
+    }
+
+    /// What has arrived so far.
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+
+    /// Waits for end of file (bounded), then returns everything.
+    func finish(timeout: TimeInterval = 10) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !lock.withLock({ done }) && Date() < deadline { usleep(5_000) }
+        return text
+    }
+}
+
+/// A `tally serve` process on 127.0.0.1 and a free port.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let stdout: OutputCollector
+    let stderr: OutputCollector
+    private(set) var port = 0
+
+    init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory) throws {
+        process.executableURL = TallyProcess.binary
+        process.arguments = ["serve", "--port", "0", "--hostname", "127.0.0.1", "--log-level", "warning"] + arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "TALLY_DATABASE")
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        stdout = OutputCollector(out)
+        stderr = OutputCollector(err)
+        try process.run()
+        try Self.watch(process.processIdentifier)
+        port = try waitForPort()
+    }
+
+    /// Starts a shell that kills the server if this test process dies first (or is a zombie), so
+    /// a crashed test run leaves no server behind. It only sends signals: a child of this process
+    /// inherits a signal mask that blocks the ones it would have to receive.
+    private static func watch(_ server: Int32) throws {
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watcher.arguments = [
+            "-c",
+            """
+            alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+            while alive "$OWNER" && alive "$SERVER"; do sleep 0.2; done
+            alive "$SERVER" && kill -KILL "$SERVER"
+            exit 0
+            """,
+        ]
+        watcher.environment = ["OWNER": String(getpid()), "SERVER": String(server), "PATH": "/usr/bin:/bin"]
+        watcher.standardInput = FileHandle.nullDevice
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+    }
+
+    private func waitForPort(timeout: TimeInterval = 60) throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            for line in stdout.text.split(separator: "\n") {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    object["event"] as? String == "listening", let url = object["url"] as? String,
+                    let port = url.split(separator: ":").last.flatMap({ Int($0) })
+                else { continue }
+                return port
+            }
+            if !process.isRunning { break }
+            usleep(10_000)
+        }
+        throw ServerFailure(description: "the server did not start: \(stderr.text)")
+    }
+
+    /// Sends `signal` and waits for the process to end.
+    func stop(signal: Int32 = SIGTERM) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    deinit { stop(signal: SIGKILL) }
+}
+
+struct ServerFailure: Error, CustomStringConvertible {
+    let description: String
+}
