@@ -72,37 +72,44 @@ extension SQLiteLedgerStore {
         }
     }
 
+    /// Validates and prepares the write, then hands it to the group committer, which answers
+    /// once the transaction holding it is durable.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try prepare(write, now: now)
-        return try await self.write("perform") { db in
-            if let claim {
-                let lookup = try db.cachedStatement(
-                    sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
-                if let row = try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]) {
-                    let hash: Data = row["request_hash"]
-                    guard ConstantTime.equal(Array(hash), claim.requestHash) else {
-                        throw TallyError(
-                            .idempotencyKeyReused,
-                            "Idempotency-Key '\(claim.key)' was already used for a different request.")
-                    }
-                    let body: Data = row["body"]
-                    return .replayed(StoredResponse(status: row["status"], body: Array(body)))
+        return try await committer.submit(prepared, claim: claim, now: now)
+    }
+
+    /// One write and its idempotency record, inside an open transaction (or savepoint).
+    static func performInTransaction(
+        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64
+    ) throws -> WriteOutcome {
+        if let claim {
+            let lookup = try db.cachedStatement(
+                sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
+            if let row = try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]) {
+                let hash: Data = row["request_hash"]
+                guard ConstantTime.equal(Array(hash), claim.requestHash) else {
+                    throw TallyError(
+                        .idempotencyKeyReused,
+                        "Idempotency-Key '\(claim.key)' was already used for a different request.")
                 }
+                let body: Data = row["body"]
+                return .replayed(StoredResponse(status: row["status"], body: Array(body)))
             }
-            let result = try Self.execute(prepared, db, now: now)
-            guard let claim else { return .performed(result, response: nil) }
-            let response = claim.render(result)
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-            try insert.execute(arguments: [
-                claim.scope, claim.key, Data(claim.requestHash), response.status, Data(response.body), now,
-            ])
-            return .performed(result, response: response)
         }
+        let result = try execute(prepared, db, now: now)
+        guard let claim else { return .performed(result, response: nil) }
+        let response = claim.render(result)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+        try insert.execute(arguments: [
+            claim.scope, claim.key, Data(claim.requestHash), response.status, Data(response.body), now,
+        ])
+        return .performed(result, response: response)
     }
 
     public func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int {

@@ -9,6 +9,7 @@ import TallyCore
 /// wait for it. Every method is one transaction.
 public final class SQLiteLedgerStore: LedgerStore {
     let pool: DatabasePool
+    let committer: GroupCommitter
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
@@ -38,6 +39,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
+        self.committer = GroupCommitter(pool: pool, logger: logger)
         try migrateNow()
     }
 

@@ -154,4 +154,63 @@ import Testing
         }
         #expect(error?.code == .unavailable)
     }
+
+    /// Group commit: three requests in one transaction, the middle one failing. The failure rolls
+    /// back to its savepoint alone; the others commit, and the third sees the first.
+    @Test func aFailingRequestInsideAGroupLeaksNothingIntoTheOthers() async throws {
+        let setup = try await Setup()
+        let store = setup.store
+        let now = Timestamp.milliseconds(Date())
+        let good = try store.prepare(.apply(try setup.batch([(0, 10)])), now: now)
+        let bad = try store.prepare(.apply(try setup.batch([(1, 5), (0, -100)])), now: now)
+        let after = try store.prepare(.apply(try setup.batch([(0, -4)])), now: now)
+        let results = try await store.pool.write { db in
+            try GroupCommitter.apply(
+                [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger)
+        }
+        #expect(results.count == 3)
+        guard case .success(.performed(.receipt(let third), _)) = results[2] else {
+            Issue.record("the third request must succeed")
+            return
+        }
+        #expect(third.changes[0].balanceBefore == 10)
+        if case .failure(let error as TallyError) = results[1] {
+            #expect(error.code == .insufficientBalance)
+        } else {
+            Issue.record("the middle request must fail with its own error")
+        }
+        let balanceOf = { (member: Int) in
+            try await store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[member].id), in: setup.realm.id)
+        }
+        #expect(try await balanceOf(0) == 6)
+        #expect(try await balanceOf(1) == 0, "the failed request's first change did not leak")
+        #expect(try await store.verify { _ in }.isClean)
+    }
+
+    @Test func aFullWriteQueueIsUnavailableNotUnbounded() async throws {
+        let setup = try await Setup()
+        let committer = GroupCommitter(pool: setup.store.pool, logger: setup.store.logger, queueDepthMax: 0)
+        let prepared = try setup.store.prepare(.apply(try setup.batch([(0, 1)])), now: 0)
+        let error = await #expect(throws: TallyError.self) {
+            _ = try await committer.submit(prepared, claim: nil, now: 0)
+        }
+        #expect(error?.code == .unavailable)
+    }
+
+    @Test func concurrentWritesAreGroupedIntoFewerTransactions() async throws {
+        let setup = try await Setup()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 {
+                group.addTask { _ = try await setup.store.apply(try setup.batch([(0, 1)])) }
+            }
+            try await group.waitForAll()
+        }
+        let stats = setup.store.committer.statistics
+        #expect(stats.jobs >= 200)
+        #expect(stats.groups < stats.jobs, "some transactions carried more than one request")
+        #expect(
+            try await setup.store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 200)
+    }
 }

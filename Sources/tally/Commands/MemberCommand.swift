@@ -60,7 +60,16 @@ struct MemberCommand: AsyncParsableCommand {
                 let members = try await store.importMembers(rows, in: realmID) { done in
                     Output.progress("imported members", done: done, total: total)
                 }
-                Output.jsonLines(members.map(Representation.MemberBody.init))
+                var out = [UInt8]()
+                out.reserveCapacity(1 << 20)
+                for member in members {
+                    Representation.MemberBody(member).appendJSONLine(to: &out)
+                    if out.count >= 1 << 20 {
+                        FileHandle.standardOutput.write(Data(out))
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+                FileHandle.standardOutput.write(Data(out))
                 let seconds = Date().timeIntervalSince(started)
                 Output.message(
                     "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."

@@ -1,0 +1,50 @@
+/// Hand-written JSON for the few outputs that are produced in bulk (a member import prints one
+/// line per member), where a general encoder per object would dominate the run time.
+public enum JSONText {
+    /// Appends `value` as a JSON string literal, escaped per RFC 8259.
+    public static func appendString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `"key":` followed by the string, or `null`.
+    static func appendField(_ key: String, _ value: String?, to out: inout [UInt8], first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        appendString(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+        if let value { appendString(value, to: &out) } else { out.append(contentsOf: Array("null".utf8)) }
+    }
+}
+
+extension Representation.MemberBody {
+    /// This member as one line of JSON with sorted keys (the same text `JSONEncoder` with
+    /// `.sortedKeys` gives, nulls left out), ending in a newline.
+    public func appendJSONLine(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (key, value) in [
+            ("discordId", discordId), ("email", email), ("id", Optional(id)), ("joinedAt", Optional(joinedAt)),
+            ("realmId", Optional(realmId)), ("twitterId", twitterId), ("username", username), ("wallet", wallet),
+        ] {
+            guard let value else { continue }
+            JSONText.appendField(key, value, to: &out, first: first)
+            first = false
+        }
+        out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+    }
+}

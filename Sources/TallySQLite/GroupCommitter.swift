@@ -1,0 +1,124 @@
+import GRDB
+import Logging
+import Synchronization
+import TallyCore
+
+/// Group commit for the single SQLite writer: requests that arrive while a transaction is being
+/// written wait in a bounded queue, and the next transaction applies all of them, each inside its
+/// own savepoint. A request that fails rolls back to its savepoint alone and gets its own error;
+/// the others commit together, and every waiter is answered only after that commit is durable.
+/// One fsync and one set of page writes are paid per group instead of per request.
+final class GroupCommitter: Sendable {
+    /// One request: a prepared write, its idempotency claim, and who is waiting for it.
+    struct Job: Sendable {
+        let write: SQLiteLedgerStore.PreparedWrite
+        let claim: IdempotencyClaim?
+        let now: Int64
+        let continuation: CheckedContinuation<WriteOutcome, any Error>
+    }
+
+    struct State {
+        var pending: [Job] = []
+        var draining = false
+    }
+
+    /// Most requests waiting at once; past it, new ones are refused with 503 instead of queueing
+    /// without bound.
+    let queueDepthMax: Int
+    /// Most requests in one transaction, so one group cannot hold the writer for long.
+    let groupSizeMax: Int
+    private let pool: DatabasePool
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let stats = Mutex((groups: 0, jobs: 0, largest: 0))
+
+    init(pool: DatabasePool, logger: Logger, queueDepthMax: Int = 4_096, groupSizeMax: Int = 512) {
+        self.pool = pool
+        self.logger = logger
+        self.queueDepthMax = queueDepthMax
+        self.groupSizeMax = groupSizeMax
+    }
+
+    /// Groups committed, requests in them, and the largest group so far.
+    var statistics: (groups: Int, jobs: Int, largest: Int) { stats.withLock { $0 } }
+
+    /// Queues a write and waits until the transaction holding it is durably committed.
+    func submit(_ write: SQLiteLedgerStore.PreparedWrite, claim: IdempotencyClaim?, now: Int64) async throws
+        -> WriteOutcome
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = Job(write: write, claim: claim, now: now, continuation: continuation)
+            let accepted = state.withLock { state -> (queued: Bool, startDrain: Bool) in
+                guard state.pending.count < queueDepthMax else { return (false, false) }
+                state.pending.append(job)
+                guard !state.draining else { return (true, false) }
+                state.draining = true
+                return (true, true)
+            }
+            guard accepted.queued else {
+                continuation.resume(
+                    throwing: TallyError(
+                        .unavailable, "The write queue is full (\(queueDepthMax) requests); retry shortly."))
+                return
+            }
+            if accepted.startDrain { Task { await self.drain() } }
+        }
+    }
+
+    /// Commits groups until the queue is empty. Only one drain runs at a time.
+    private func drain() async {
+        while true {
+            let jobs = state.withLock { state -> [Job] in
+                guard !state.pending.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let group = Array(state.pending.prefix(groupSizeMax))
+                state.pending.removeFirst(group.count)
+                return group
+            }
+            guard !jobs.isEmpty else { return }
+            let requests = jobs.map { (write: $0.write, claim: $0.claim, now: $0.now) }
+            do {
+                let logger = self.logger
+                let results = try await pool.write { db in try Self.apply(requests, db, logger: logger) }
+                stats.withLock { $0 = ($0.groups + 1, $0.jobs + jobs.count, max($0.largest, jobs.count)) }
+                for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
+            } catch {
+                // The commit itself failed: nothing of this group was written.
+                logger.error("group commit failed", metadata: ["requests": "\(jobs.count)", "error": "\(error)"])
+                let failure = (error as? TallyError) ?? TallyError.unavailable
+                for job in jobs { job.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    /// Applies each request in its own savepoint inside the caller's transaction. A failing
+    /// request is rolled back to its savepoint and reported; the others stay.
+    static func apply(
+        _ requests: [(write: SQLiteLedgerStore.PreparedWrite, claim: IdempotencyClaim?, now: Int64)], _ db: Database,
+        logger: Logger
+    ) throws -> [Result<WriteOutcome, any Error>] {
+        var results = [Result<WriteOutcome, any Error>]()
+        results.reserveCapacity(requests.count)
+        for request in requests {
+            var outcome: WriteOutcome?
+            do {
+                try db.inSavepoint {
+                    outcome = try SQLiteLedgerStore.performInTransaction(
+                        request.write, claim: request.claim, db, now: request.now)
+                    return .commit
+                }
+                // Safe: the savepoint body either assigned an outcome or threw.
+                results.append(.success(outcome!))
+            } catch let error as TallyError {
+                results.append(.failure(error))
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                // A constraint the planner should have prevented: refuse this request only, and say so.
+                logger.error("a write broke a schema constraint", metadata: ["error": "\(error)"])
+                results.append(.failure(TallyError.unavailable))
+            }
+        }
+        return results
+    }
+}
