@@ -31,6 +31,9 @@ public final class SQLiteLedgerStore: LedgerStore {
             // that commits, so setting it there decides durability.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(durability.pragma)")
+                // A 64 MiB page cache for the writer: a group commit touches many scattered
+                // balance and index pages, and SQLite's 2 MiB default spills them mid-transaction.
+                try db.execute(sql: "PRAGMA cache_size = -65536")
             }
         } catch let error as DatabaseError {
             logger.error("cannot open database", metadata: ["path": "\(path)", "error": "\(error)"])

@@ -22,6 +22,7 @@ let queue = try DatabaseQueue(path: path, configuration: configuration)
 try queue.writeWithoutTransaction { db in
     _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
     try db.execute(sql: "PRAGMA synchronous = FULL")
+    try db.execute(sql: "PRAGMA cache_size = -65536")  // the same page cache as Tally's writer
 }
 
 var generator = SystemRandomNumberGenerator()
