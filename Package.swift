@@ -73,6 +73,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs the real binary and server for the command-line, crash and multi-server tests.
+        .target(name: "TallyTestSupport", swiftSettings: strict),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"], swiftSettings: strict),
         .testTarget(
             name: "TallySQLiteTests",
@@ -93,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "TallyCLITests",
             dependencies: [
-                "TallyCore", "TallySQLite", "tally",
+                "TallyCore", "TallySQLite", "TallyTestSupport", "tally",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -101,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "TallyPostgresTests",
             dependencies: [
-                "TallyCore", "TallyPostgres", "TallyStoreConformance", "tally",
+                "TallyCore", "TallyPostgres", "TallyStoreConformance", "TallyTestSupport", "tally",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

@@ -1,4 +1,5 @@
 import Foundation
+import TallyTestSupport
 import Testing
 
 /// The command line of SPEC section 6, run as a user would: the real binary, JSON on stdout,

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import TallyCore
 import TallySQLite
+import TallyTestSupport
 import Testing
 
 /// A server under concurrent batch load is killed with SIGKILL at varying moments and restarted,

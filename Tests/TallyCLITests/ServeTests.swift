@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import TallyCore
 import TallySQLite
+import TallyTestSupport
 import Testing
 
 /// `tally serve` as a user meets it: the demo's printed curl line, and a server killed with

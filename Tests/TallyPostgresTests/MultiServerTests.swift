@@ -5,6 +5,7 @@ import NIOCore
 import Synchronization
 import TallyCore
 import TallyPostgres
+import TallyTestSupport
 import Testing
 
 /// Several `tally serve` processes on one PostgreSQL database, as SCALING.md describes: overlapping

@@ -1,24 +1,23 @@
 import Foundation
-import Testing
 
-/// Runs the real `tally` binary that `swift build` put beside this test bundle (copied from
-/// TallyCLITests, which this target cannot import).
-enum TallyProcess {
+/// Runs the real `tally` binary that `swift build` put beside this test bundle. Shared by the
+/// test targets that drive the command line and the server as a user would.
+public enum TallyProcess {
     /// The binary: `$TALLY_BINARY`, or `tally` in the directory of the running test bundle.
-    static var binary: URL {
+    public static var binary: URL {
         if let override = ProcessInfo.processInfo.environment["TALLY_BINARY"] { return URL(fileURLWithPath: override) }
         let exe =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("tally")
     }
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
 
         /// Each stdout line parsed as a JSON object.
-        var jsonLines: [[String: Any]] {
+        public var jsonLines: [[String: Any]] {
             stdout.split(separator: "\n").compactMap {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
             }
@@ -26,7 +25,7 @@ enum TallyProcess {
     }
 
     /// Runs `tally arguments…` to completion (bounded by `timeout` seconds).
-    static func run(
+    public static func run(
         _ arguments: [String], stdin: String? = nil, directory: URL? = nil, timeout: TimeInterval = 120
     ) throws -> Result {
         let process = Process()
@@ -48,8 +47,9 @@ enum TallyProcess {
         while process.isRunning {
             if Date() > deadline {
                 process.terminate()
-                Issue.record("tally \(arguments.joined(separator: " ")) timed out")
-                break
+                process.waitUntilExit()
+                throw ServerFailure(
+                    description: "tally \(arguments.joined(separator: " ")) timed out after \(timeout) s")
             }
             usleep(10_000)
         }
@@ -59,12 +59,12 @@ enum TallyProcess {
 }
 
 /// Collects everything a pipe delivers, on a background thread.
-final class OutputCollector: @unchecked Sendable {
+public final class OutputCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var done = false
 
-    init(_ pipe: Pipe) {
+    public init(_ pipe: Pipe) {
         let handle = pipe.fileHandleForReading
         let thread = Thread { [self] in
             while true {
@@ -78,10 +78,10 @@ final class OutputCollector: @unchecked Sendable {
     }
 
     /// What has arrived so far.
-    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    public var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
 
     /// Waits for end of file (bounded), then returns everything.
-    func finish(timeout: TimeInterval = 10) -> String {
+    public func finish(timeout: TimeInterval = 10) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while !lock.withLock({ done }) && Date() < deadline { usleep(5_000) }
         return text
@@ -89,13 +89,13 @@ final class OutputCollector: @unchecked Sendable {
 }
 
 /// A `tally serve` process on 127.0.0.1 and a free port.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
-    let stdout: OutputCollector
-    let stderr: OutputCollector
-    private(set) var port = 0
+public final class ServerProcess: @unchecked Sendable {
+    public let process = Process()
+    public let stdout: OutputCollector
+    public let stderr: OutputCollector
+    public private(set) var port = 0
 
-    init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory) throws {
+    public init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory) throws {
         process.executableURL = TallyProcess.binary
         process.arguments = ["serve", "--port", "0", "--hostname", "127.0.0.1", "--log-level", "warning"] + arguments
         process.currentDirectoryURL = directory
@@ -152,7 +152,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` and waits for the process to end.
-    func stop(signal: Int32 = SIGTERM) {
+    public func stop(signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
@@ -161,6 +161,8 @@ final class ServerProcess: @unchecked Sendable {
     deinit { stop(signal: SIGKILL) }
 }
 
-struct ServerFailure: Error, CustomStringConvertible {
-    let description: String
+public struct ServerFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) { self.description = description }
 }
