@@ -73,8 +73,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Runs the real binary and server for the command-line, crash and multi-server tests.
-        .target(name: "TallyTestSupport", swiftSettings: strict),
+        // Runs the real binary and server, and a throwaway PostgreSQL server, for the tests.
+        .target(
+            name: "TallyTestSupport",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"], swiftSettings: strict),
         .testTarget(
             name: "TallySQLiteTests",
@@ -87,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyHTTP",
+                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

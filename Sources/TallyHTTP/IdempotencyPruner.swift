@@ -37,6 +37,8 @@ struct IdempotencyPruner: Service {
                 await Task.yield()
             }
         } catch {
+            // Shutdown cancels a prune in flight; that is not a failure worth a warning.
+            guard !Task.isCancelled else { return total }
             logger.warning("pruning idempotency records failed; will retry", metadata: ["error": "\(error)"])
         }
         if total > 0 { logger.info("pruned idempotency records", metadata: ["count": "\(total)"]) }

@@ -163,6 +163,11 @@ public final class PostgresLedgerStore: LedgerStore {
 
     func storageError(_ error: any Error, during operation: String) -> TallyError {
         if let error = error as? TallyError { return error }
+        // A cancelled task (a client gone, or shutdown) is not a storage fault.
+        if error is CancellationError || Task.isCancelled {
+            logger.debug("operation cancelled", metadata: ["operation": "\(operation)"])
+            return .unavailable
+        }
         // String(reflecting:) shows the server's message and SQLSTATE; it goes to the log only.
         logger.error(
             "storage failure", metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])

@@ -7,8 +7,8 @@ import Testing
 /// Keys: 401 for missing, malformed, unknown or revoked keys; 403 for another realm or a missing
 /// scope; health needs no key.
 @Suite struct AuthenticationTests {
-    @Test func healthNeedsNoKey() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func healthNeedsNoKey(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             for path in ["/api/v1/health", "/api/v4/health"] {
@@ -19,8 +19,8 @@ import Testing
         }
     }
 
-    @Test func badKeysAre401() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func badKeysAre401(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let body = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":1}]}"#
         // A well-formed secret for a real key id but the wrong random part.
@@ -52,8 +52,8 @@ import Testing
         #expect(try await h.balance(0) == 1)
     }
 
-    @Test func anotherRealmsKeyOrAMissingScopeIs403() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func anotherRealmsKeyOrAMissingScopeIs403(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let body = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":1}]}"#
         try await h.test { client in
@@ -67,8 +67,8 @@ import Testing
         #expect(try await h.balance(0) == 0)
     }
 
-    @Test func unknownRoutesAndMethodsAreJSON404s() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func unknownRoutesAndMethodsAreJSON404s(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             for (path, method) in [

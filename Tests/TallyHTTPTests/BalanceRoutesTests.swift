@@ -5,8 +5,10 @@ import Testing
 
 /// Single updates and transfers share the batch endpoint's atomic, journaled path.
 @Suite struct BalanceRoutesTests {
-    @Test func aSingleUpdateReturnsTheNewBalanceAndItsJournalEntry() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aSingleUpdateReturnsTheNewBalanceAndItsJournalEntry(_ backend: Backend)
+        async throws
+    {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let a = h.members[0].id
         try await h.test { client in
@@ -37,8 +39,8 @@ import Testing
         #expect(try await h.balance(0) == 40)
     }
 
-    @Test func theOlderSpellingsWork() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func theOlderSpellingsWork(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let (a, b) = (h.members[0].id, h.members[1].id)
         try await h.test { client in
@@ -60,8 +62,8 @@ import Testing
         #expect(try await h.balance(1) == 6)
     }
 
-    @Test func transfersMovePointsAndRefuseWhatTheyMust() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func transfersMovePointsAndRefuseWhatTheyMust(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let (a, b) = (h.members[0].id, h.members[1].id)
         let locked = try await h.store.createCurrency(

@@ -8,8 +8,8 @@ import Testing
 /// `PATCH /api/v1/realms/{realmId}/members/transaction` through the real router: every status
 /// and error code of SPEC sections 2 and 3 that applies.
 @Suite struct BatchEndpointTests {
-    @Test func aBatchThatFailsOnItsThirdChangeAppliesNothing() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aBatchThatFailsOnItsThirdChangeAppliesNothing(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let (a, b) = (h.members[0].id.rawValue, h.members[1].id.rawValue)
         try await h.test { client in
@@ -28,8 +28,8 @@ import Testing
         #expect(try await h.store.verify { _ in }.entriesChecked == 0)
     }
 
-    @Test func aSuccessfulBatchIsAppliedAndJournaled() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aSuccessfulBatchIsAppliedAndJournaled(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let (a, b) = (h.members[0].id.rawValue, h.members[1].id.rawValue)
         try await h.test { client in
@@ -58,8 +58,8 @@ import Testing
         #expect(try await h.store.verify { _ in }.isClean)
     }
 
-    @Test func anAdminKeyMayActOnAnyRealm() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func anAdminKeyMayActOnAnyRealm(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             let response = try await client.patch(
@@ -104,9 +104,11 @@ import Testing
         (String(repeating: "[", count: 2_000) + String(repeating: "]", count: 2_000), ""),
     ]
 
-    @Test(arguments: invalidBodies)
-    func invalidBodiesAreValidationErrors(json: String, mentions: String) async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all, invalidBodies)
+    func invalidBodiesAreValidationErrors(_ backend: Backend, _ invalid: (json: String, mentions: String)) async throws
+    {
+        let (json, mentions) = invalid
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             let body = try expectFailure(
@@ -116,8 +118,8 @@ import Testing
         #expect(try await h.store.verify { _ in }.entriesChecked == 0)
     }
 
-    @Test func aBodyOverTheLimitIs413() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aBodyOverTheLimitIs413(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             let padding = String(repeating: " ", count: h.limits.bodyBytesMax)
@@ -128,8 +130,8 @@ import Testing
         #expect(try await h.balance(0) == 0)
     }
 
-    @Test func aMalformedRealmIdIs400() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aMalformedRealmIdIs400(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             for realm in ["abc", "507f1f77bcf86cd79943901z", "507f1f77bcf86cd7994390111", "%27%20OR%201%3D1"] {
@@ -140,8 +142,8 @@ import Testing
         }
     }
 
-    @Test func anUnknownRealmIs404ForAnAdminKey() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func anUnknownRealmIs404ForAnAdminKey(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             try expectFailure(
@@ -152,8 +154,8 @@ import Testing
         }
     }
 
-    @Test func changeFailuresNameTheChangeAndLeaveNoTrace() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func changeFailuresNameTheChangeAndLeaveNoTrace(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let a = h.members[0].id.rawValue
         let ghost = "0123456789abcdef01234567"

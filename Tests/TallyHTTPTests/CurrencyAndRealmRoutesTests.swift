@@ -5,8 +5,8 @@ import Testing
 
 /// Currencies and realms.
 @Suite struct CurrencyAndRealmRoutesTests {
-    @Test func currenciesCreateListUpdateArchive() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func currenciesCreateListUpdateArchive(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let base = "/api/v1/realms/\(h.realm.id)/currencies"
         try await h.test { client in
@@ -109,8 +109,8 @@ import Testing
         #expect(try await h.store.verify { _ in }.isClean)
     }
 
-    @Test func realmsGetAndCreate() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func realmsGetAndCreate(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             let realm = try object(try await client.send(.get, "/api/v1/realms/\(h.realm.id)", key: h.key))

@@ -6,8 +6,8 @@ import Testing
 /// Many clients send overlapping batches at once; afterwards every balance equals the sum of the
 /// acknowledged changes and verify finds the books balanced.
 @Suite struct HTTPConcurrencyTests {
-    @Test func overlappingBatchesLoseAndInventNothing() async throws {
-        let h = try await HTTPHarness.make(limits: .standard)
+    @Test(arguments: Backend.all) func overlappingBatchesLoseAndInventNothing(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend, limits: .standard)
         defer { h.cleanUp() }
         let members = h.members.map(\.id.rawValue)
         let acknowledged = try await h.test { client in

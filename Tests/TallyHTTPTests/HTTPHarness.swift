@@ -6,14 +6,47 @@ import Logging
 import NIOCore
 import TallyCore
 import TallyHTTP
+import TallyPostgres
 import TallySQLite
+import TallyTestSupport
 import Testing
 
-/// A real SQLite store in a temporary directory, a realm with members and keys, and the real
-/// router, driven through HummingbirdTesting.
+/// The stores every HTTP test runs on: SQLite always, and PostgreSQL (a fresh database on the
+/// run's throwaway server) when it is installed. Without it, the run prints that the PostgreSQL
+/// cases are skipped.
+enum Backend: String, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static let all: [Backend] = PostgresServer.available ? [.sqlite, .postgres] : [.sqlite]
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, migrated, empty store of this kind.
+    func makeStore(in directory: URL) async throws -> any LedgerStore {
+        switch self {
+        case .sqlite:
+            return try SQLiteLedgerStore(path: directory.appendingPathComponent("tally.sqlite").path)
+        case .postgres:
+            guard let server = try await PostgresServer.shared() else {
+                throw PostgresServerFailure(description: "PostgreSQL is not installed")
+            }
+            let store = try PostgresLedgerStore(
+                url: try await server.makeDatabase(), poolSize: 4, logger: PostgresServer.storeLogger)
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+/// A real store (see `Backend`), a realm with members and keys, and the real router, driven
+/// through HummingbirdTesting.
+///
+/// A PostgreSQL store closes its connections when it is released; its database goes with the
+/// run's throwaway server.
 struct HTTPHarness: Sendable {
     let directory: URL
-    let store: SQLiteLedgerStore
+    let store: any LedgerStore
     let realm: Realm
     let otherRealm: Realm
     let points: Currency
@@ -26,10 +59,12 @@ struct HTTPHarness: Sendable {
     let revokedKey: String
     let limits: Limits
 
-    static func make(limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096)) async throws -> HTTPHarness {
+    static func make(
+        _ backend: Backend = .sqlite, limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096)
+    ) async throws -> HTTPHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try SQLiteLedgerStore(path: directory.appendingPathComponent("tally.sqlite").path)
+        let store = try await backend.makeStore(in: directory)
         let ids = IDGenerator()
         let realm = try await store.createRealm(name: "Guild")
         let otherRealm = try await store.createRealm(name: "Other guild")

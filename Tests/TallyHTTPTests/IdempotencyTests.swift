@@ -21,8 +21,8 @@ import Testing
             uri: path, method: .patch, headers: headers, body: ByteBuffer(string: json))
     }
 
-    @Test func aRetryReplaysTheFirstAnswerByteForByte() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aRetryReplaysTheFirstAnswerByteForByte(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let json = #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":25}]}"#
         try await h.test { client in
@@ -56,8 +56,8 @@ import Testing
         #expect(try await h.balance(0) == 50)
     }
 
-    @Test func everyWriteRouteHonoursTheKey() async throws {
-        let h = try await HTTPHarness.make(limits: .standard)
+    @Test(arguments: Backend.all) func everyWriteRouteHonoursTheKey(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend, limits: .standard)
         defer { h.cleanUp() }
         try await h.test { client in
             let base = "/api/v1/realms/\(h.realm.id)"
@@ -93,8 +93,8 @@ import Testing
 
     /// The server commits a batch and dies before answering; the client retries with the same key
     /// and gets the answer it missed, with nothing applied twice.
-    @Test func aRetryAfterACrashBetweenCommitAndResponse() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func aRetryAfterACrashBetweenCommitAndResponse(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let json =
             #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":40},{"dripId":"\#(h.members[1].id)","amount":2}]}"#

@@ -5,8 +5,8 @@ import Testing
 
 /// Members: list, search, leaderboard, metadata, create, get, journal.
 @Suite struct MemberRoutesTests {
-    @Test func listingPagesSortsAndSearches() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func listingPagesSortsAndSearches(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let base = "/api/v1/realms/\(h.realm.id)/members/"
         try await h.test { client in
@@ -32,8 +32,8 @@ import Testing
         }
     }
 
-    @Test func searchMatchesExactCredentialsWithinTheRealm() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func searchMatchesExactCredentialsWithinTheRealm(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let dee = try await h.store.createMember(
             Credentials(username: "dee", discordId: "42", wallet: "0xabc"), in: h.realm.id)
@@ -60,8 +60,8 @@ import Testing
         }
     }
 
-    @Test func theLeaderboardRanksWithTiesAndPagesByCursor() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func theLeaderboardRanksWithTiesAndPagesByCursor(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         var members = h.members
         for index in 0..<3 {
@@ -104,8 +104,8 @@ import Testing
         }
     }
 
-    @Test func createGetMetadataAndJournal() async throws {
-        let h = try await HTTPHarness.make(limits: .standard)
+    @Test(arguments: Backend.all) func createGetMetadataAndJournal(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend, limits: .standard)
         defer { h.cleanUp() }
         let base = "/api/v1/realms/\(h.realm.id)/members"
         try await h.test { client in
@@ -181,8 +181,8 @@ import Testing
         }
     }
 
-    @Test func accountsFindStaysInsideTheKeysRealm() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func accountsFindStaysInsideTheKeysRealm(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let mine = try await h.store.createMember(Credentials(discordId: "555"), in: h.realm.id)
         let theirs = try await h.store.createMember(Credentials(discordId: "999"), in: h.otherRealm.id)

@@ -40,8 +40,8 @@ import Testing
         #expect(served.count > 40)
     }
 
-    @Test func theDocumentIsServedWithoutAKey() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func theDocumentIsServedWithoutAKey(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             let response = try await client.send(.get, "/docs/json", key: nil)

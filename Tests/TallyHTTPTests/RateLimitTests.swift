@@ -16,8 +16,8 @@ import Testing
         func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
     }
 
-    @Test func theLimitIsPerRealmWithHeadersAnd429() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func theLimitIsPerRealmWithHeadersAnd429(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         let time = ManualClock()
         var logger = Logger(label: "test")
@@ -61,8 +61,8 @@ import Testing
         }
     }
 
-    @Test func offByDefault() async throws {
-        let h = try await HTTPHarness.make()
+    @Test(arguments: Backend.all) func offByDefault(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }
         try await h.test { client in
             for _ in 0..<50 {

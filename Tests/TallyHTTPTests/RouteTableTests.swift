@@ -86,9 +86,9 @@ import Testing
             uri: uri, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: fill($0, h)) })
     }
 
-    @Test(arguments: routes)
-    func routeRespectsKeysScopesAndPrefixes(_ route: Route) async throws {
-        let h = try await HTTPHarness.make(limits: .standard)
+    @Test(arguments: Backend.all, routes)
+    func routeRespectsKeysScopesAndPrefixes(_ backend: Backend, _ route: Route) async throws {
+        let h = try await HTTPHarness.make(backend, limits: .standard)
         defer { h.cleanUp() }
         let ids = IDGenerator()
         let withoutScope = try await h.store.issueKey(

@@ -2,6 +2,7 @@ import Synchronization
 import TallyCore
 import TallyPostgres
 import TallyStoreConformance
+import TallyTestSupport
 import Testing
 
 /// The shared store contract, run against PostgreSQL: each case gets fresh databases on one

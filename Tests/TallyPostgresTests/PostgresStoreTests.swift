@@ -1,6 +1,7 @@
 import Synchronization
 import TallyCore
 import TallyPostgres
+import TallyTestSupport
 import Testing
 
 /// What the shared suite does not reach: URL parsing, and idempotency under concurrency across

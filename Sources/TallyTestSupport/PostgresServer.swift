@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
-import TallyPostgres
 
 /// A throwaway PostgreSQL server for this test run: its own data directory under a fresh temp
 /// directory, listening only on 127.0.0.1 on a free port, with `fsync=on`.
@@ -11,30 +10,30 @@ import TallyPostgres
 /// (the server's parent) stops the server and deletes the directory as soon as this test
 /// process is gone (or a zombie), however it ends, so no server outlives a run. (Unchecked Sendable: the
 /// `Process` is only waited on, in `stop()`.)
-final class PostgresServer: @unchecked Sendable {
+public final class PostgresServer: @unchecked Sendable {
     /// The role and password tests connect with (password authentication over TCP).
-    static let user = "tally"
-    static let password = "tally-test"
+    public static let user = "tally"
+    public static let password = "tally-test"
 
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     private let watchdog: Process
     private let counter = Mutex(0)
 
     /// The shared server, started on first use; nil when no PostgreSQL binaries are installed.
-    static func shared() async throws -> PostgresServer? {
+    public static func shared() async throws -> PostgresServer? {
         try await Starter.shared.server()
     }
 
     /// True when PostgreSQL is installed; otherwise prints why the PostgreSQL tests are skipped.
-    static let available: Bool = {
+    public static let available: Bool = {
         guard binaries == nil else { return true }
         print("TallyPostgresTests: SKIPPED — no PostgreSQL binaries in /usr/lib/postgresql/*/bin.")
         return false
     }()
 
     /// A logger for stores under test: warnings and worse only, so migrations do not flood the output.
-    static var storeLogger: Logger {
+    public static var storeLogger: Logger {
         var logger = Logger(label: "tally.tests.store")
         logger.logLevel = .warning
         return logger
@@ -102,12 +101,12 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// A URL for database `name` on this server.
-    func url(_ name: String) -> String {
+    public func url(_ name: String) -> String {
         "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(name)?sslmode=disable"
     }
 
     /// Creates an empty database and returns its URL. Names are made here, never from input.
-    func makeDatabase() async throws -> String {
+    public func makeDatabase() async throws -> String {
         let name = "tally_\(getpid())_\(counter.withLock { value in value += 1; return value })"
         try await admin { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.logger)
@@ -116,7 +115,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Drops a database made by `makeDatabase` (best effort: the server goes at the end anyway).
-    func dropDatabase(_ url: String) async {
+    public func dropDatabase(_ url: String) async {
         guard let name = url.split(separator: "/").last?.split(separator: "?").first else { return }
         try? await admin { connection in
             try await connection.query(
@@ -125,7 +124,7 @@ final class PostgresServer: @unchecked Sendable {
     }
 
     /// Stops the server now and deletes its directory (the watchdog does both).
-    func stop() {
+    public func stop() {
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stop").path, contents: nil)
         watchdog.waitUntilExit()
     }
@@ -234,6 +233,8 @@ final class PostgresServer: @unchecked Sendable {
     }
 }
 
-struct PostgresServerFailure: Error, CustomStringConvertible {
-    let description: String
+public struct PostgresServerFailure: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) { self.description = description }
 }
