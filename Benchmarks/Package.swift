@@ -10,6 +10,8 @@ let package = Package(
     ],
     targets: [
         // The raw engine ceiling: the same SQL work as a Tally batch, with no HTTP and no rules.
-        .executableTarget(name: "tally-ceiling", dependencies: [.product(name: "GRDB", package: "GRDB.swift")])
+        .executableTarget(name: "tally-ceiling", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        // Journal history for the scale run: ROUNDS entries per member per currency, verifiable.
+        .executableTarget(name: "tally-seed", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )

@@ -10,6 +10,7 @@ import TallyCore
 public final class SQLiteLedgerStore: LedgerStore {
     let pool: DatabasePool
     let committer: GroupCommitter
+    let checkpointer: WALCheckpointer
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
@@ -34,7 +35,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 // A 64 MiB page cache for the writer: a group commit touches many scattered
                 // balance and index pages, and SQLite's 2 MiB default spills them mid-transaction.
                 try db.execute(sql: "PRAGMA cache_size = -65536")
+                // Checkpoints run in the background (WALCheckpointer); a commit checkpoints only
+                // if the log outgrows this backstop.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
             }
+            self.checkpointer = try WALCheckpointer(path: path, logger: logger)
         } catch let error as DatabaseError {
             logger.error("cannot open database", metadata: ["path": "\(path)", "error": "\(error)"])
             throw TallyError(.unavailable, "Cannot open the database at \(path): \(error.message ?? "unknown error").")
@@ -45,6 +50,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.committer = GroupCommitter(pool: pool, logger: logger)
         try migrateNow()
     }
+
+    deinit { checkpointer.stop() }
 
     private func migrateNow() throws {
         do {

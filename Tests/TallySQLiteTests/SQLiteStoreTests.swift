@@ -213,4 +213,22 @@ import Testing
             try await setup.store.balance(
                 BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 200)
     }
+
+    @Test func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
+        let setup = try await Setup()
+        // The writer's own checkpoint waits for a log of 4,096 pages; this import writes far
+        // fewer, so only the background checkpointer can move them into the database file.
+        #expect(
+            try await setup.store.pool.writeWithoutTransaction { db in
+                try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+            }
+                == WALCheckpointer.backstopPages)
+        let fileSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path)[.size] as? Int) ?? 0 }
+        let before = fileSize()
+        let rows = (0..<5_000).map { Credentials(username: "imported-\($0)", email: "m\($0)@example.com") }
+        _ = try await setup.store.importMembers(rows, in: setup.realm.id, progress: { _ in })
+        let deadline = ContinuousClock.now + .seconds(10)
+        while fileSize() <= before && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(fileSize() > before, "the database file grew without any commit checkpointing")
+    }
 }
