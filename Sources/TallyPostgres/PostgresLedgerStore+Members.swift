@@ -18,9 +18,60 @@ extension PostgresLedgerStore {
         return members
     }
 
-    /// Inserts members one statement each, so that a clash names its row exactly.
+    /// Most members one bulk statement inserts.
+    static let importChunkRows = 1_000
+
+    /// Inserts members a thousand per statement (arrays through `unnest`, one round trip each),
+    /// each chunk under a savepoint. When a chunk clashes with a credential, it is rolled back
+    /// and inserted again one row at a time, so the error names the exact row.
     func insert(_ members: [Member], _ connection: PostgresConnection, progress: (Int) -> Void) async throws {
-        for (index, member) in members.enumerated() {
+        var start = 0
+        while start < members.count {
+            let end = min(start + Self.importChunkRows, members.count)
+            let chunk = members[start..<end]
+            if chunk.count == 1 || chunk.contains(where: { $0.metadata != nil }) {
+                try await insertOneByOne(chunk, total: members.count, connection)
+            } else {
+                try await run(connection, "SAVEPOINT member_import_chunk")
+                do {
+                    try await insertBulk(chunk, connection)
+                    try await run(connection, "RELEASE SAVEPOINT member_import_chunk")
+                } catch  where Self.isUniqueViolation(error) {
+                    try await run(connection, "ROLLBACK TO SAVEPOINT member_import_chunk")
+                    try await insertOneByOne(chunk, total: members.count, connection)
+                }
+            }
+            if end / 10_000 > start / 10_000 { progress(end) }
+            start = end
+        }
+        progress(members.count)
+    }
+
+    /// One statement for the chunk. Credentials are never empty once validated, so an empty
+    /// string stands for NULL in the arrays (postgres-nio encodes no optional elements).
+    private func insertBulk(_ chunk: ArraySlice<Member>, _ connection: PostgresConnection) async throws {
+        func column(_ kind: Credentials.Kind) -> [String] { chunk.map { $0.credentials[kind] ?? "" } }
+        let realms = chunk.map(\.realmID.rawValue)
+        let ids = chunk.map(\.id.rawValue)
+        let created = chunk.map(\.createdAtMilliseconds)
+        let updated = chunk.map(\.updatedAtMilliseconds)
+        try await run(
+            connection,
+            """
+            INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
+                created_at, updated_at)
+            SELECT r, i, NULLIF(u, ''), NULLIF(d, ''), NULLIF(t, ''), NULLIF(w, ''), NULLIF(e, ''), NULL, c, m
+            FROM unnest(\(realms)::text[], \(ids)::text[], \(column(.username))::text[], \(column(.discordId))::text[],
+                \(column(.twitterId))::text[], \(column(.wallet))::text[], \(column(.email))::text[],
+                \(created)::int8[], \(updated)::int8[]) AS v(r, i, u, d, t, w, e, c, m)
+            """)
+    }
+
+    /// Inserts members one statement each, so that a clash names its row exactly.
+    private func insertOneByOne(_ members: ArraySlice<Member>, total: Int, _ connection: PostgresConnection)
+        async throws
+    {
+        for (index, member) in zip(members.indices, members) {
             let c = member.credentials
             do {
                 try await run(
@@ -33,11 +84,9 @@ extension PostgresLedgerStore {
                         \(member.createdAtMilliseconds), \(member.updatedAtMilliseconds))
                     """)
             } catch  where Self.isUniqueViolation(error) {
-                throw Self.credentialConflict(error, row: index, total: members.count, credentials: c)
+                throw Self.credentialConflict(error, row: index, total: total, credentials: c)
             }
-            if (index + 1) % 10_000 == 0 { progress(index + 1) }
         }
-        progress(members.count)
     }
 
     static func credentialConflict(_ error: any Error, row: Int, total: Int, credentials: Credentials) -> TallyError {

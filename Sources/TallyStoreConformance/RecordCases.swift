@@ -27,6 +27,37 @@ enum RecordCases {
             try expectEqual(created.count, 50, "a clean import creates every row")
             try expectEqual(try await f.store.members(in: f.realm.id, limit: 100).count, 51, "members after import")
         },
+        .init(name: "a large import keeps absent credentials absent and names the clashing row") { factory in
+            let f = try await Fixture.make(factory, members: 1)
+            // Past any bulk statement's chunk size: half the rows have no email and none has a
+            // wallet, so an absent credential must stay NULL, or those rows would clash.
+            var rows = (0..<2_500).map { index in
+                Credentials(username: "bulk\(index)", email: index.isMultiple(of: 2) ? "bulk\(index)@example.com" : nil)
+            }
+            rows[2_100].email = "bulk1500@example.com"  // the first clash: row 2,101 repeats row 1,501
+            rows[2_200].email = "bulk2150@example.com"
+            let error = try await expectTallyError(.conflict, "clash inside a large import") {
+                _ = try await f.store.importMembers(rows, in: f.realm.id) { _ in }
+            }
+            try expectTrue(
+                error.message.contains("Row 2101") && error.message.contains("bulk1500@example.com"),
+                "the message names the first clashing row and value: \(error.message)")
+            try expectEqual(
+                try await f.store.members(in: f.realm.id, limit: 100).count, 1, "no row of the failed import stays")
+            rows[2_100].email = nil
+            rows[2_200].email = nil
+            let created = try await f.store.importMembers(rows, in: f.realm.id) { _ in }
+            try expectEqual(created.count, 2_500, "a clean import creates every row")
+            let found = try await f.store.searchMembers(
+                in: f.realm.id, kind: .email, values: ["bulk2498@example.com"], page: try PageRequest()
+            ).items
+            try expectEqual(found.map(\.member.credentials.username), ["bulk2498"], "an imported row reads back")
+            try expectEqual(found.first?.member.credentials.wallet, nil, "an absent credential reads back absent")
+            let unmailed = try await f.store.searchMembers(
+                in: f.realm.id, kind: .username, values: ["bulk2499"], page: try PageRequest()
+            ).items
+            try expectEqual(unmailed.first?.member.credentials.email, nil, "an absent email reads back absent")
+        },
         .init(name: "records in an unknown realm are Not Found") { factory in
             let store = try await factory()
             let ghost = RealmID("0123456789abcdef01234567")!
