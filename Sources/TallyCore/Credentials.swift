@@ -59,14 +59,31 @@ public struct Credentials: Sendable, Equatable, Hashable {
         var result = Credentials()
         for kind in Kind.allCases {
             guard let value = self[kind], !value.isEmpty else { continue }
-            guard value.count <= limits.credentialLengthMax else {
-                throw .validation("\(kind.rawValue) must be at most \(limits.credentialLengthMax) characters.")
-            }
-            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw .validation("\(kind.rawValue) must not contain control characters.")
-            }
+            try Self.check(value, kind, limits)
             result[kind] = value
         }
         return result
+    }
+
+    private static func check(_ value: String, _ kind: Kind, _ limits: Limits) throws(TallyError) {
+        // Fast path: printable ASCII (0x20...0x7E) is one character per byte and holds no control
+        // character, so the byte count is the character count. Anything else takes the general
+        // checks below, which give the same answers for every string.
+        func isPrintableASCII(_ byte: UInt8) -> Bool { byte &- 0x20 < 0x5F }
+        let printable =
+            value.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(isPrintableASCII) }
+            ?? value.utf8.allSatisfy(isPrintableASCII)
+        if printable {
+            guard value.utf8.count <= limits.credentialLengthMax else {
+                throw .validation("\(kind.rawValue) must be at most \(limits.credentialLengthMax) characters.")
+            }
+            return
+        }
+        guard value.count <= limits.credentialLengthMax else {
+            throw .validation("\(kind.rawValue) must be at most \(limits.credentialLengthMax) characters.")
+        }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .validation("\(kind.rawValue) must not contain control characters.")
+        }
     }
 }

@@ -25,22 +25,35 @@ public final class IDGenerator: Sendable {
             value = (value &+ 1) & 0xFF_FFFF
             return value
         }
-        var bytes = [UInt8](repeating: 0, count: 12)
-        bytes[0] = UInt8(truncatingIfNeeded: seconds >> 24)
-        bytes[1] = UInt8(truncatingIfNeeded: seconds >> 16)
-        bytes[2] = UInt8(truncatingIfNeeded: seconds >> 8)
-        bytes[3] = UInt8(truncatingIfNeeded: seconds)
-        for index in 0..<5 { bytes[4 + index] = processBytes[index] }
-        bytes[9] = UInt8(truncatingIfNeeded: count >> 16)
-        bytes[10] = UInt8(truncatingIfNeeded: count >> 8)
-        bytes[11] = UInt8(truncatingIfNeeded: count)
-        return TallyID(canonical: Hex.encode(bytes))
+        // The 24 hex digits written in place: no byte array and no second copy.
+        let text = String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ byte: UInt8, at offset: Int) {
+                out[offset] = Hex.digit(byte >> 4)
+                out[offset + 1] = Hex.digit(byte & 0x0F)
+            }
+            put(UInt8(truncatingIfNeeded: seconds >> 24), at: 0)
+            put(UInt8(truncatingIfNeeded: seconds >> 16), at: 2)
+            put(UInt8(truncatingIfNeeded: seconds >> 8), at: 4)
+            put(UInt8(truncatingIfNeeded: seconds), at: 6)
+            for index in 0..<5 { put(processBytes[index], at: 8 + 2 * index) }
+            put(UInt8(truncatingIfNeeded: count >> 16), at: 18)
+            put(UInt8(truncatingIfNeeded: count >> 8), at: 20)
+            put(UInt8(truncatingIfNeeded: count), at: 22)
+            return 24
+        }
+        return TallyID(canonical: text)
     }
 }
 
 /// Lowercase hexadecimal text.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
+
+    /// The lowercase hex digit of `nibble` (0...15).
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
 
     /// `bytes` as lowercase hex.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {

@@ -8,102 +8,204 @@ public enum MemberCSV {
     public static let rowsMax = 5_000_000
 
     /// The rows as credentials, validated; errors name the 1-based line.
+    ///
+    /// One pass over the bytes: each field becomes at most one `String`, stored straight into the
+    /// row's credentials. Errors keep a fixed precedence whatever their place in the file: a
+    /// malformed quote anywhere, then an empty file, then the header, then too many rows, then
+    /// the first bad row.
     public static func parse(_ bytes: [UInt8], limits: Limits = .standard) throws(TallyError) -> [Credentials] {
-        var records = try records(bytes)
-        guard !records.isEmpty else {
-            throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.")
-        }
-        let header = records.removeFirst()
-        var kinds = [Credentials.Kind]()
-        for (column, name) in header.fields.enumerated() {
-            let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let kind = Credentials.Kind(rawValue: trimmed) else {
-                let known = Credentials.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .validation("CSV header column \(column + 1) is '\(name)'; expected one of: \(known).")
+        let outcome = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(TallyError) -> [Credentials] in
+                var rows = Rows(limits: limits, expectedRows: lineCount(buffer))
+                try tokenize(buffer, into: &rows)
+                return try rows.finish()
             }
-            guard !kinds.contains(kind) else { throw .validation("CSV header names '\(kind.rawValue)' twice.") }
-            kinds.append(kind)
         }
-        guard records.count <= rowsMax else { throw .validation("The CSV has more than \(rowsMax) rows.") }
+        return try outcome.get()
+    }
+
+    /// The number of line feeds, to size the result once.
+    private static func lineCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
+        return min(count + 1, rowsMax + 1)
+    }
+
+    /// Builds the rows from the fields the tokenizer hands over.
+    struct Rows {
+        let limits: Limits
+        /// Nil until the header record ends.
+        var kinds: [Credentials.Kind]?
+        var headerNames = [String]()
+        var headerError: TallyError?
+        var rowError: TallyError?
+        /// Records after the header, blank lines included.
+        var recordCount = 0
+        var fieldCount = 0
+        var firstFieldIsEmpty = false
+        var current = Credentials()
         var result = [Credentials]()
-        result.reserveCapacity(records.count)
-        for record in records {
-            if record.fields.count == 1 && record.fields[0].isEmpty { continue }  // blank line
-            guard record.fields.count == kinds.count else {
-                throw .validation(
-                    "CSV line \(record.line) has \(record.fields.count) fields; the header has \(kinds.count).")
+
+        init(limits: Limits, expectedRows: Int) {
+            self.limits = limits
+            result.reserveCapacity(expectedRows)
+        }
+
+        /// Whether the fields of the record being read still matter.
+        private var isBuilding: Bool { headerError == nil && rowError == nil && recordCount < MemberCSV.rowsMax }
+
+        mutating func endField(_ bytes: UnsafeBufferPointer<UInt8>) {
+            defer { fieldCount += 1 }
+            guard let kinds else {
+                headerNames.append(String(decoding: bytes, as: UTF8.self))
+                return
             }
-            var credentials = Credentials()
-            for (kind, value) in zip(kinds, record.fields) { credentials[kind] = value }
-            do {
-                result.append(try credentials.validated(limits: limits))
-            } catch {
-                throw .validation("CSV line \(record.line): \(error.message)")
+            guard isBuilding else { return }
+            if fieldCount == 0 { firstFieldIsEmpty = bytes.isEmpty }
+            // An empty field counts as absent, as `Credentials.validated` treats it.
+            if fieldCount < kinds.count && !bytes.isEmpty {
+                current[kinds[fieldCount]] = String(decoding: bytes, as: UTF8.self)
             }
         }
-        return result
+
+        mutating func endRecord(line: Int) {
+            defer {
+                fieldCount = 0
+                current = Credentials()
+            }
+            guard let kinds else {
+                readHeader()
+                return
+            }
+            let building = isBuilding
+            recordCount += 1
+            guard building else { return }
+            if fieldCount == 1 && firstFieldIsEmpty { return }  // blank line
+            guard fieldCount == kinds.count else {
+                rowError = .validation("CSV line \(line) has \(fieldCount) fields; the header has \(kinds.count).")
+                return
+            }
+            do {
+                result.append(try current.validated(limits: limits))
+            } catch {
+                rowError = .validation("CSV line \(line): \(error.message)")
+            }
+        }
+
+        private mutating func readHeader() {
+            var kinds = [Credentials.Kind]()
+            for (column, name) in headerNames.enumerated() {
+                let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+                guard let kind = Credentials.Kind(rawValue: trimmed) else {
+                    let known = Credentials.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    headerError = .validation(
+                        "CSV header column \(column + 1) is '\(name)'; expected one of: \(known).")
+                    break
+                }
+                guard !kinds.contains(kind) else {
+                    headerError = .validation("CSV header names '\(kind.rawValue)' twice.")
+                    break
+                }
+                kinds.append(kind)
+            }
+            self.kinds = kinds
+        }
+
+        func finish() throws(TallyError) -> [Credentials] {
+            guard kinds != nil else {
+                throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.")
+            }
+            if let headerError { throw headerError }
+            guard recordCount <= MemberCSV.rowsMax else {
+                throw .validation("The CSV has more than \(MemberCSV.rowsMax) rows.")
+            }
+            if let rowError { throw rowError }
+            return result
+        }
     }
 
-    struct Record {
-        var fields: [String]
-        var line: Int
-    }
-
-    static func records(_ bytes: [UInt8]) throws(TallyError) -> [Record] {
-        var records = [Record]()
-        var fields = [String]()
+    /// Splits `bytes` into fields and records. Outside quotes a carriage return is dropped; a
+    /// quote may only open a field. Runs of ordinary bytes are copied at once, and a field that
+    /// is one such run goes to `rows` without being copied at all.
+    static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, into rows: inout Rows) throws(TallyError) {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         var field = [UInt8]()
+        field.reserveCapacity(256)
         var line = 1
         var recordLine = 1
         var inQuotes = false
-        var index = bytes.startIndex
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index += 3 }  // UTF-8 byte order mark
+        var index = 0
+        let end = bytes.count
+        if end >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { index = 3 }  // UTF-8 byte order mark
         func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
+            field.withUnsafeBufferPointer { rows.endField($0) }
             field.removeAll(keepingCapacity: true)
         }
-        while index < bytes.endIndex {
+        while index < end {
             let byte = bytes[index]
             if inQuotes {
-                if byte == UInt8(ascii: "\"") {
-                    if index + 1 < bytes.endIndex && bytes[index + 1] == UInt8(ascii: "\"") {
-                        field.append(byte)
-                        index += 1
+                if byte == quote {
+                    if index + 1 < end && bytes[index + 1] == quote {
+                        field.append(quote)
+                        index += 2
                     } else {
                         inQuotes = false
+                        index += 1
                     }
-                } else {
-                    if byte == UInt8(ascii: "\n") { line += 1 }
-                    field.append(byte)
+                    continue
                 }
-            } else {
-                switch byte {
-                case UInt8(ascii: "\""):
-                    guard field.isEmpty else {
-                        throw .validation("CSV line \(line): a quote inside an unquoted field.")
+                var runEnd = index
+                while runEnd < end && bytes[runEnd] != quote {
+                    if bytes[runEnd] == lf { line += 1 }
+                    runEnd += 1
+                }
+                field.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                index = runEnd
+                continue
+            }
+            switch byte {
+            case quote:
+                guard field.isEmpty else { throw .validation("CSV line \(line): a quote inside an unquoted field.") }
+                inQuotes = true
+                index += 1
+            case comma:
+                endField()
+                index += 1
+            case cr:
+                index += 1
+            case lf:
+                endField()
+                rows.endRecord(line: recordLine)
+                line += 1
+                recordLine = line
+                index += 1
+            default:
+                var runEnd = index + 1
+                while runEnd < end {
+                    let next = bytes[runEnd]
+                    if next == comma || next == lf || next == cr || next == quote { break }
+                    runEnd += 1
+                }
+                let run = UnsafeBufferPointer(rebasing: bytes[index..<runEnd])
+                if field.isEmpty && runEnd < end && (bytes[runEnd] == comma || bytes[runEnd] == lf) {
+                    // The whole field: hand it over in place, then take its delimiter.
+                    rows.endField(run)
+                    if bytes[runEnd] == lf {
+                        rows.endRecord(line: recordLine)
+                        line += 1
+                        recordLine = line
                     }
-                    inQuotes = true
-                case UInt8(ascii: ","):
-                    endField()
-                case UInt8(ascii: "\r"):
-                    break
-                case UInt8(ascii: "\n"):
-                    endField()
-                    records.append(Record(fields: fields, line: recordLine))
-                    fields.removeAll()
-                    line += 1
-                    recordLine = line
-                default:
-                    field.append(byte)
+                    index = runEnd + 1
+                } else {
+                    field.append(contentsOf: run)
+                    index = runEnd
                 }
             }
-            index += 1
         }
         guard !inQuotes else { throw .validation("CSV line \(recordLine): a quoted field is not closed.") }
-        if !field.isEmpty || !fields.isEmpty {
+        if !field.isEmpty || rows.fieldCount > 0 {
             endField()
-            records.append(Record(fields: fields, line: recordLine))
+            rows.endRecord(line: recordLine)
         }
-        return records
     }
 }

@@ -1,8 +1,21 @@
 /// Hand-written JSON for the few outputs that are produced in bulk (a member import prints one
 /// line per member), where a general encoder per object would dominate the run time.
 public enum JSONText {
-    /// Appends `value` as a JSON string literal, escaped per RFC 8259.
+    /// Appends `value` as a JSON string literal, escaped per RFC 8259. A string with nothing to
+    /// escape (the usual case) is copied in one piece.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
+        func needsEscape(_ byte: UInt8) -> Bool {
+            byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+        }
+        let copied =
+            value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+                guard !bytes.contains(where: needsEscape) else { return false }
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: bytes)
+                out.append(UInt8(ascii: "\""))
+                return true
+            } ?? false
+        if copied { return }
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
@@ -37,14 +50,23 @@ extension Representation.MemberBody {
     public func appendJSONLine(to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         var first = true
-        for (key, value) in [
-            ("discordId", discordId), ("email", email), ("id", Optional(id)), ("joinedAt", Optional(joinedAt)),
-            ("realmId", Optional(realmId)), ("twitterId", twitterId), ("username", username), ("wallet", wallet),
-        ] {
-            guard let value else { continue }
-            JSONText.appendField(key, value, to: &out, first: first)
+        func field(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            JSONText.appendString(value, to: &out)
         }
+        field("discordId", discordId)
+        field("email", email)
+        field("id", id)
+        field("joinedAt", joinedAt)
+        field("realmId", realmId)
+        field("twitterId", twitterId)
+        field("username", username)
+        field("wallet", wallet)
         out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
     }
 }

@@ -235,6 +235,11 @@ public enum Representation {
         public let joinedAt: String
 
         public init(_ member: Member) {
+            self.init(member, joinedAt: Timestamp.iso8601(milliseconds: member.createdAtMilliseconds))
+        }
+
+        /// With the join time already formatted (a bulk writer formats each distinct time once).
+        public init(_ member: Member, joinedAt: String) {
             id = member.id.rawValue
             realmId = member.realmID.rawValue
             username = member.credentials.username
@@ -242,7 +247,7 @@ public enum Representation {
             twitterId = member.credentials.twitterId
             wallet = member.credentials.wallet
             email = member.credentials.email
-            joinedAt = Timestamp.iso8601(milliseconds: member.createdAtMilliseconds)
+            self.joinedAt = joinedAt
         }
     }
 

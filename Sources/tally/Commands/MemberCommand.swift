@@ -45,36 +45,27 @@ struct MemberCommand: AsyncParsableCommand {
                 let realmID = try parseRealm(realm)
                 let store = try options.openStore(logger: Logger(label: "tally"))
                 let started = Date()
-                let bytes: [UInt8]
-                if file == "-" {
-                    bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
-                } else {
-                    guard let data = FileManager.default.contents(atPath: file) else {
-                        throw TallyError.validation("Cannot read \(file).")
-                    }
-                    bytes = Array(data)
-                }
-                let rows = try MemberCSV.parse(bytes)
+                let rows = try MemberCSV.parse(try readInput())
                 Output.progress("parsed rows", done: rows.count, total: rows.count)
                 let total = rows.count
                 let members = try await store.importMembers(rows, in: realmID) { done in
                     Output.progress("imported members", done: done, total: total)
                 }
-                var out = [UInt8]()
-                out.reserveCapacity(1 << 20)
-                for member in members {
-                    Representation.MemberBody(member).appendJSONLine(to: &out)
-                    if out.count >= 1 << 20 {
-                        FileHandle.standardOutput.write(Data(out))
-                        out.removeAll(keepingCapacity: true)
-                    }
-                }
-                FileHandle.standardOutput.write(Data(out))
+                Output.memberLines(members)
                 let seconds = Date().timeIntervalSince(started)
                 Output.message(
                     "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."
                 )
             }
+        }
+
+        /// The CSV bytes, from the file or standard input.
+        private func readInput() throws -> [UInt8] {
+            if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw TallyError.validation("Cannot read \(file).")
+            }
+            return Array(data)
         }
     }
 }
