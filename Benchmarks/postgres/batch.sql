@@ -18,9 +18,10 @@ INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at
 SELECT :realm, :currency, k.m, 0, 0 FROM unnest(:ids::text[]) AS k(m) ORDER BY k.m
 ON CONFLICT (realm_id, currency_id, member_id) DO UPDATE SET balance = b.balance
 RETURNING b.currency_id, b.member_id, b.balance;
-UPDATE balances AS b SET balance = b.balance + 1, updated_at = 1
-FROM unnest(:ids::text[]) AS v(m)
-WHERE b.realm_id = :realm AND b.currency_id = :currency AND b.member_id = v.m;
+INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at)
+SELECT :realm, :currency, v.m, 1, 1 FROM unnest(:ids::text[]) AS v(m)
+ON CONFLICT (realm_id, currency_id, member_id)
+DO UPDATE SET balance = b.balance + excluded.balance, updated_at = excluded.updated_at;
 INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
     batch_id, initiator_id, kind, created_at)
 SELECT substr(md5(random()::text), 1, 24), :realm, b.member_id, :currency, 1, b.balance - 1, b.balance,

@@ -68,12 +68,18 @@ extension PostgresLedgerStore {
         let finalCurrencies = finals.map(\.key.currencyID.rawValue)
         let finalMembers = finals.map(\.key.memberID.rawValue)
         let finalValues = finals.map(\.value)
+        // Every row exists and is locked by now. An upsert finds each one through the primary key
+        // (ON CONFLICT probes the index row by row), so this write never depends on the planner:
+        // an UPDATE ... FROM unnest() was planned as a hash join over all the realm's balances
+        // while the table's statistics still described it as nearly empty.
         try await run(
             connection,
             """
-            UPDATE balances AS b SET balance = v.balance, updated_at = \(now)
+            INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at)
+            SELECT \(realm), v.c, v.m, v.balance, \(now)
             FROM unnest(\(finalCurrencies)::text[], \(finalMembers)::text[], \(finalValues)::int8[]) AS v(c, m, balance)
-            WHERE b.realm_id = \(realm) AND b.currency_id = v.c AND b.member_id = v.m
+            ON CONFLICT (realm_id, currency_id, member_id)
+            DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
             """)
 
         // WITH ORDINALITY keeps request order, so seq grows along each balance's chain even when
