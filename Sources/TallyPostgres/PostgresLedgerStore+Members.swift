@@ -6,11 +6,7 @@ extension PostgresLedgerStore {
         _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> [Member] {
         let now = nowMilliseconds
-        let members = try rows.map { credentials in
-            Member(
-                id: ids.make(), realmID: realmID, credentials: try credentials.validated(limits: .standard),
-                createdAtMilliseconds: now)
-        }
+        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
         try await transaction("importMembers") { connection in
             try await requireRealm(connection, realmID)
             try await insert(members, connection, progress: progress)

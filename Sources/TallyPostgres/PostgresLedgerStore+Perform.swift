@@ -3,18 +3,6 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresLedgerStore {
-    /// A write with everything that needs no database already decided: validation done, ids and
-    /// timestamps made, so the transaction holds its locks for as short a time as possible.
-    enum PreparedWrite: Sendable {
-        case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
-        case createRealm(Realm)
-        case createCurrency(Currency)
-        case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
-        case setCurrencyArchived(CurrencyID, RealmID, Bool)
-        case createMember(Member)
-        case setMemberMetadata(JSONValue, MemberID, RealmID)
-    }
-
     /// Another transaction stored the same idempotency key first; the caller rolls back and
     /// runs again, and the lookup then replays (or refuses) against the committed record.
     struct IdempotencyRace: Error {}
@@ -22,39 +10,6 @@ extension PostgresLedgerStore {
     /// How many times a write that lost an idempotency race is run again. One is enough unless
     /// records are pruned in between; a few more cost nothing.
     static let idempotencyAttemptsMax = 3
-
-    func prepare(_ write: LedgerWrite, now: Int64) throws -> PreparedWrite {
-        switch write {
-        case .apply(let batch):
-            return .apply(batch, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() })
-        case .createRealm(let draft):
-            try draft.validate(limits: .standard)
-            return .createRealm(
-                Realm(
-                    id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
-                    createdAtMilliseconds: now))
-        case .createCurrency(let draft, let realm):
-            try draft.validate(limits: .standard)
-            return .createCurrency(
-                Currency(
-                    id: ids.make(), realmID: realm, name: draft.name, emoji: draft.emoji,
-                    customEmojiURL: draft.customEmojiURL, metadata: draft.metadata, isDefault: draft.isDefault,
-                    minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
-                    isTransferable: draft.isTransferable, createdAtMilliseconds: now))
-        case .updateCurrency(let id, let realm, let patch):
-            return .updateCurrency(id, realm, patch)
-        case .setCurrencyArchived(let id, let realm, let archived):
-            return .setCurrencyArchived(id, realm, archived)
-        case .createMember(let credentials, let metadata, let realm):
-            if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
-            return .createMember(
-                Member(
-                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
-                    metadata: metadata, createdAtMilliseconds: now))
-        case .setMemberMetadata(let metadata, let member, let realm):
-            return .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
-        }
-    }
 
     func execute(_ write: PreparedWrite, _ connection: PostgresConnection, now: Int64) async throws
         -> LedgerWriteResult
@@ -84,7 +39,7 @@ extension PostgresLedgerStore {
 
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
-        let prepared = try prepare(write, now: now)
+        let prepared = try PreparedWrite(write, ids: ids, now: now)
         var attempt = 1
         while true {
             do {

@@ -11,7 +11,7 @@ import TallyCore
 final class GroupCommitter: Sendable {
     /// One request: a prepared write, its idempotency claim, and who is waiting for it.
     struct Job: Sendable {
-        let write: SQLiteLedgerStore.PreparedWrite
+        let write: PreparedWrite
         let claim: IdempotencyClaim?
         let now: Int64
         let continuation: CheckedContinuation<WriteOutcome, any Error>
@@ -43,7 +43,7 @@ final class GroupCommitter: Sendable {
     var statistics: (groups: Int, jobs: Int, largest: Int) { stats.withLock { $0 } }
 
     /// Queues a write and waits until the transaction holding it is durably committed.
-    func submit(_ write: SQLiteLedgerStore.PreparedWrite, claim: IdempotencyClaim?, now: Int64) async throws
+    func submit(_ write: PreparedWrite, claim: IdempotencyClaim?, now: Int64) async throws
         -> WriteOutcome
     {
         try await withCheckedThrowingContinuation { continuation in
@@ -119,7 +119,7 @@ final class GroupCommitter: Sendable {
     /// Applies each request in its own savepoint inside the caller's transaction. A failing
     /// request is rolled back to its savepoint and reported; the others stay.
     static func apply(
-        _ requests: [(write: SQLiteLedgerStore.PreparedWrite, claim: IdempotencyClaim?, now: Int64)], _ db: Database,
+        _ requests: [(write: PreparedWrite, claim: IdempotencyClaim?, now: Int64)], _ db: Database,
         logger: Logger
     ) throws -> [Result<WriteOutcome, any Error>] {
         var results = [Result<WriteOutcome, any Error>]()

@@ -6,11 +6,7 @@ extension SQLiteLedgerStore {
         _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> [Member] {
         let now = nowMilliseconds
-        let members = try rows.map { credentials in
-            Member(
-                id: ids.make(), realmID: realmID, credentials: try credentials.validated(limits: .standard),
-                createdAtMilliseconds: now)
-        }
+        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
         try await write("importMembers") { db in
             try Self.requireRealm(db, realmID)
             try Self.insert(members, db, progress: progress)

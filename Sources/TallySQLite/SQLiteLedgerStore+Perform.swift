@@ -3,51 +3,6 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    /// A write with everything that needs no database already decided: validation done, ids and
-    /// timestamps made, so the transaction holds the writer for as short a time as possible.
-    enum PreparedWrite: Sendable {
-        case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
-        case createRealm(Realm)
-        case createCurrency(Currency)
-        case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
-        case setCurrencyArchived(CurrencyID, RealmID, Bool)
-        case createMember(Member)
-        case setMemberMetadata(JSONValue, MemberID, RealmID)
-    }
-
-    func prepare(_ write: LedgerWrite, now: Int64) throws -> PreparedWrite {
-        switch write {
-        case .apply(let batch):
-            return .apply(batch, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() })
-        case .createRealm(let draft):
-            try draft.validate(limits: .standard)
-            return .createRealm(
-                Realm(
-                    id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
-                    createdAtMilliseconds: now))
-        case .createCurrency(let draft, let realm):
-            try draft.validate(limits: .standard)
-            return .createCurrency(
-                Currency(
-                    id: ids.make(), realmID: realm, name: draft.name, emoji: draft.emoji,
-                    customEmojiURL: draft.customEmojiURL, metadata: draft.metadata, isDefault: draft.isDefault,
-                    minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
-                    isTransferable: draft.isTransferable, createdAtMilliseconds: now))
-        case .updateCurrency(let id, let realm, let patch):
-            return .updateCurrency(id, realm, patch)
-        case .setCurrencyArchived(let id, let realm, let archived):
-            return .setCurrencyArchived(id, realm, archived)
-        case .createMember(let credentials, let metadata, let realm):
-            if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
-            return .createMember(
-                Member(
-                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
-                    metadata: metadata, createdAtMilliseconds: now))
-        case .setMemberMetadata(let metadata, let member, let realm):
-            return .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
-        }
-    }
-
     static func execute(_ write: PreparedWrite, _ db: Database, now: Int64) throws -> LedgerWriteResult {
         switch write {
         case .apply(let batch, let batchID, let entryIDs):
@@ -76,7 +31,7 @@ extension SQLiteLedgerStore {
     /// once the transaction holding it is durable.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
-        let prepared = try prepare(write, now: now)
+        let prepared = try PreparedWrite(write, ids: ids, now: now)
         return try await committer.submit(prepared, claim: claim, now: now)
     }
 

@@ -50,7 +50,6 @@ final class WALCheckpointer: Sendable {
         {
             // Another checkpoint (a commit's backstop) holds the log, or a long write does: try
             // again next time. Expected under load, so not worth a line in the log.
-            _ = error
         } catch {
             logger.warning("background checkpoint failed; commits will checkpoint", metadata: ["error": "\(error)"])
         }

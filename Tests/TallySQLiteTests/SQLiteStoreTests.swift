@@ -161,9 +161,9 @@ import Testing
         let setup = try await Setup()
         let store = setup.store
         let now = Timestamp.milliseconds(Date())
-        let good = try store.prepare(.apply(try setup.batch([(0, 10)])), now: now)
-        let bad = try store.prepare(.apply(try setup.batch([(1, 5), (0, -100)])), now: now)
-        let after = try store.prepare(.apply(try setup.batch([(0, -4)])), now: now)
+        let good = try PreparedWrite(.apply(try setup.batch([(0, 10)])), ids: store.ids, now: now)
+        let bad = try PreparedWrite(.apply(try setup.batch([(1, 5), (0, -100)])), ids: store.ids, now: now)
+        let after = try PreparedWrite(.apply(try setup.batch([(0, -4)])), ids: store.ids, now: now)
         let results = try await store.pool.write { db in
             try GroupCommitter.apply(
                 [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger)
@@ -191,7 +191,7 @@ import Testing
     @Test func aFullWriteQueueIsUnavailableNotUnbounded() async throws {
         let setup = try await Setup()
         let committer = GroupCommitter(pool: setup.store.pool, logger: setup.store.logger, queueDepthMax: 0)
-        let prepared = try setup.store.prepare(.apply(try setup.batch([(0, 1)])), now: 0)
+        let prepared = try PreparedWrite(.apply(try setup.batch([(0, 1)])), ids: setup.store.ids, now: 0)
         let error = await #expect(throws: TallyError.self) {
             _ = try await committer.submit(prepared, claim: nil, now: 0)
         }

@@ -1,0 +1,61 @@
+/// A `LedgerWrite` with everything that needs no database already decided: validation done, ids
+/// and timestamps made, so a store's transaction holds its locks for as short a time as possible.
+/// Every store prepares writes here, so they validate and name new records alike.
+public enum PreparedWrite: Sendable {
+    case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
+    case createRealm(Realm)
+    case createCurrency(Currency)
+    case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
+    case setCurrencyArchived(CurrencyID, RealmID, Bool)
+    case createMember(Member)
+    case setMemberMetadata(JSONValue, MemberID, RealmID)
+
+    /// Validates `write` and makes the ids and timestamps it needs.
+    public init(_ write: LedgerWrite, ids: IDGenerator, now: Int64) throws(TallyError) {
+        switch write {
+        case .apply(let batch):
+            self = .apply(batch, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() })
+        case .createRealm(let draft):
+            try draft.validate(limits: .standard)
+            self = .createRealm(
+                Realm(
+                    id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
+                    createdAtMilliseconds: now))
+        case .createCurrency(let draft, let realm):
+            try draft.validate(limits: .standard)
+            self = .createCurrency(
+                Currency(
+                    id: ids.make(), realmID: realm, name: draft.name, emoji: draft.emoji,
+                    customEmojiURL: draft.customEmojiURL, metadata: draft.metadata, isDefault: draft.isDefault,
+                    minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
+                    isTransferable: draft.isTransferable, createdAtMilliseconds: now))
+        case .updateCurrency(let id, let realm, let patch):
+            self = .updateCurrency(id, realm, patch)
+        case .setCurrencyArchived(let id, let realm, let archived):
+            self = .setCurrencyArchived(id, realm, archived)
+        case .createMember(let credentials, let metadata, let realm):
+            if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
+            self = .createMember(
+                Member(
+                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
+                    metadata: metadata, createdAtMilliseconds: now))
+        case .setMemberMetadata(let metadata, let member, let realm):
+            self = .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
+        }
+    }
+
+    /// The members an import creates: each row validated, given an id, joined at `now`.
+    public static func importedMembers(_ rows: [Credentials], in realm: RealmID, ids: IDGenerator, now: Int64)
+        throws(TallyError) -> [Member]
+    {
+        var members = [Member]()
+        members.reserveCapacity(rows.count)
+        for credentials in rows {
+            members.append(
+                Member(
+                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
+                    createdAtMilliseconds: now))
+        }
+        return members
+    }
+}
