@@ -28,12 +28,17 @@ final class GroupCommitter: Sendable {
     /// Most requests in one transaction, so one group cannot hold the writer for long.
     let groupSizeMax: Int
     private let pool: DatabasePool
+    private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let state = Mutex(State())
     private let stats = Mutex((groups: 0, jobs: 0, largest: 0))
 
-    init(pool: DatabasePool, logger: Logger, queueDepthMax: Int = 4_096, groupSizeMax: Int = 512) {
+    init(
+        pool: DatabasePool, checkpointer: WALCheckpointer, logger: Logger, queueDepthMax: Int = 4_096,
+        groupSizeMax: Int = 512
+    ) {
         self.pool = pool
+        self.checkpointer = checkpointer
         self.logger = logger
         self.queueDepthMax = queueDepthMax
         self.groupSizeMax = groupSizeMax
@@ -80,9 +85,11 @@ final class GroupCommitter: Sendable {
             guard !jobs.isEmpty else { return }
             let requests = jobs.map { (write: $0.write, claim: $0.claim, now: $0.now) }
             do {
-                let logger = self.logger
-                let started = ContinuousClock.now
-                let (results, applied) = try await pool.writeWithoutTransaction { db in
+                let (logger, checkpointer) = (self.logger, self.checkpointer)
+                let (results, started, applied) = try await pool.writeWithoutTransaction { db in
+                    // Between groups: let the log start over if the background checkpointer asks.
+                    checkpointer.finishPass(db)
+                    let started = ContinuousClock.now
                     var results = [Result<WriteOutcome, any Error>]()
                     var applied = started
                     try db.inTransaction {
@@ -90,7 +97,7 @@ final class GroupCommitter: Sendable {
                         applied = ContinuousClock.now
                         return .commit
                     }
-                    return (results, applied)
+                    return (results, started, applied)
                 }
                 let committed = ContinuousClock.now
                 stats.withLock { $0 = ($0.groups + 1, $0.jobs + jobs.count, max($0.largest, jobs.count)) }

@@ -18,9 +18,18 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
     /// - Parameter durability: `.full` (default) makes every acknowledged commit survive power loss.
-    public init(
+    public convenience init(
         path: String, durability: SQLiteDurability = .full, clock: TallyClock = .system,
         ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite")
+    ) throws {
+        try self.init(
+            path: path, durability: durability, clock: clock, ids: ids, logger: logger, checkpointing: .standard)
+    }
+
+    /// The same, with the checkpoint policy chosen (tests shrink it to see the log start over).
+    init(
+        path: String, durability: SQLiteDurability, clock: TallyClock, ids: IDGenerator?, logger: Logger,
+        checkpointing: WALCheckpointer.Policy
     ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -35,11 +44,14 @@ public final class SQLiteLedgerStore: LedgerStore {
                 // A 64 MiB page cache for the writer: a group commit touches many scattered
                 // balance and index pages, and SQLite's 2 MiB default spills them mid-transaction.
                 try db.execute(sql: "PRAGMA cache_size = -65536")
+                // Savepoint journals (one savepoint per request in a group) stay in memory: on
+                // disk, SQLite spills every group past 64 KiB of them into a temporary file.
+                try db.execute(sql: "PRAGMA temp_store = MEMORY")
                 // Checkpoints run in the background (WALCheckpointer); a commit checkpoints only
                 // if the log outgrows this backstop.
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointing.backstopPages)")
             }
-            self.checkpointer = try WALCheckpointer(path: path, logger: logger)
+            self.checkpointer = try WALCheckpointer(path: path, policy: checkpointing, logger: logger)
         } catch let error as DatabaseError {
             logger.error("cannot open database", metadata: ["path": "\(path)", "error": "\(error)"])
             throw TallyError(.unavailable, "Cannot open the database at \(path): \(error.message ?? "unknown error").")
@@ -47,7 +59,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
-        self.committer = GroupCommitter(pool: pool, logger: logger)
+        self.committer = GroupCommitter(pool: pool, checkpointer: checkpointer, logger: logger)
         try migrateNow()
     }
 

@@ -4,33 +4,56 @@ import Logging
 import Synchronization
 
 /// Copies the write-ahead log back into the database file on a connection and thread of its own,
-/// so that no commit waits for a checkpoint.
+/// so that no commit waits for a large checkpoint.
 ///
 /// By default SQLite checkpoints inside the commit that pushes the log past 1,000 pages: that
 /// request then waits for hundreds of scattered page writes and an fsync of the database file,
 /// which is what sets the slowest answers. Here a background thread runs a PASSIVE checkpoint
-/// every `intervalSeconds` (it never blocks the writer or the readers), and the writer keeps SQLite's
-/// own checkpoint only as a backstop at `backstopPages`, where little is left to copy.
+/// every `interval` (it never blocks the writer or the readers).
+///
+/// A PASSIVE checkpoint alone cannot keep the log short under steady load: SQLite starts the log
+/// over only when a write transaction begins after a checkpoint that copied every frame, and
+/// the writer keeps adding frames while the background copy runs. So when the log passes
+/// `restartPages`, the background thread asks the writer, which between two groups runs one more
+/// PASSIVE checkpoint of its own (`finishPass`). That pass copies only what was committed since
+/// the background pass, a few milliseconds of work, and the next group starts the log from the
+/// beginning. The writer's own `wal_autocheckpoint` stays as a backstop at `backstopPages`, for
+/// when a reader holds an old snapshot and the log cannot start over.
 final class WALCheckpointer: Sendable {
-    /// How often the background thread checkpoints.
-    static let intervalSeconds = 0.2
-    /// The writer's `wal_autocheckpoint`: the log size at which a commit checkpoints by itself.
-    static let backstopPages = 4_096
+    struct Policy: Sendable {
+        /// How often the background thread checkpoints.
+        var interval: Duration
+        /// The log size (pages) at which the writer is asked to finish a pass between groups.
+        var restartPages: Int
+        /// The writer's `wal_autocheckpoint`: the log size at which a commit checkpoints by itself.
+        var backstopPages: Int
 
+        /// A pass every 200 ms; the writer's pass past 65,536 pages (256 MiB of log with 4 KiB
+        /// pages, about every 4 s at full load); the backstop at 262,144 pages (1 GiB).
+        static let standard = Policy(interval: .milliseconds(200), restartPages: 65_536, backstopPages: 262_144)
+    }
+
+    let policy: Policy
     private let connection: DatabaseQueue
     private let stopped = Mutex(false)
+    private let restartWanted = Atomic<Bool>(false)
+    private let restarts = Atomic<Int>(0)
     private let logger: Logger
 
     /// Opens the checkpoint connection on the database at `path` and starts the thread.
-    init(path: String, logger: Logger) throws {
+    init(path: String, policy: Policy = .standard, logger: Logger) throws {
         var configuration = Configuration()
         configuration.label = "tally.checkpointer"
         self.connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.policy = policy
         self.logger = logger
+        let pause =
+            Double(policy.interval.components.seconds)
+            + Double(policy.interval.components.attoseconds) / 1e18
         let thread = Thread { [weak self] in
             while let self, !self.stopped.withLock({ $0 }) {
                 self.checkpointOnce()
-                Thread.sleep(forTimeInterval: Self.intervalSeconds)
+                Thread.sleep(forTimeInterval: pause)
             }
         }
         thread.name = "tally.checkpointer"
@@ -42,16 +65,68 @@ final class WALCheckpointer: Sendable {
 
     deinit { stop() }
 
-    /// One PASSIVE checkpoint: copies what no reader still needs, never waits for a lock.
+    /// How many times the writer finished a pass so that the log could start over.
+    var finishedPasses: Int { restarts.load(ordering: .relaxed) }
+
+    /// One PASSIVE checkpoint: copies what no reader still needs, never waits for a lock. Asks the
+    /// writer to finish the pass when the log has grown past `restartPages`.
     func checkpointOnce() {
+        guard var (logPages, copied) = Self.passive(connection, logger) else { return }
+        guard logPages >= policy.restartPages else { return }
+        // Catch up with what was committed while that pass ran, so that the writer's own pass is
+        // short: a few more passes, until one finds little new.
+        for _ in 0..<Self.catchUpPassesMax {
+            guard let (nowLogPages, nowCopied) = Self.passive(connection, logger) else { return }
+            defer { (logPages, copied) = (nowLogPages, nowCopied) }
+            if nowCopied - copied < Self.catchUpPagesEnough { break }
+        }
+        restartWanted.store(true, ordering: .relaxed)
+    }
+
+    /// At most this many extra background passes before asking the writer.
+    static let catchUpPassesMax = 4
+    /// A pass that copied fewer new pages than this has caught up.
+    static let catchUpPagesEnough = 256
+
+    /// Run by the writer between two transactions: if the background thread asked for it, copies
+    /// what was committed since its pass, so that the next write transaction starts the log over.
+    func finishPass(_ db: Database) {
+        guard restartWanted.exchange(false, ordering: .relaxed) else { return }
+        let started = ContinuousClock.now
+        guard let (logPages, copied) = Self.passive(db, logger) else { return }
+        restarts.add(1, ordering: .relaxed)
+        logger.debug(
+            "writer finished a checkpoint pass",
+            metadata: [
+                "log_pages": "\(logPages)", "copied_pages": "\(copied)",
+                "pass_us": "\(GroupCommitter.microseconds(ContinuousClock.now - started))",
+            ])
+    }
+
+    private static func passive(_ writer: some DatabaseWriter, _ logger: Logger) -> (Int, Int)? {
+        attempt(logger) { try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
+    }
+
+    private static func passive(_ db: Database, _ logger: Logger) -> (Int, Int)? {
+        attempt(logger) { try db.checkpoint(.passive) }
+    }
+
+    private static func attempt(
+        _ logger: Logger, _ body: () throws -> (walFrameCount: Int, checkpointedFrameCount: Int)
+    )
+        -> (Int, Int)?
+    {
         do {
-            try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            let result = try body()
+            return (result.walFrameCount, result.checkpointedFrameCount)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
         {
-            // Another checkpoint (a commit's backstop) holds the log, or a long write does: try
-            // again next time. Expected under load, so not worth a line in the log.
+            // Another checkpoint holds the log, or a long write does: try again next time.
+            // Expected under load, so not worth a line in the log.
+            return nil
         } catch {
-            logger.warning("background checkpoint failed; commits will checkpoint", metadata: ["error": "\(error)"])
+            logger.warning("checkpoint failed; commits will checkpoint", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import Testing
 
 @testable import TallyCore
@@ -16,10 +17,12 @@ import Testing
         let points: Currency
         let members: [Member]
 
-        init(durability: SQLiteDurability = .full) async throws {
+        init(durability: SQLiteDurability = .full, checkpointing: WALCheckpointer.Policy = .standard) async throws {
             directory = try TemporaryDirectory()
             path = directory.path("tally.sqlite")
-            store = try SQLiteLedgerStore(path: path, durability: durability)
+            store = try SQLiteLedgerStore(
+                path: path, durability: durability, clock: .system, ids: nil, logger: Logger(label: "test"),
+                checkpointing: checkpointing)
             realm = try await store.createRealm(name: "Test")
             points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
             var members = [Member]()
@@ -190,7 +193,9 @@ import Testing
 
     @Test func aFullWriteQueueIsUnavailableNotUnbounded() async throws {
         let setup = try await Setup()
-        let committer = GroupCommitter(pool: setup.store.pool, logger: setup.store.logger, queueDepthMax: 0)
+        let committer = GroupCommitter(
+            pool: setup.store.pool, checkpointer: setup.store.checkpointer, logger: setup.store.logger, queueDepthMax: 0
+        )
         let prepared = try PreparedWrite(.apply(try setup.batch([(0, 1)])), ids: setup.store.ids, now: 0)
         let error = await #expect(throws: TallyError.self) {
             _ = try await committer.submit(prepared, claim: nil, now: 0)
@@ -216,13 +221,13 @@ import Testing
 
     @Test func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
         let setup = try await Setup()
-        // The writer's own checkpoint waits for a log of 4,096 pages; this import writes far
+        // The writer's own checkpoint waits for a log of 65,536 pages; this import writes far
         // fewer, so only the background checkpointer can move them into the database file.
         #expect(
             try await setup.store.pool.writeWithoutTransaction { db in
                 try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
             }
-                == WALCheckpointer.backstopPages)
+                == setup.store.checkpointer.policy.backstopPages)
         let fileSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path)[.size] as? Int) ?? 0 }
         let before = fileSize()
         let rows = (0..<5_000).map { Credentials(username: "imported-\($0)", email: "m\($0)@example.com") }
@@ -230,5 +235,31 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(10)
         while fileSize() <= before && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(fileSize() > before, "the database file grew without any commit checkpointing")
+    }
+
+    @Test func underSteadyWritesTheLogStartsOverInsteadOfGrowing() async throws {
+        // A small log limit, and a backstop so high that the writer never checkpoints by itself:
+        // only the background thread's request and the writer's pass between groups can let
+        // the log start over.
+        let policy = WALCheckpointer.Policy(interval: .milliseconds(20), restartPages: 64, backstopPages: 1_000_000)
+        let setup = try await Setup(checkpointing: policy)
+        let walSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path + "-wal")[.size] as? Int) ?? 0 }
+        let frameBytes = 4_096 + 24
+        var batches = 0
+        let deadline = ContinuousClock.now + .seconds(2)
+        while batches < 400 || ContinuousClock.now < deadline {
+            _ = try await setup.store.apply(try setup.batch([(batches % 2, 1)]))
+            batches += 1
+        }
+        // Every batch adds a few pages to the log; without the restart it would hold all of them.
+        #expect(setup.store.checkpointer.finishedPasses > 0, "the writer never finished a pass")
+        #expect(
+            walSize() < 1_000 * frameBytes, "the log grew to \(walSize() / frameBytes) frames after \(batches) batches")
+        var total: Int64 = 0
+        for member in setup.members {
+            total += try await setup.store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: member.id), in: setup.realm.id)
+        }
+        #expect(total == Int64(batches))
     }
 }
