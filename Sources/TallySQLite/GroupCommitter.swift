@@ -4,8 +4,9 @@ import Synchronization
 import TallyCore
 
 /// Group commit for the single SQLite writer: requests that arrive while a transaction is being
-/// written wait in a bounded queue, and the next transaction applies all of them, each inside its
-/// own savepoint. A request that fails rolls back to its savepoint alone and gets its own error;
+/// committed wait in a bounded queue, and the next transaction applies all of them, each inside
+/// its own savepoint; requests that arrive while it is still applying join it too, up to
+/// `groupSizeMax`. A request that fails rolls back to its savepoint alone and gets its own error;
 /// the others commit together, and every waiter is answered only after that commit is durable.
 /// One fsync and one set of page writes are paid per group instead of per request.
 final class GroupCommitter: Sendable {
@@ -73,17 +74,16 @@ final class GroupCommitter: Sendable {
     /// Commits groups until the queue is empty. Only one drain runs at a time.
     private func drain() async {
         while true {
-            let jobs = state.withLock { state -> [Job] in
+            let first = state.withLock { state -> [Job] in
                 guard !state.pending.isEmpty else {
                     state.draining = false
                     return []
                 }
-                let group = Array(state.pending.prefix(groupSizeMax))
-                state.pending.removeFirst(group.count)
-                return group
+                return Self.take(&state, max: groupSizeMax)
             }
-            guard !jobs.isEmpty else { return }
-            let requests = jobs.map { (write: $0.write, claim: $0.claim, now: $0.now) }
+            guard !first.isEmpty else { return }
+            // The group, including requests that join it while it is being applied.
+            let group = Mutex(first)
             do {
                 let (logger, checkpointer) = (self.logger, self.checkpointer)
                 let (results, started, applied) = try await pool.writeWithoutTransaction { db in
@@ -93,13 +93,22 @@ final class GroupCommitter: Sendable {
                     var results = [Result<WriteOutcome, any Error>]()
                     var applied = started
                     try db.inTransaction {
-                        results = try Self.apply(requests, db, logger: logger)
+                        var next = first
+                        while !next.isEmpty {
+                            results += try Self.apply(
+                                next.map { (write: $0.write, claim: $0.claim, now: $0.now) }, db, logger: logger)
+                            // Requests that arrived while this group was being applied join it and
+                            // share its commit, instead of waiting for a whole cycle more.
+                            next = self.takeLateArrivals(upTo: self.groupSizeMax - results.count)
+                            group.withLock { $0 += next }
+                        }
                         applied = ContinuousClock.now
                         return .commit
                     }
                     return (results, started, applied)
                 }
                 let committed = ContinuousClock.now
+                let jobs = group.withLock { $0 }
                 stats.withLock { $0 = ($0.groups + 1, $0.jobs + jobs.count, max($0.largest, jobs.count)) }
                 // One line per group at debug level: how the writer's time splits between applying
                 // the requests and the durable commit (the profile in docs/BENCHMARKS.md).
@@ -112,11 +121,24 @@ final class GroupCommitter: Sendable {
                 for (job, result) in zip(jobs, results) { job.continuation.resume(with: result) }
             } catch {
                 // The commit itself failed: nothing of this group was written.
+                let jobs = group.withLock { $0 }
                 logger.error("group commit failed", metadata: ["requests": "\(jobs.count)", "error": "\(error)"])
                 let failure = (error as? TallyError) ?? TallyError.unavailable
                 for job in jobs { job.continuation.resume(throwing: failure) }
             }
         }
+    }
+
+    /// Up to `count` waiting requests for the group being applied; none once the group is full.
+    private func takeLateArrivals(upTo count: Int) -> [Job] {
+        guard count > 0 else { return [] }
+        return state.withLock { Self.take(&$0, max: count) }
+    }
+
+    private static func take(_ state: inout State, max count: Int) -> [Job] {
+        let jobs = Array(state.pending.prefix(count))
+        state.pending.removeFirst(jobs.count)
+        return jobs
     }
 
     static func microseconds(_ duration: Duration) -> Int64 {

@@ -191,6 +191,37 @@ import Testing
         #expect(try await store.verify { _ in }.isClean)
     }
 
+    /// The same through `perform`, with requests racing in while groups are applied (they join the
+    /// group being applied or form the next): every rejected request leaks nothing.
+    @Test func racingRequestsThatFailLeakNothingIntoTheirGroups() async throws {
+        let setup = try await Setup()
+        let outcomes = try await withThrowingTaskGroup(of: TallyError?.self) { group in
+            for index in 0..<200 {
+                let batch =
+                    index.isMultiple(of: 2) ? try setup.batch([(0, 1)]) : try setup.batch([(1, 1), (0, -1_000_000)])
+                group.addTask {
+                    do {
+                        _ = try await setup.store.apply(batch)
+                        return nil
+                    } catch let error as TallyError {
+                        return error
+                    }
+                }
+            }
+            return try await group.reduce(into: [TallyError?]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == nil }.count == 100)
+        #expect(outcomes.compactMap { $0 }.allSatisfy { $0.code == .insufficientBalance })
+        let balanceOf = { (member: Int) in
+            try await setup.store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[member].id), in: setup.realm.id)
+        }
+        #expect(try await balanceOf(0) == 100)
+        #expect(try await balanceOf(1) == 0, "a rejected request's first change leaked")
+        #expect(setup.store.committer.statistics.largest > 1, "no group carried more than one request")
+        #expect(try await setup.store.verify { _ in }.isClean)
+    }
+
     @Test func aFullWriteQueueIsUnavailableNotUnbounded() async throws {
         let setup = try await Setup()
         let committer = GroupCommitter(
