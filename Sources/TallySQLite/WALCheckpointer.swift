@@ -71,16 +71,18 @@ final class WALCheckpointer: Sendable {
     /// One PASSIVE checkpoint: copies what no reader still needs, never waits for a lock. Asks the
     /// writer to finish the pass when the log has grown past `restartPages`.
     func checkpointOnce() {
-        guard var (logPages, copied) = Self.passive(connection, logger) else { return }
-        guard logPages >= policy.restartPages else { return }
-        // Catch up with what was committed while that pass ran, so that the writer's own pass is
-        // short: a few more passes, until one finds little new.
-        for _ in 0..<Self.catchUpPassesMax {
-            guard let (nowLogPages, nowCopied) = Self.passive(connection, logger) else { return }
-            defer { (logPages, copied) = (nowLogPages, nowCopied) }
-            if nowCopied - copied < Self.catchUpPagesEnough { break }
+        connection.writeWithoutTransaction { db in
+            guard var pass = Self.passive(db, logger), pass.walFrameCount >= policy.restartPages else { return }
+            // Catch up with what was committed while that pass ran, so that the writer's own pass is
+            // short: a few more passes, until one finds little new.
+            for _ in 0..<Self.catchUpPassesMax {
+                guard let next = Self.passive(db, logger) else { return }
+                let caughtUp = next.checkpointedFrameCount - pass.checkpointedFrameCount < Self.catchUpPagesEnough
+                pass = next
+                if caughtUp { break }
+            }
+            restartWanted.store(true, ordering: .relaxed)
         }
-        restartWanted.store(true, ordering: .relaxed)
     }
 
     /// At most this many extra background passes before asking the writer.
@@ -93,32 +95,22 @@ final class WALCheckpointer: Sendable {
     func finishPass(_ db: Database) {
         guard restartWanted.exchange(false, ordering: .relaxed) else { return }
         let started = ContinuousClock.now
-        guard let (logPages, copied) = Self.passive(db, logger) else { return }
+        guard let pass = Self.passive(db, logger) else { return }
         restarts.add(1, ordering: .relaxed)
         logger.debug(
             "writer finished a checkpoint pass",
             metadata: [
-                "log_pages": "\(logPages)", "copied_pages": "\(copied)",
+                "log_pages": "\(pass.walFrameCount)", "checkpointed_pages": "\(pass.checkpointedFrameCount)",
                 "pass_us": "\(GroupCommitter.microseconds(ContinuousClock.now - started))",
             ])
     }
 
-    private static func passive(_ writer: some DatabaseWriter, _ logger: Logger) -> (Int, Int)? {
-        attempt(logger) { try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) } }
-    }
-
-    private static func passive(_ db: Database, _ logger: Logger) -> (Int, Int)? {
-        attempt(logger) { try db.checkpoint(.passive) }
-    }
-
-    private static func attempt(
-        _ logger: Logger, _ body: () throws -> (walFrameCount: Int, checkpointedFrameCount: Int)
-    )
-        -> (Int, Int)?
+    /// One PASSIVE checkpoint on `db`: the log's size and how much of it is in the database file,
+    /// or nil when it could not run.
+    private static func passive(_ db: Database, _ logger: Logger) -> (walFrameCount: Int, checkpointedFrameCount: Int)?
     {
         do {
-            let result = try body()
-            return (result.walFrameCount, result.checkpointedFrameCount)
+            return try db.checkpoint(.passive)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
         {
             // Another checkpoint holds the log, or a long write does: try again next time.
