@@ -1,11 +1,18 @@
 -- wrk script: PATCH /api/v1/realms/{realm}/members/transaction with BATCH_SIZE random members
--- per request, each +1. Environment: TALLY_REALM, TALLY_KEY, IDS_FILE, BATCH_SIZE.
+-- per request, each +1. Environment: TALLY_REALM, TALLY_KEY, IDS_FILE, BATCH_SIZE, and PAUSE_MS:
+-- when set, each connection waits that long after a response before its next request (a paced
+-- load instead of as fast as the server answers; the pause is not counted in the latency).
 local realm = os.getenv("TALLY_REALM")
 local key = os.getenv("TALLY_KEY")
 local batch = tonumber(os.getenv("BATCH_SIZE") or "100")
 local path = "/api/v1/realms/" .. realm .. "/members/transaction"
 local headers = { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }
 local threads = {}
+local pause = tonumber(os.getenv("PAUSE_MS") or "0")
+
+if pause > 0 then
+   function delay() return pause end
+end
 
 function setup(thread)
    thread:set("id", #threads + 1)

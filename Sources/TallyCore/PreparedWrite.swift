@@ -59,3 +59,11 @@ public enum PreparedWrite: Sendable {
         return members
     }
 }
+
+extension PreparedWrite {
+    /// How many balance changes the write makes; other writes count as one.
+    public var changeCount: Int {
+        if case .apply(let batch, _, _) = self { return max(batch.changes.count, 1) }
+        return 1
+    }
+}

@@ -234,6 +234,38 @@ import Testing
         #expect(error?.code == .unavailable)
     }
 
+    @Test func aGroupStopsAtItsChangeBudgetYetTakesALargerRequestAlone() async throws {
+        let setup = try await Setup()
+        // 25 changes a group: two 10-change requests fit, a third does not; the 40-change
+        // request is larger than the whole budget and must still commit, alone.
+        let committer = GroupCommitter(
+            pool: setup.store.pool, checkpointer: setup.store.checkpointer, logger: setup.store.logger,
+            groupChangesMax: 25)
+        let ten = try setup.batch(Array(repeating: (0, 1), count: 10))
+        let forty = try setup.batch(Array(repeating: (1, 1), count: 40))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<60 {
+                let batch = index == 30 ? forty : ten
+                group.addTask {
+                    let prepared = try PreparedWrite(.apply(batch), ids: setup.store.ids, now: 0)
+                    _ = try await committer.submit(prepared, claim: nil, now: 0)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = committer.statistics
+        #expect(stats.jobs == 60)
+        #expect(stats.largest <= 2, "a group went past its 25 changes")
+        #expect(stats.groups >= 30)
+        let balanceOf = { (member: Int) in
+            try await setup.store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[member].id), in: setup.realm.id)
+        }
+        #expect(try await balanceOf(0) == 590)
+        #expect(try await balanceOf(1) == 40)
+        #expect(try await setup.store.verify { _ in }.isClean)
+    }
+
     @Test func concurrentWritesAreGroupedIntoFewerTransactions() async throws {
         let setup = try await Setup()
         try await withThrowingTaskGroup(of: Void.self) { group in
