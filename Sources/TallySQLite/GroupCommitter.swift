@@ -6,8 +6,9 @@ import TallyCore
 /// Group commit for the single SQLite writer: requests that arrive while a transaction is being
 /// committed wait in a bounded queue, and the next transaction applies all of them, each inside
 /// its own savepoint; requests that arrive while it is still applying join it too, up to
-/// `groupSizeMax` requests and `groupChangesMax` changes. A request that fails rolls back to its savepoint alone and gets its own error;
-/// the others commit together, and every waiter is answered only after that commit is durable.
+/// `groupSizeMax` requests and `groupChangesMax` changes. A request that fails rolls back to its
+/// savepoint alone and gets its own error; the others commit together, and every waiter is
+/// answered only after that commit is durable.
 /// One fsync and one set of page writes are paid per group instead of per request.
 final class GroupCommitter: Sendable {
     /// One request: a prepared write, its idempotency claim, and who is waiting for it.
