@@ -4,7 +4,8 @@ import TallyCore
 
 /// Applies the per-realm rate limit to authenticated realm routes and puts DRIP's
 /// `X-RateLimit-*` headers on every such response, errors included. Past the limit: 429 with
-/// `Retry-After`. Only authenticated requests count, so strangers cannot spend a realm's budget.
+/// `Retry-After`. Only requests authorized for the realm count (authenticated, by that realm's key or an admin
+/// key), so strangers and other realms' keys cannot spend a realm's budget.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
     let limiter: RateLimiter
@@ -17,7 +18,11 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let realm = context.parameters.get("realmId").flatMap({ RealmID($0) }) else {
+        // Only a request whose key may act on this realm counts against it: a key of another
+        // realm is refused with 403 by the route and must not spend this realm's budget.
+        guard let realm = context.parameters.get("realmId").flatMap({ RealmID($0) }),
+            let key = context.apiKey, key.realmID == nil || key.realmID == realm
+        else {
             return try await next(request, context)
         }
         let decision = limiter.hit(realm)

@@ -17,6 +17,7 @@ import TallyCore
 /// without waiting. The schema is migrated before the first operation (and by `migrate()`).
 public final class PostgresLedgerStore: LedgerStore {
     let client: PostgresClient
+    let url: PostgresURL
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
@@ -53,6 +54,7 @@ public final class PostgresLedgerStore: LedgerStore {
         background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
+        self.url = parsed
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
@@ -67,13 +69,33 @@ public final class PostgresLedgerStore: LedgerStore {
         await runTask.value
     }
 
+    /// Connects once outside the pool, so that a wrong password or a server that does not answer
+    /// fails at once with its reason (the pool would retry for a minute before giving up), then
+    /// brings the schema up to date. The reason names the URL without its password.
     public func migrate() async throws {
+        try await probe()
         do {
             try await client.withConnection { connection in
                 try await PostgresMigrations.migrate(connection, logger: logger)
             }
         } catch {
             throw storageError(error, during: "migrate")
+        }
+    }
+
+    private func probe() async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: .disable)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "the server did not answer"
+            logger.error(
+                "cannot connect to PostgreSQL",
+                metadata: ["url": "\(url.redacted)", "error": "\(String(reflecting: error))"])
+            throw TallyError(.unavailable, "Cannot connect to PostgreSQL at \(url.redacted): \(reason).")
         }
     }
 
@@ -90,7 +112,8 @@ public final class PostgresLedgerStore: LedgerStore {
             try await task.value
         } catch {
             readiness.withLock { current in if current == task { current = nil } }
-            throw error
+            // The reason is in the log; a client of the server gets the generic sentence.
+            throw TallyError.unavailable
         }
     }
 

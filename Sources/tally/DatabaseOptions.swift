@@ -24,8 +24,9 @@ struct DatabaseOptions: ParsableArguments {
         help: "PostgreSQL only: most connections this process opens (1 to \(PostgresLedgerStore.poolSizeMax)).")
     var poolSize: Int = 10
 
-    /// The database location after defaults.
-    var resolvedURL: String {
+    /// The database location after defaults. Private: it may hold a password, so nothing may
+    /// print it; `displayURL` is the form to show.
+    private var resolvedURL: String {
         database ?? ProcessInfo.processInfo.environment["TALLY_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "sqlite:./tally.sqlite"
     }

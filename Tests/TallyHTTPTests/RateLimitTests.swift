@@ -61,6 +61,50 @@ import Testing
         }
     }
 
+    /// A key of realm A is refused on realm B (403) and must not spend realm B's budget: only
+    /// requests that passed authorization for a realm count against it.
+    @Test(arguments: Backend.all) func anotherRealmsKeyDoesNotSpendTheRealmsBudget(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
+        defer { h.cleanUp() }
+        let time = ManualClock()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = buildApplication(
+            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
+        )
+        try await app.test(.router) { client in
+            let victim = "/api/v1/realms/\(h.otherRealm.id)"
+            for _ in 0..<5 {
+                let response = try await client.send(.get, victim, key: h.key)
+                #expect(response.status == .forbidden)
+            }
+            for remaining in [2, 1, 0] {
+                let own = try await client.send(.get, victim, key: h.otherRealmKey)
+                #expect(own.status == .ok)
+                #expect(own.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(remaining))
+            }
+            #expect(try await client.send(.get, victim, key: h.otherRealmKey).status == .tooManyRequests)
+        }
+    }
+
+    /// The table of tracked realms is a real bound: past it, a realm that is not tracked yet is
+    /// refused rather than growing the table, and realms already tracked keep their counts.
+    @Test func theTableOfTrackedRealmsIsBounded() throws {
+        let time = ManualClock()
+        let limiter = RateLimiter(limit: 5, realmsTrackedMax: 3, clock: time.clock)
+        let ids = IDGenerator(clock: time.clock)
+        let realms: [RealmID] = (0..<4).map { _ in ids.make() }
+        for realm in realms.prefix(3) { #expect(limiter.hit(realm).allowed) }
+        #expect(limiter.trackedRealmCount == 3)
+        #expect(!limiter.hit(realms[3]).allowed, "a fourth realm does not fit while three are active")
+        #expect(limiter.trackedRealmCount == 3)
+        #expect(limiter.hit(realms[0]).remaining == 3, "tracked realms keep counting")
+        // Two windows later the old entries are stale and make room.
+        time.advance(120)
+        #expect(limiter.hit(realms[3]).allowed)
+        #expect(limiter.trackedRealmCount <= 3)
+    }
+
     @Test(arguments: Backend.all) func offByDefault(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }

@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
         try await runReportingErrors {
             let store = try options.openStore(logger: Logger(label: "tally"))
             try await store.migrate()
-            Output.json(["migrated": options.resolvedURL])
+            Output.json(["migrated": options.displayURL])
         }
     }
 }

@@ -56,6 +56,8 @@ struct Serve: AsyncParsableCommand {
             var logger = Logger(label: "tally")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let store = try options.openStore(logger: logger)
+            // Fails at once on a database that cannot be reached or migrated, not on the first request.
+            try await store.migrate()
             let demoData = demo ? try await DemoData.prepare(store) : nil
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
