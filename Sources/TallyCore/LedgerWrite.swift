@@ -64,6 +64,36 @@ public struct IdempotencyClaim: Sendable {
     }
 }
 
+/// The part of a stored idempotency row that answers a retry: the hash of the request that
+/// claimed the key, and the response stored for it.
+public struct IdempotencyRecord: Sendable, Equatable {
+    /// SHA-256 of the request that claimed the key.
+    public let requestHash: [UInt8]
+    /// What that request was answered.
+    public let response: StoredResponse
+
+    /// A record as stored.
+    public init(requestHash: [UInt8], response: StoredResponse) {
+        self.requestHash = requestHash
+        self.response = response
+    }
+}
+
+extension IdempotencyClaim {
+    /// The answer when a record is already stored under this claim's key: the stored response
+    /// for the same request (hashes compared in constant time), `IDEMPOTENCY_KEY_REUSED` for
+    /// another. The store writes nothing either way.
+    public func replay(_ stored: IdempotencyRecord) throws(TallyError) -> WriteOutcome {
+        guard ConstantTime.equal(stored.requestHash, requestHash) else { throw .idempotencyKeyReused(key) }
+        return .replayed(stored.response)
+    }
+
+    /// The record to store beside the write's result, rendered inside its transaction.
+    public func record(for result: LedgerWriteResult) -> IdempotencyRecord {
+        IdempotencyRecord(requestHash: requestHash, response: render(result))
+    }
+}
+
 /// What `perform` did.
 public enum WriteOutcome: Sendable, Equatable {
     /// The write ran now; with a claim, `response` is what was stored.

@@ -5,8 +5,7 @@ public enum PreparedWrite: Sendable {
     case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
     case createRealm(Realm)
     case createCurrency(Currency)
-    case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
-    case setCurrencyArchived(CurrencyID, RealmID, Bool)
+    case editCurrency(CurrencyID, RealmID, CurrencyEdit)
     case createMember(Member)
     case setMemberMetadata(JSONValue, MemberID, RealmID)
 
@@ -30,9 +29,9 @@ public enum PreparedWrite: Sendable {
                     minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
                     isTransferable: draft.isTransferable, createdAtMilliseconds: now))
         case .updateCurrency(let id, let realm, let patch):
-            self = .updateCurrency(id, realm, patch)
+            self = .editCurrency(id, realm, .patch(patch))
         case .setCurrencyArchived(let id, let realm, let archived):
-            self = .setCurrencyArchived(id, realm, archived)
+            self = .editCurrency(id, realm, .archive(archived))
         case .createMember(let credentials, let metadata, let realm):
             if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
             self = .createMember(

@@ -49,7 +49,7 @@ extension PostgresLedgerStore {
             guard
                 let row = try await first(
                     connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
-            else { throw TallyError(.notFound, "Key \(id) was not found.") }
+            else { throw TallyError.notFound(id) }
             return try Self.key(from: row)
         }
     }

@@ -47,7 +47,7 @@ extension SQLiteLedgerStore {
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
-            else { throw TallyError(.notFound, "Key \(id) was not found.") }
+            else { throw TallyError.notFound(id) }
             return Self.key(from: row)
         }
     }

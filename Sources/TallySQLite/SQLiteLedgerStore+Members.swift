@@ -62,13 +62,12 @@ extension SQLiteLedgerStore {
         progress(members.count)
     }
 
+    /// The conflict for a unique clash, naming the credential SQLite's message names.
     static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
     {
         let message = error.message ?? ""
         let kind = Credentials.Kind.allCases.first { message.contains("members.\(column($0))") }
-        let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
-        let place = total > 1 ? "Row \(row + 1): " : ""
-        return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
+        return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 
     /// Loads each member's balances with their currencies, in one query per page.
@@ -187,9 +186,7 @@ extension SQLiteLedgerStore {
         try db.execute(
             sql: "UPDATE members SET metadata = ?, updated_at = ? WHERE realm_id = ? AND id = ?",
             arguments: [metadata.text, now, realmID.rawValue, member.rawValue])
-        guard db.changesCount == 1 else {
-            throw TallyError(.notFound, "Member \(member) was not found in realm \(realmID).")
-        }
+        guard db.changesCount == 1 else { throw TallyError.notFound(member, in: realmID) }
     }
 
     public func leaderboard(
