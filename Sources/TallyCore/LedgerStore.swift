@@ -17,10 +17,10 @@ public protocol LedgerStore: Sendable {
     /// a different request under the same key throws `IDEMPOTENCY_KEY_REUSED`; a new key runs the
     /// write, renders the response and stores it before the commit. A failed write stores nothing.
     ///
-    /// Write errors: `Not Found` for an unknown realm (or the currency/member a write names,
-    /// except in a batch, where those are change failures); `CONFLICT` for a taken credential or
-    /// subdomain; the batch codes of `BatchPlanner`; `VALIDATION_ERROR` for currency limits that
-    /// would strand a balance.
+    /// Write errors: `Not Found` for an unknown realm (or the currency, member or key a write
+    /// names, except in a batch, where those are change failures); `CONFLICT` for a taken
+    /// credential (naming the first clashing row of an import) or subdomain; the batch codes of
+    /// `BatchPlanner`; `VALIDATION_ERROR` for currency limits that would strand a balance.
     func perform(_ write: LedgerWrite, idempotency: IdempotencyClaim?) async throws -> WriteOutcome
     /// Deletes idempotency records created before `cutoffMilliseconds`, at most `limit` of them
     /// in one short transaction, and returns how many went.
@@ -42,11 +42,6 @@ public protocol LedgerStore: Sendable {
 
     // MARK: Members
 
-    /// Creates many members in one transaction, all or nothing; `progress` receives the count
-    /// inserted so far from time to time. Throws `CONFLICT` naming the first clashing row.
-    func importMembers(
-        _ rows: [Credentials], in realm: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member]
     /// The member with its balances, or nil.
     func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails?
     /// One page of the realm's members with their balances.
@@ -72,14 +67,10 @@ public protocol LedgerStore: Sendable {
 
     // MARK: Keys
 
-    /// Stores a new key (the caller made its id and secret; only the hash arrives here).
-    func insertKey(_ key: APIKey) async throws
     /// The key, or nil.
     func key(_ id: KeyID) async throws -> APIKey?
     /// Keys of one realm, or all keys when `realm` is nil, oldest first.
     func keys(in realm: RealmID?) async throws -> [APIKey]
-    /// Marks a key revoked (idempotent) and returns it. Throws `Not Found` for an unknown id.
-    func revokeKey(_ id: KeyID) async throws -> APIKey
 
     // MARK: Verification
 
@@ -88,70 +79,77 @@ public protocol LedgerStore: Sendable {
     func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport
 }
 
-/// The single-purpose writes, each `perform` without an idempotency claim.
+/// The single-purpose writes, each one `perform` without an idempotency claim, with its errors.
 extension LedgerStore {
     /// Applies a batch atomically and durably: every change is journaled and every balance
     /// updated, or (on the first failing change, per `BatchPlanner`) nothing is written at all.
     /// Returns only after the commit is durable under the store's durability setting.
     public func apply(_ batch: Batch) async throws -> BatchReceipt {
-        guard case .performed(.receipt(let receipt), _) = try await perform(.apply(batch), idempotency: nil) else {
-            preconditionFailure("apply must produce a receipt")
-        }
-        return receipt
+        try await performed(.apply(batch)).receipt
     }
 
     /// Creates a realm. Throws `CONFLICT` when the subdomain is taken.
     public func createRealm(_ draft: RealmDraft) async throws -> Realm {
-        guard case .performed(.realm(let realm), _) = try await perform(.createRealm(draft), idempotency: nil) else {
-            preconditionFailure("createRealm must produce a realm")
-        }
-        return realm
+        try await performed(.createRealm(draft)).realm
     }
 
     /// Creates a currency. With `isDefault`, clears the flag on the realm's other currencies.
     public func createCurrency(_ draft: CurrencyDraft, in realm: RealmID) async throws -> Currency {
-        try await currencyWrite(.createCurrency(draft, realm: realm))
+        try await performed(.createCurrency(draft, realm: realm)).currency
     }
 
     /// Changes a currency. Throws `Not Found` for an unknown currency, and `VALIDATION_ERROR` when
     /// new limits would put an existing balance out of range.
     public func updateCurrency(_ id: CurrencyID, in realm: RealmID, patch: CurrencyPatch) async throws -> Currency {
-        try await currencyWrite(.updateCurrency(id, realm: realm, patch: patch))
+        try await performed(.updateCurrency(id, realm: realm, patch: patch)).currency
     }
 
     /// Archives (clearing its default flag) or unarchives a currency; idempotent.
     public func setCurrencyArchived(_ id: CurrencyID, in realm: RealmID, archived: Bool) async throws -> Currency {
-        try await currencyWrite(.setCurrencyArchived(id, realm: realm, archived: archived))
-    }
-
-    private func currencyWrite(_ write: LedgerWrite) async throws -> Currency {
-        guard case .performed(.currency(let currency), _) = try await perform(write, idempotency: nil) else {
-            preconditionFailure("a currency write must produce a currency")
-        }
-        return currency
+        try await performed(.setCurrencyArchived(id, realm: realm, archived: archived)).currency
     }
 
     /// Creates a member. Throws `CONFLICT` when a credential is taken in the realm.
     public func createMember(_ credentials: Credentials, metadata: JSONValue?, in realm: RealmID) async throws -> Member
     {
-        guard
-            case .performed(.member(let member), _) = try await perform(
-                .createMember(credentials, metadata: metadata, realm: realm), idempotency: nil)
-        else { preconditionFailure("createMember must produce a member") }
-        return member
+        try await performed(.createMember(credentials, metadata: metadata, realm: realm)).member
+    }
+
+    /// Creates a member without metadata.
+    public func createMember(_ credentials: Credentials, in realm: RealmID) async throws -> Member {
+        try await createMember(credentials, metadata: nil, in: realm)
     }
 
     /// Replaces a member's metadata. Throws `Not Found` for an unknown member.
     public func setMemberMetadata(_ metadata: JSONValue, of member: MemberID, in realm: RealmID) async throws {
-        _ = try await perform(.setMemberMetadata(metadata, member: member, realm: realm), idempotency: nil)
+        _ = try await performed(.setMemberMetadata(metadata, member: member, realm: realm))
     }
 
     /// Creates a realm with just a name.
     public func createRealm(name: String) async throws -> Realm { try await createRealm(RealmDraft(name: name)) }
 
-    /// Creates a member without metadata.
-    public func createMember(_ credentials: Credentials, in realm: RealmID) async throws -> Member {
-        try await createMember(credentials, metadata: nil, in: realm)
+    /// Creates many members in one transaction of their own, all or nothing; `progress` receives
+    /// the count inserted so far from time to time. Throws `CONFLICT` naming the first clashing
+    /// row.
+    public func importMembers(
+        _ rows: [Credentials], in realm: RealmID, progress: @escaping @Sendable (Int) -> Void
+    ) async throws -> [Member] {
+        try await performed(.importMembers(rows, realm: realm, progress: progress)).members
+    }
+
+    /// Marks a key revoked (keeping the first revocation time) and returns it. Throws
+    /// `Not Found` for an unknown id.
+    public func revokeKey(_ id: KeyID) async throws -> APIKey {
+        try await performed(.revokeKey(id)).key
+    }
+
+    /// The result of `write` performed without a claim (which can only be performed, never
+    /// replayed).
+    func performed(_ write: LedgerWrite) async throws -> LedgerWriteResult {
+        guard case .performed(let result, _) = try await perform(write, idempotency: nil) else {
+            preconditionFailure("a write without an idempotency claim cannot be a replay")
+        }
+        return result
     }
 
     /// The newest `limit` journal entries of a member.

@@ -1,4 +1,4 @@
-/// Every change a store can make, as a value, so that one method (`LedgerStore.perform`) can run
+/// Every change a store can make, as a value, so that one method (`LedgerStore.perform`) runs
 /// any of them in a transaction together with its idempotency record.
 public enum LedgerWrite: Sendable {
     case apply(Batch)
@@ -8,6 +8,13 @@ public enum LedgerWrite: Sendable {
     case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)
     case createMember(Credentials, metadata: JSONValue?, realm: RealmID)
     case setMemberMetadata(JSONValue, member: MemberID, realm: RealmID)
+    /// Many members at once, all or nothing, in a transaction of its own; `progress` receives the
+    /// count inserted so far from time to time.
+    case importMembers([Credentials], realm: RealmID, progress: @Sendable (Int) -> Void)
+    /// Stores a key the caller made (only its secret's hash).
+    case createKey(APIKey)
+    /// Marks a key revoked; revoking twice keeps the first time.
+    case revokeKey(KeyID)
 }
 
 /// What a write produced.
@@ -16,6 +23,8 @@ public enum LedgerWriteResult: Sendable, Equatable {
     case realm(Realm)
     case currency(Currency)
     case member(Member)
+    case members([Member])
+    case key(APIKey)
     case done
 }
 
@@ -128,5 +137,17 @@ extension LedgerWriteResult {
     public var member: Member {
         guard case .member(let member) = self else { preconditionFailure("not the result of a member write: \(self)") }
         return member
+    }
+
+    /// The members of an `.importMembers` write.
+    public var members: [Member] {
+        guard case .members(let members) = self else { preconditionFailure("not the result of an import: \(self)") }
+        return members
+    }
+
+    /// The key of a key write.
+    public var key: APIKey {
+        guard case .key(let key) = self else { preconditionFailure("not the result of a key write: \(self)") }
+        return key
     }
 }

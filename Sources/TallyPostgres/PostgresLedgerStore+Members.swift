@@ -2,18 +2,6 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresLedgerStore {
-    public func importMembers(
-        _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member] {
-        let now = nowMilliseconds
-        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
-        try await transaction("importMembers") { connection in
-            try await requireRealm(connection, realmID)
-            try await insert(members, connection, progress: progress)
-        }
-        return members
-    }
-
     /// Most members one bulk statement inserts.
     static let importChunkRows = 1_000
 

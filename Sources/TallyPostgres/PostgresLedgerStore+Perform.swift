@@ -32,6 +32,15 @@ extension PostgresLedgerStore {
         case .setMemberMetadata(let metadata, let member, let realm):
             try await setMemberMetadata(metadata, of: member, in: realm, connection, now: now)
             return .done
+        case .importMembers(let members, let realm, let progress):
+            try await requireRealm(connection, realm)
+            try await insert(members, connection, progress: progress)
+            return .members(members)
+        case .createKey(let key):
+            try await insertKey(key, connection)
+            return .key(key)
+        case .revokeKey(let id):
+            return .key(try await revokeKey(id, connection, now: now))
         }
     }
 

@@ -2,18 +2,6 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func importMembers(
-        _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member] {
-        let now = nowMilliseconds
-        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
-        try await write("importMembers") { db in
-            try Self.requireRealm(db, realmID)
-            try Self.insert(members, db, progress: progress)
-        }
-        return members
-    }
-
     static let insertMemberSQL = """
         INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
             created_at, updated_at)

@@ -22,15 +22,28 @@ extension SQLiteLedgerStore {
         case .setMemberMetadata(let metadata, let member, let realm):
             try setMemberMetadata(metadata, of: member, in: realm, db, now: now)
             return .done
+        case .importMembers(let members, let realm, let progress):
+            try requireRealm(db, realm)
+            try insert(members, db, progress: progress)
+            return .members(members)
+        case .createKey(let key):
+            try insertKey(key, db)
+            return .key(key)
+        case .revokeKey(let id):
+            return .key(try revokeKey(id, db, now: now))
         }
     }
 
     /// Validates and prepares the write, then hands it to the group committer, which answers
-    /// once the transaction holding it is durable.
+    /// once the transaction holding it is durable. A write that runs alone (an import) takes
+    /// the writer for a transaction of its own instead, between two groups, whatever its size.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try PreparedWrite(write, ids: ids, now: now)
-        return try await committer.submit(prepared, claim: claim, now: now)
+        guard prepared.runsAlone else { return try await committer.submit(prepared, claim: claim, now: now) }
+        return try await self.write("perform") { db in
+            try Self.performInTransaction(prepared, claim: claim, db, now: now)
+        }
     }
 
     /// One write and its idempotency record, inside an open transaction (or savepoint).
