@@ -1,4 +1,4 @@
-/// Every change a store can make, as a value, so that one method (`LedgerStore.perform`) runs
+/// Every change a store can make, as a value, so that one method (`LedgerWriter.perform`) runs
 /// any of them in a transaction together with its idempotency record.
 public enum LedgerWrite: Sendable {
     case apply(Batch)

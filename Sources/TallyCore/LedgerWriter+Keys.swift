@@ -6,7 +6,7 @@ public struct IssuedKey: Sendable {
     public let secret: KeySecret
 }
 
-extension LedgerStore {
+extension LedgerWriter {
     /// Makes a key id and secret, stores only the secret's hash (one `perform`), and returns
     /// both. Throws `Not Found` for an unknown realm and `VALIDATION_ERROR` for a bad name.
     ///
