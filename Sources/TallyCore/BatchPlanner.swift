@@ -1,41 +1,64 @@
-/// The pure rules that turn a batch and a snapshot of the state it touches into a plan, or into
-/// the first rejection. Every store uses this one implementation, so both backends agree.
+/// The pure rules that turn a batch and what a store read for it into a plan, or into the first
+/// rejection. Every store runs the same steps, so both backends agree:
+///
+/// 1. the store reads the batch's `References` (its members and currencies);
+/// 2. `resolve` checks every change's references and fills in the default currency, once;
+/// 3. the store reads (and, where it locks, locks) the `Resolved.balanceKeys`;
+/// 4. `plan` computes every entry from those balances;
+/// 5. `BatchPlan.receipt` names the entries, and the store writes the plan and the receipt.
 ///
 /// Precedence (one test per boundary): field checks happen when the `Batch` is built; then
 /// references (member, then currency, then for transfers its `transferable` flag) for every
 /// change in order; then, walking the changes in
 /// order, overflow, then the currency's floor and ceiling.
 public enum BatchPlanner {
-    /// What a store read for the batch, inside its transaction.
-    public struct Snapshot: Sendable {
+    /// What a store read for the batch before resolving it, inside its transaction.
+    public struct References: Sendable {
         /// The members of the batch's realm that exist (among those the batch names).
         public var existingMembers: Set<MemberID>
         /// The realm's currencies the batch names, plus its default currency if it has one.
         public var currencies: [CurrencyID: Currency]
         /// The realm's default currency, if any.
         public var defaultCurrencyID: CurrencyID?
-        /// Current balances for the keys the batch touches; a missing key means 0.
-        public var balances: [BalanceKey: Int64]
 
-        /// A snapshot.
+        /// References as read.
         public init(
-            existingMembers: Set<MemberID>, currencies: [CurrencyID: Currency], defaultCurrencyID: CurrencyID?,
-            balances: [BalanceKey: Int64]
+            existingMembers: Set<MemberID> = [], currencies: [CurrencyID: Currency] = [:],
+            defaultCurrencyID: CurrencyID? = nil
         ) {
             self.existingMembers = existingMembers
             self.currencies = currencies
             self.defaultCurrencyID = defaultCurrencyID
-            self.balances = balances
+        }
+
+        /// Adds a currency the store found; `asDefault` when it is the realm's default and the
+        /// batch has a change that names no currency.
+        public mutating func include(_ currency: Currency, asDefault: Bool) {
+            currencies[currency.id] = currency
+            if asDefault { defaultCurrencyID = currency.id }
         }
     }
 
+    /// A batch whose every change names an existing member and a usable currency.
+    public struct Resolved: Sendable {
+        /// The batch.
+        public let batch: Batch
+        /// One balance per change, in request order, the default currency filled in.
+        public let keys: [BalanceKey]
+        /// The distinct balances the batch touches, in `BalanceKey` order: what a store reads
+        /// next, and the one order in which stores that lock rows lock them.
+        public let balanceKeys: [BalanceKey]
+        /// The currencies the keys name.
+        let currencies: [CurrencyID: Currency]
+    }
+
     /// Resolves each change's currency (filling in the default), rejecting the first change whose
-    /// member or currency does not resolve. Stores call this before reading balances.
-    public static func resolve(_ batch: Batch, snapshot: Snapshot) throws(TallyError) -> [BalanceKey] {
+    /// member or currency does not resolve.
+    public static func resolve(_ batch: Batch, references: References) throws(TallyError) -> Resolved {
         var keys = [BalanceKey]()
         keys.reserveCapacity(batch.changes.count)
         for (index, change) in batch.changes.enumerated() {
-            guard snapshot.existingMembers.contains(change.memberID) else {
+            guard references.existingMembers.contains(change.memberID) else {
                 throw TallyError(
                     .memberNotFound,
                     "Change \(index) (dripId \(change.memberID)): the member does not exist in realm \(batch.realmID).",
@@ -44,7 +67,7 @@ public enum BatchPlanner {
             let currencyID: CurrencyID
             if let explicit = change.currencyID {
                 currencyID = explicit
-            } else if let fallback = snapshot.defaultCurrencyID {
+            } else if let fallback = references.defaultCurrencyID {
                 currencyID = fallback
             } else {
                 throw TallyError(
@@ -52,7 +75,7 @@ public enum BatchPlanner {
                     "Change \(index) (dripId \(change.memberID)): no currencyId was given and realm \(batch.realmID) has no default currency.",
                     details: details(index, change, currencyID: nil))
             }
-            guard let currency = snapshot.currencies[currencyID] else {
+            guard let currency = references.currencies[currencyID] else {
                 throw TallyError(
                     .currencyNotFound,
                     "Change \(index) (dripId \(change.memberID)): currency \(currencyID) does not exist in realm \(batch.realmID).",
@@ -72,18 +95,28 @@ public enum BatchPlanner {
             }
             keys.append(BalanceKey(currencyID: currencyID, memberID: change.memberID))
         }
-        return keys
+        // Sorting then dropping neighbours: one array, no hashing.
+        var distinct = keys
+        distinct.sort()
+        var kept = 0
+        for index in distinct.indices where kept == 0 || distinct[kept - 1] != distinct[index] {
+            distinct[kept] = distinct[index]
+            kept += 1
+        }
+        distinct.removeLast(distinct.count - kept)
+        return Resolved(batch: batch, keys: keys, balanceKeys: distinct, currencies: references.currencies)
     }
 
-    /// Plans the whole batch: each change sees the ones before it. Throws the first failure.
-    public static func plan(_ batch: Batch, snapshot: Snapshot) throws(TallyError) -> BatchPlan {
-        let keys = try resolve(batch, snapshot: snapshot)
-        var running = snapshot.balances
+    /// Plans the whole batch from the balances of `resolved.balanceKeys` (a missing key is 0):
+    /// each change sees the ones before it. Throws the first failure.
+    public static func plan(_ resolved: Resolved, balances: [BalanceKey: Int64]) throws(TallyError) -> BatchPlan {
+        let batch = resolved.batch
+        var running = balances
         var entries = [PlannedEntry]()
-        entries.reserveCapacity(keys.count)
-        for (index, (change, key)) in zip(batch.changes, keys).enumerated() {
-            // Safe: resolve() proved every key's currency is in the snapshot.
-            let currency = snapshot.currencies[key.currencyID]!
+        entries.reserveCapacity(resolved.keys.count)
+        for (index, (change, key)) in zip(batch.changes, resolved.keys).enumerated() {
+            // Safe: resolve() proved every key's currency is among the references.
+            let currency = resolved.currencies[key.currencyID]!
             let before = running[key] ?? 0
             let (after, overflow) = before.addingReportingOverflow(change.amount)
             var facts = details(index, change, currencyID: key.currencyID)
@@ -114,9 +147,9 @@ public enum BatchPlanner {
                     memberID: change.memberID, currencyID: key.currencyID, amount: change.amount,
                     balanceBefore: before, balanceAfter: after))
         }
-        var finals = [BalanceKey: Int64](minimumCapacity: keys.count)
-        for key in keys { finals[key] = running[key] }
-        return BatchPlan(entries: entries, finalBalances: finals)
+        // Safe: every key of the batch was set by its last change above.
+        let finals = resolved.balanceKeys.map { FinalBalance(key: $0, balance: running[$0]!) }
+        return BatchPlan(batch: batch, entries: entries, finalBalances: finals)
     }
 
     private static func details(_ index: Int, _ change: Change, currencyID: CurrencyID?) -> [String: TallyError

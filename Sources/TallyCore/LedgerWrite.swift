@@ -1,4 +1,4 @@
-/// Every change a store can make, as a value, so that one method (`LedgerStore.perform`) can run
+/// Every change a store can make, as a value, so that one method (`LedgerWriter.perform`) runs
 /// any of them in a transaction together with its idempotency record.
 public enum LedgerWrite: Sendable {
     case apply(Batch)
@@ -8,6 +8,13 @@ public enum LedgerWrite: Sendable {
     case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)
     case createMember(Credentials, metadata: JSONValue?, realm: RealmID)
     case setMemberMetadata(JSONValue, member: MemberID, realm: RealmID)
+    /// Many members at once, all or nothing, in a transaction of its own; `progress` receives the
+    /// count inserted so far from time to time.
+    case importMembers([Credentials], realm: RealmID, progress: @Sendable (Int) -> Void)
+    /// Stores a key the caller made (only its secret's hash).
+    case createKey(APIKey)
+    /// Marks a key revoked; revoking twice keeps the first time.
+    case revokeKey(KeyID)
 }
 
 /// What a write produced.
@@ -16,6 +23,8 @@ public enum LedgerWriteResult: Sendable, Equatable {
     case realm(Realm)
     case currency(Currency)
     case member(Member)
+    case members([Member])
+    case key(APIKey)
     case done
 }
 
@@ -64,6 +73,36 @@ public struct IdempotencyClaim: Sendable {
     }
 }
 
+/// The part of a stored idempotency row that answers a retry: the hash of the request that
+/// claimed the key, and the response stored for it.
+public struct IdempotencyRecord: Sendable, Equatable {
+    /// SHA-256 of the request that claimed the key.
+    public let requestHash: [UInt8]
+    /// What that request was answered.
+    public let response: StoredResponse
+
+    /// A record as stored.
+    public init(requestHash: [UInt8], response: StoredResponse) {
+        self.requestHash = requestHash
+        self.response = response
+    }
+}
+
+extension IdempotencyClaim {
+    /// The answer when a record is already stored under this claim's key: the stored response
+    /// for the same request (hashes compared in constant time), `IDEMPOTENCY_KEY_REUSED` for
+    /// another. The store writes nothing either way.
+    public func replay(_ stored: IdempotencyRecord) throws(TallyError) -> WriteOutcome {
+        guard ConstantTime.equal(stored.requestHash, requestHash) else { throw .idempotencyKeyReused(key) }
+        return .replayed(stored.response)
+    }
+
+    /// The record to store beside the write's result, rendered inside its transaction.
+    public func record(for result: LedgerWriteResult) -> IdempotencyRecord {
+        IdempotencyRecord(requestHash: requestHash, response: render(result))
+    }
+}
+
 /// What `perform` did.
 public enum WriteOutcome: Sendable, Equatable {
     /// The write ran now; with a claim, `response` is what was stored.
@@ -98,5 +137,17 @@ extension LedgerWriteResult {
     public var member: Member {
         guard case .member(let member) = self else { preconditionFailure("not the result of a member write: \(self)") }
         return member
+    }
+
+    /// The members of an `.importMembers` write.
+    public var members: [Member] {
+        guard case .members(let members) = self else { preconditionFailure("not the result of an import: \(self)") }
+        return members
+    }
+
+    /// The key of a key write.
+    public var key: APIKey {
+        guard case .key(let key) = self else { preconditionFailure("not the result of a key write: \(self)") }
+        return key
     }
 }

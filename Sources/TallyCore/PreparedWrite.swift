@@ -5,10 +5,12 @@ public enum PreparedWrite: Sendable {
     case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
     case createRealm(Realm)
     case createCurrency(Currency)
-    case updateCurrency(CurrencyID, RealmID, CurrencyPatch)
-    case setCurrencyArchived(CurrencyID, RealmID, Bool)
+    case editCurrency(CurrencyID, RealmID, CurrencyEdit)
     case createMember(Member)
     case setMemberMetadata(JSONValue, MemberID, RealmID)
+    case importMembers([Member], RealmID, progress: @Sendable (Int) -> Void)
+    case createKey(APIKey)
+    case revokeKey(KeyID)
 
     /// Validates `write` and makes the ids and timestamps it needs.
     public init(_ write: LedgerWrite, ids: IDGenerator, now: Int64) throws(TallyError) {
@@ -30,9 +32,9 @@ public enum PreparedWrite: Sendable {
                     minimumBalance: draft.minimumBalance, maximumBalance: draft.maximumBalance,
                     isTransferable: draft.isTransferable, createdAtMilliseconds: now))
         case .updateCurrency(let id, let realm, let patch):
-            self = .updateCurrency(id, realm, patch)
+            self = .editCurrency(id, realm, .patch(patch))
         case .setCurrencyArchived(let id, let realm, let archived):
-            self = .setCurrencyArchived(id, realm, archived)
+            self = .editCurrency(id, realm, .archive(archived))
         case .createMember(let credentials, let metadata, let realm):
             if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
             self = .createMember(
@@ -41,22 +43,22 @@ public enum PreparedWrite: Sendable {
                     metadata: metadata, createdAtMilliseconds: now))
         case .setMemberMetadata(let metadata, let member, let realm):
             self = .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
+        case .importMembers(let rows, let realm, let progress):
+            var members = [Member]()
+            members.reserveCapacity(rows.count)
+            for credentials in rows {
+                members.append(
+                    Member(
+                        id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
+                        createdAtMilliseconds: now))
+            }
+            self = .importMembers(members, realm, progress: progress)
+        case .createKey(let key):
+            if let name = key.name { try Validation.name(name, field: "name", limits: .standard) }
+            self = .createKey(key)
+        case .revokeKey(let id):
+            self = .revokeKey(id)
         }
-    }
-
-    /// The members an import creates: each row validated, given an id, joined at `now`.
-    public static func importedMembers(_ rows: [Credentials], in realm: RealmID, ids: IDGenerator, now: Int64)
-        throws(TallyError) -> [Member]
-    {
-        var members = [Member]()
-        members.reserveCapacity(rows.count)
-        for credentials in rows {
-            members.append(
-                Member(
-                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
-                    createdAtMilliseconds: now))
-        }
-        return members
     }
 }
 
@@ -65,5 +67,13 @@ extension PreparedWrite {
     public var changeCount: Int {
         if case .apply(let batch, _, _) = self { return max(batch.changes.count, 1) }
         return 1
+    }
+
+    /// True for a write that runs in a transaction of its own, never grouped with others: an
+    /// import may insert millions of rows, and in a shared transaction every request grouped
+    /// with it would wait for all of them, under a savepoint whose journal grows with the import.
+    public var runsAlone: Bool {
+        if case .importMembers = self { return true }
+        return false
     }
 }

@@ -49,10 +49,6 @@ public struct TallyError: Error, Sendable, Equatable, CustomStringConvertible {
 extension TallyError {
     /// 400 `VALIDATION_ERROR`.
     public static func validation(_ message: String) -> TallyError { TallyError(.validation, message) }
-    /// 404 for a realm that does not exist.
-    public static func realmNotFound(_ id: RealmID) -> TallyError {
-        TallyError(.notFound, "Realm \(id) was not found.")
-    }
     /// 503 with a generic sentence; details of the cause belong in the log, never in a response.
     public static let unavailable = TallyError(
         .unavailable, "Storage is unavailable or overloaded; retry shortly.")

@@ -2,9 +2,9 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresLedgerStore {
-    /// Reads what the batch touches, locks its balances, plans it with `BatchPlanner`, and writes
-    /// the plan with set-based statements, inside the caller's transaction. A rejection throws
-    /// before anything is written, and the rollback releases the locks.
+    /// Runs the steps of `BatchPlanner` inside the caller's transaction: reads what the batch
+    /// references, locks and reads its balances, and writes the plan with set-based statements.
+    /// A rejection throws before anything is written, and the rollback releases the locks.
     ///
     /// Lock order: the batch's currencies are share-locked (so a concurrent limit change waits),
     /// then every touched balance row is created-or-locked in one statement in sorted key order.
@@ -16,13 +16,12 @@ extension PostgresLedgerStore {
         let realm = batch.realmID.rawValue
         try await requireRealm(connection, batch.realmID)
 
-        var snapshot = BatchPlanner.Snapshot(
-            existingMembers: [], currencies: [:], defaultCurrencyID: nil, balances: [:])
+        var references = BatchPlanner.References()
         let memberIDs = batch.memberIDs.map(\.rawValue)
         for row in try await all(
             connection, "SELECT id FROM members WHERE realm_id = \(realm) AND id = ANY(\(memberIDs))")
         {
-            snapshot.existingMembers.insert(MemberID(canonical: try row["id"].decode(String.self)))
+            references.existingMembers.insert(MemberID(canonical: try row["id"].decode(String.self)))
         }
         let currencyIDs = batch.currencyIDs.map(\.rawValue)
         let usesDefault = batch.usesDefaultCurrency
@@ -36,16 +35,15 @@ extension PostgresLedgerStore {
         {
             // The query returns only the named currencies and, when a change names none, the default.
             let found = try Self.currency(from: row)
-            snapshot.currencies[found.id] = found
-            if usesDefault && found.isDefault { snapshot.defaultCurrencyID = found.id }
+            references.include(found, asDefault: usesDefault && found.isDefault)
         }
 
-        let keys = try BatchPlanner.resolve(batch, snapshot: snapshot)
-        let sorted = Set(keys).sorted()
-        let lockCurrencies = sorted.map(\.currencyID.rawValue)
-        let lockMembers = sorted.map(\.memberID.rawValue)
+        let resolved = try BatchPlanner.resolve(batch, references: references)
+        let lockCurrencies = resolved.balanceKeys.map(\.currencyID.rawValue)
+        let lockMembers = resolved.balanceKeys.map(\.memberID.rawValue)
         // One statement creates missing rows and locks existing ones, in sorted order, and
         // returns the current balances. The no-op DO UPDATE is what takes the row lock.
+        var balances = [BalanceKey: Int64](minimumCapacity: resolved.balanceKeys.count)
         for row in try await all(
             connection,
             """
@@ -59,15 +57,14 @@ extension PostgresLedgerStore {
             let key = BalanceKey(
                 currencyID: CurrencyID(canonical: try row["currency_id"].decode(String.self)),
                 memberID: MemberID(canonical: try row["member_id"].decode(String.self)))
-            snapshot.balances[key] = try row["balance"].decode(Int64.self)
+            balances[key] = try row["balance"].decode(Int64.self)
         }
+        let plan = try BatchPlanner.plan(resolved, balances: balances)
+        let receipt = plan.receipt(batchID: batchID, entryIDs: entryIDs)
 
-        let plan = try BatchPlanner.plan(batch, snapshot: snapshot)
-
-        let finals = plan.finalBalances.sorted { $0.key < $1.key }
-        let finalCurrencies = finals.map(\.key.currencyID.rawValue)
-        let finalMembers = finals.map(\.key.memberID.rawValue)
-        let finalValues = finals.map(\.value)
+        let finalCurrencies = plan.finalBalances.map(\.key.currencyID.rawValue)
+        let finalMembers = plan.finalBalances.map(\.key.memberID.rawValue)
+        let finalValues = plan.finalBalances.map(\.balance)
         // Every row exists and is locked by now. An upsert finds each one through the primary key
         // (ON CONFLICT probes the index row by row), so this write never depends on the planner:
         // an UPDATE ... FROM unnest() was planned as a hash join over all the realm's balances
@@ -84,12 +81,12 @@ extension PostgresLedgerStore {
 
         // WITH ORDINALITY keeps request order, so seq grows along each balance's chain even when
         // one member appears several times in the batch.
-        let entryIDTexts = entryIDs.map(\.rawValue)
-        let members = plan.entries.map(\.memberID.rawValue)
-        let currencies = plan.entries.map(\.currencyID.rawValue)
-        let amounts = plan.entries.map(\.amount)
-        let befores = plan.entries.map(\.balanceBefore)
-        let afters = plan.entries.map(\.balanceAfter)
+        let entryIDTexts = receipt.changes.map(\.entryID.rawValue)
+        let members = receipt.changes.map(\.memberID.rawValue)
+        let currencies = receipt.changes.map(\.currencyID.rawValue)
+        let amounts = receipt.changes.map(\.amount)
+        let befores = receipt.changes.map(\.balanceBefore)
+        let afters = receipt.changes.map(\.balanceAfter)
         try await run(
             connection,
             """
@@ -101,15 +98,6 @@ extension PostgresLedgerStore {
                 \(befores)::int8[], \(afters)::int8[]) WITH ORDINALITY AS e(id, m, c, amount, before, after, n)
             ORDER BY e.n
             """)
-
-        var applied = [AppliedChange]()
-        applied.reserveCapacity(plan.entries.count)
-        for (entry, entryID) in zip(plan.entries, entryIDs) {
-            applied.append(
-                AppliedChange(
-                    entryID: entryID, memberID: entry.memberID, currencyID: entry.currencyID, amount: entry.amount,
-                    balanceBefore: entry.balanceBefore, balanceAfter: entry.balanceAfter))
-        }
-        return BatchReceipt(batchID: batchID, changes: applied)
+        return receipt
     }
 }

@@ -38,17 +38,6 @@ extension PostgresLedgerStore {
         ).map(Self.currency(from:))
     }
 
-    /// The currency, locked against concurrent batches until commit, or `Not Found`.
-    func requireCurrencyForUpdate(_ connection: PostgresConnection, _ id: CurrencyID, in realmID: RealmID)
-        async throws -> Currency
-    {
-        try await lockRealm(connection, realmID)
-        guard let found = try await fetchCurrency(connection, id, in: realmID, forUpdate: true) else {
-            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
-        }
-        return found
-    }
-
     public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
         try await transaction("currency", .reading) { connection in try await fetchCurrency(connection, id, in: realmID)
         }
@@ -104,62 +93,39 @@ extension PostgresLedgerStore {
         }
     }
 
-    func updateCurrency(
-        _ id: CurrencyID, in realmID: RealmID, patch: CurrencyPatch, _ connection: PostgresConnection, now: Int64
+    /// Locks the realm and the currency, lets `CurrencyEdit` decide, and writes the row it
+    /// returns. With the currency row locked, no batch can move a balance between the count of
+    /// balances outside new limits and the commit.
+    func editCurrency(
+        _ id: CurrencyID, in realmID: RealmID, _ edit: CurrencyEdit, _ connection: PostgresConnection, now: Int64
     ) async throws -> Currency {
-        let current = try await requireCurrencyForUpdate(connection, id, in: realmID)
-        let draft = try patch.applied(to: current, limits: .standard)
-        // The currency row is locked, so no batch can move a balance between this count and
-        // the commit.
-        let outside = try await count(
-            connection,
-            """
-            SELECT count(*) FROM balances WHERE realm_id = \(realmID.rawValue) AND currency_id = \(id.rawValue)
-            AND (balance < \(draft.minimumBalance)
-                OR (\(draft.maximumBalance)::bigint IS NOT NULL AND balance > \(draft.maximumBalance)::bigint))
-            """)
-        guard outside == 0 else {
-            throw TallyError.validation(
-                "\(outside) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
+        try await lockRealm(connection, realmID)
+        guard let current = try await fetchCurrency(connection, id, in: realmID, forUpdate: true) else {
+            throw TallyError.notFound(id, in: realmID)
         }
-        if draft.isDefault && !current.isDefault { try await clearDefault(connection, realmID, now: now) }
+        guard let change = try edit.decide(current, now: now) else { return current }
+        let currency = change.currency
+        if change.checksBalances {
+            try change.checkBalancesOutsideLimits(
+                try await count(
+                    connection,
+                    """
+                    SELECT count(*) FROM balances WHERE realm_id = \(realmID.rawValue) AND currency_id = \(id.rawValue)
+                    AND (balance < \(currency.minimumBalance)
+                        OR (\(currency.maximumBalance)::bigint IS NOT NULL AND balance > \(currency.maximumBalance)::bigint))
+                    """))
+        }
+        if change.takesDefault { try await clearDefault(connection, realmID, now: now) }
         try await run(
             connection,
             """
-            UPDATE currencies SET name = \(draft.name), emoji = \(draft.emoji), custom_emoji_url = \(draft.customEmojiURL),
-                metadata = \(draft.metadata?.text), is_default = \(draft.isDefault),
-                minimum_balance = \(draft.minimumBalance), maximum_balance = \(draft.maximumBalance),
-                transferable = \(draft.isTransferable), updated_at = \(now)
+            UPDATE currencies SET name = \(currency.name), emoji = \(currency.emoji),
+                custom_emoji_url = \(currency.customEmojiURL), metadata = \(currency.metadata?.text),
+                is_default = \(currency.isDefault), archived_at = \(currency.archivedAtMilliseconds),
+                minimum_balance = \(currency.minimumBalance), maximum_balance = \(currency.maximumBalance),
+                transferable = \(currency.isTransferable), updated_at = \(currency.updatedAtMilliseconds)
             WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
             """)
-        guard let updated = try await fetchCurrency(connection, id, in: realmID) else {
-            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
-        }
-        return updated
-    }
-
-    func setCurrencyArchived(
-        _ id: CurrencyID, in realmID: RealmID, archived: Bool, _ connection: PostgresConnection, now: Int64
-    ) async throws -> Currency {
-        let current = try await requireCurrencyForUpdate(connection, id, in: realmID)
-        if archived && !current.isArchived {
-            try await run(
-                connection,
-                """
-                UPDATE currencies SET archived_at = \(now), is_default = FALSE, updated_at = \(now)
-                WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
-                """)
-        } else if !archived && current.isArchived {
-            try await run(
-                connection,
-                """
-                UPDATE currencies SET archived_at = NULL, updated_at = \(now)
-                WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
-                """)
-        }
-        guard let updated = try await fetchCurrency(connection, id, in: realmID) else {
-            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
-        }
-        return updated
+        return currency
     }
 }

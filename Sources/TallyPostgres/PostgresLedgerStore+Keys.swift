@@ -3,17 +3,15 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresLedgerStore {
-    public func insertKey(_ key: APIKey) async throws {
-        try await transaction("insertKey") { connection in
-            if let realmID = key.realmID { try await requireRealm(connection, realmID) }
-            try await run(
-                connection,
-                """
-                INSERT INTO api_keys (id, realm_id, name, scopes, secret_hash, created_at, revoked_at)
-                VALUES (\(key.id.rawValue), \(key.realmID?.rawValue), \(key.name), \(Self.scopeText(key.scopes)),
-                    \(Data(key.secretHash)), \(key.createdAtMilliseconds), \(key.revokedAtMilliseconds))
-                """)
-        }
+    func insertKey(_ key: APIKey, _ connection: PostgresConnection) async throws {
+        if let realmID = key.realmID { try await requireRealm(connection, realmID) }
+        try await run(
+            connection,
+            """
+            INSERT INTO api_keys (id, realm_id, name, scopes, secret_hash, created_at, revoked_at)
+            VALUES (\(key.id.rawValue), \(key.realmID?.rawValue), \(key.name), \(Self.scopeText(key.scopes)),
+                \(Data(key.secretHash)), \(key.createdAtMilliseconds), \(key.revokedAtMilliseconds))
+            """)
     }
 
     public func key(_ id: KeyID) async throws -> APIKey? {
@@ -41,16 +39,13 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func revokeKey(_ id: KeyID) async throws -> APIKey {
-        let now = nowMilliseconds
-        return try await transaction("revokeKey") { connection in
-            try await run(
-                connection, "UPDATE api_keys SET revoked_at = \(now) WHERE id = \(id.rawValue) AND revoked_at IS NULL")
-            guard
-                let row = try await first(
-                    connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
-            else { throw TallyError(.notFound, "Key \(id) was not found.") }
-            return try Self.key(from: row)
-        }
+    func revokeKey(_ id: KeyID, _ connection: PostgresConnection, now: Int64) async throws -> APIKey {
+        try await run(
+            connection, "UPDATE api_keys SET revoked_at = \(now) WHERE id = \(id.rawValue) AND revoked_at IS NULL")
+        guard
+            let row = try await first(
+                connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
+        else { throw TallyError.notFound(id) }
+        return try Self.key(from: row)
     }
 }

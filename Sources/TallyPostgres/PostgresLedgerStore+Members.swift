@@ -2,18 +2,6 @@ import PostgresNIO
 import TallyCore
 
 extension PostgresLedgerStore {
-    public func importMembers(
-        _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member] {
-        let now = nowMilliseconds
-        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
-        try await transaction("importMembers") { connection in
-            try await requireRealm(connection, realmID)
-            try await insert(members, connection, progress: progress)
-        }
-        return members
-    }
-
     /// Most members one bulk statement inserts.
     static let importChunkRows = 1_000
 
@@ -85,12 +73,11 @@ extension PostgresLedgerStore {
         }
     }
 
+    /// The conflict for a unique clash, naming the credential whose index the error names.
     static func credentialConflict(_ error: any Error, row: Int, total: Int, credentials: Credentials) -> TallyError {
         let name = constraint(error) ?? ""
         let kind = Credentials.Kind.allCases.first { name == "members_\(column($0))" }
-        let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
-        let place = total > 1 ? "Row \(row + 1): " : ""
-        return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
+        return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 
     /// Loads each member's balances with their currencies, in one query per page.
@@ -215,7 +202,7 @@ extension PostgresLedgerStore {
             UPDATE members SET metadata = \(metadata.text), updated_at = \(now)
             WHERE realm_id = \(realmID.rawValue) AND id = \(member.rawValue) RETURNING 1
             """)
-        guard updated != nil else { throw TallyError(.notFound, "Member \(member) was not found in realm \(realmID).") }
+        guard updated != nil else { throw TallyError.notFound(member, in: realmID) }
     }
 
     public func leaderboard(

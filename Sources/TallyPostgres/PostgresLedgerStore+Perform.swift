@@ -23,10 +23,8 @@ extension PostgresLedgerStore {
         case .createCurrency(let currency):
             try await insertCurrency(currency, connection)
             return .currency(currency)
-        case .updateCurrency(let id, let realm, let patch):
-            return .currency(try await updateCurrency(id, in: realm, patch: patch, connection, now: now))
-        case .setCurrencyArchived(let id, let realm, let archived):
-            return .currency(try await setCurrencyArchived(id, in: realm, archived: archived, connection, now: now))
+        case .editCurrency(let id, let realm, let edit):
+            return .currency(try await editCurrency(id, in: realm, edit, connection, now: now))
         case .createMember(let member):
             try await requireRealm(connection, member.realmID)
             try await insert([member], connection, progress: { _ in })
@@ -34,6 +32,15 @@ extension PostgresLedgerStore {
         case .setMemberMetadata(let metadata, let member, let realm):
             try await setMemberMetadata(metadata, of: member, in: realm, connection, now: now)
             return .done
+        case .importMembers(let members, let realm, let progress):
+            try await requireRealm(connection, realm)
+            try await insert(members, connection, progress: progress)
+            return .members(members)
+        case .createKey(let key):
+            try await insertKey(key, connection)
+            return .key(key)
+        case .revokeKey(let id):
+            return .key(try await revokeKey(id, connection, now: now))
         }
     }
 
@@ -56,43 +63,38 @@ extension PostgresLedgerStore {
     private func performOnce(
         _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ connection: PostgresConnection, now: Int64
     ) async throws -> WriteOutcome {
-        if let claim, let stored = try await storedResponse(for: claim, connection) { return .replayed(stored) }
+        if let claim, let stored = try await idempotencyRecord(claim, connection) { return try claim.replay(stored) }
         let result = try await execute(prepared, connection, now: now)
         guard let claim else { return .performed(result, response: nil) }
-        let response = claim.render(result)
+        let record = claim.record(for: result)
         // DO NOTHING waits for a concurrent insert of the same key to finish; if that one
         // committed, nothing is inserted here and this whole transaction must give way.
         let inserted = try await first(
             connection,
             """
             INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
-            VALUES (\(claim.scope), \(claim.key), \(Data(claim.requestHash)), \(Int32(response.status)),
-                \(Data(response.body)), \(now))
+            VALUES (\(claim.scope), \(claim.key), \(Data(record.requestHash)), \(Int32(record.response.status)),
+                \(Data(record.response.body)), \(now))
             ON CONFLICT (scope, key) DO NOTHING
             RETURNING 1
             """)
         guard inserted != nil else { throw IdempotencyRace() }
-        return .performed(result, response: response)
+        return .performed(result, response: record.response)
     }
 
-    /// The stored response for the claim's key: nil for a new key, `IDEMPOTENCY_KEY_REUSED` when
-    /// the key was used for another request.
-    private func storedResponse(for claim: IdempotencyClaim, _ connection: PostgresConnection) async throws
-        -> StoredResponse?
+    /// The record stored under the claim's key, or nil for a new key.
+    private func idempotencyRecord(_ claim: IdempotencyClaim, _ connection: PostgresConnection) async throws
+        -> IdempotencyRecord?
     {
-        guard
-            let row = try await first(
-                connection,
-                "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)"
-            )
-        else { return nil }
-        let hash = try row["request_hash"].decode(Data.self)
-        guard ConstantTime.equal(Array(hash), claim.requestHash) else {
-            throw TallyError(
-                .idempotencyKeyReused, "Idempotency-Key '\(claim.key)' was already used for a different request.")
+        try await first(
+            connection,
+            "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = \(claim.scope) AND key = \(claim.key)"
+        ).map { row in
+            IdempotencyRecord(
+                requestHash: Array(try row["request_hash"].decode(Data.self)),
+                response: StoredResponse(
+                    status: Int(try row["status"].decode(Int32.self)), body: Array(try row["body"].decode(Data.self))))
         }
-        return StoredResponse(
-            status: Int(try row["status"].decode(Int32.self)), body: Array(try row["body"].decode(Data.self)))
     }
 
     public func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int {

@@ -12,7 +12,7 @@ extension PostgresLedgerStore {
                     \(realm.createdAtMilliseconds), \(realm.updatedAtMilliseconds))
                 """)
         } catch  where Self.isUniqueViolation(error) {
-            throw TallyError(.conflict, "The subdomain '\(realm.subdomain ?? "")' is taken.")
+            throw TallyError.subdomainTaken(realm.subdomain)
         }
     }
 

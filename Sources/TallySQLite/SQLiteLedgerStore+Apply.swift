@@ -2,50 +2,45 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    /// Reads what the batch touches, plans it with `BatchPlanner`, and writes the plan, inside the
-    /// caller's write transaction. A rejection throws before anything is written, so the
-    /// transaction rolls back with nothing to undo.
+    /// Runs the steps of `BatchPlanner` inside the caller's write transaction: reads what the
+    /// batch references, its balances, and writes the plan. A rejection throws before anything is
+    /// written, so the transaction rolls back with nothing to undo.
     static func apply(
         _ batch: Batch, in db: Database, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64
     ) throws -> BatchReceipt {
         let realm = batch.realmID.rawValue
         try requireRealm(db, batch.realmID)
 
-        var snapshot = BatchPlanner.Snapshot(
-            existingMembers: [], currencies: [:], defaultCurrencyID: nil, balances: [:])
+        var references = BatchPlanner.References()
         let memberExists = try db.cachedStatement(sql: "SELECT 1 FROM members WHERE realm_id = ? AND id = ?")
         for member in batch.memberIDs where try Int.fetchOne(memberExists, arguments: [realm, member.rawValue]) != nil {
-            snapshot.existingMembers.insert(member)
+            references.existingMembers.insert(member)
         }
         let currencyByID = try db.cachedStatement(
             sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
         for currencyID in batch.currencyIDs {
             if let row = try Row.fetchOne(currencyByID, arguments: [realm, currencyID.rawValue]) {
-                snapshot.currencies[currencyID] = currency(from: row)
+                references.include(currency(from: row), asDefault: false)
             }
         }
         if batch.usesDefaultCurrency {
             let defaultCurrency = try db.cachedStatement(
                 sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND is_default = 1")
             if let row = try Row.fetchOne(defaultCurrency, arguments: [realm]) {
-                let found = currency(from: row)
-                snapshot.currencies[found.id] = found
-                snapshot.defaultCurrencyID = found.id
+                references.include(currency(from: row), asDefault: true)
             }
         }
 
-        let keys = try BatchPlanner.resolve(batch, snapshot: snapshot)
+        let resolved = try BatchPlanner.resolve(batch, references: references)
+        var balances = [BalanceKey: Int64](minimumCapacity: resolved.balanceKeys.count)
         let balanceOf = try db.cachedStatement(
             sql: "SELECT balance FROM balances WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
-        for key in Set(keys) {
-            if let value = try Int64.fetchOne(
+        for key in resolved.balanceKeys {
+            balances[key] = try Int64.fetchOne(
                 balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue])
-            {
-                snapshot.balances[key] = value
-            }
         }
-
-        let plan = try BatchPlanner.plan(batch, snapshot: snapshot)
+        let plan = try BatchPlanner.plan(resolved, balances: balances)
+        let receipt = plan.receipt(batchID: batchID, entryIDs: entryIDs)
 
         let upsert = try db.cachedStatement(
             sql: """
@@ -53,8 +48,10 @@ extension SQLiteLedgerStore {
                 ON CONFLICT (realm_id, currency_id, member_id)
                 DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
                 """)
-        for (key, value) in plan.finalBalances {
-            try upsert.execute(arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue, value, now])
+        for final in plan.finalBalances {
+            try upsert.execute(arguments: [
+                realm, final.key.currencyID.rawValue, final.key.memberID.rawValue, final.balance, now,
+            ])
         }
         let journal = try db.cachedStatement(
             sql: """
@@ -62,18 +59,13 @@ extension SQLiteLedgerStore {
                     batch_id, initiator_id, kind, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        var applied = [AppliedChange]()
-        applied.reserveCapacity(plan.entries.count)
-        for (entry, entryID) in zip(plan.entries, entryIDs) {
+        for change in receipt.changes {
             try journal.execute(arguments: [
-                entryID.rawValue, realm, entry.memberID.rawValue, entry.currencyID.rawValue, entry.amount,
-                entry.balanceBefore, entry.balanceAfter, batchID.rawValue, batch.initiatorID, batch.kind.rawValue, now,
+                change.entryID.rawValue, realm, change.memberID.rawValue, change.currencyID.rawValue, change.amount,
+                change.balanceBefore, change.balanceAfter, batchID.rawValue, batch.initiatorID, batch.kind.rawValue,
+                now,
             ])
-            applied.append(
-                AppliedChange(
-                    entryID: entryID, memberID: entry.memberID, currencyID: entry.currencyID, amount: entry.amount,
-                    balanceBefore: entry.balanceBefore, balanceAfter: entry.balanceAfter))
         }
-        return BatchReceipt(batchID: batchID, changes: applied)
+        return receipt
     }
 }

@@ -31,14 +31,6 @@ extension SQLiteLedgerStore {
         return try Row.fetchOne(statement, arguments: [realmID.rawValue, id.rawValue]).map(currency(from:))
     }
 
-    static func requireCurrency(_ db: Database, _ id: CurrencyID, in realmID: RealmID) throws -> Currency {
-        try requireRealm(db, realmID)
-        guard let found = try fetchCurrency(db, id, in: realmID) else {
-            throw TallyError(.notFound, "Currency \(id) was not found in realm \(realmID).")
-        }
-        return found
-    }
-
     public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
         try await read("currency") { db in try Self.fetchCurrency(db, id, in: realmID) }
     }
@@ -94,54 +86,39 @@ extension SQLiteLedgerStore {
         }
     }
 
-    static func updateCurrency(
-        _ id: CurrencyID, in realmID: RealmID, patch: CurrencyPatch, _ db: Database, now: Int64
-    ) throws -> Currency {
-        let current = try requireCurrency(db, id, in: realmID)
-        let draft = try patch.applied(to: current, limits: .standard)
-        let outside =
-            try Int.fetchOne(
+    /// Reads the currency, lets `CurrencyEdit` decide, and writes the row it returns.
+    static func editCurrency(_ id: CurrencyID, in realmID: RealmID, _ edit: CurrencyEdit, _ db: Database, now: Int64)
+        throws -> Currency
+    {
+        try requireRealm(db, realmID)
+        guard let current = try fetchCurrency(db, id, in: realmID) else { throw TallyError.notFound(id, in: realmID) }
+        guard let change = try edit.decide(current, now: now) else { return current }
+        let currency = change.currency
+        if change.checksBalances {
+            let outside = try Int.fetchOne(
                 db,
                 sql: """
                     SELECT count(*) FROM balances WHERE realm_id = ? AND currency_id = ?
                     AND (balance < ? OR (? IS NOT NULL AND balance > ?))
                     """,
                 arguments: [
-                    realmID.rawValue, id.rawValue, draft.minimumBalance, draft.maximumBalance, draft.maximumBalance,
-                ]) ?? 0
-        guard outside == 0 else {
-            throw TallyError.validation(
-                "\(outside) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
+                    realmID.rawValue, id.rawValue, currency.minimumBalance, currency.maximumBalance,
+                    currency.maximumBalance,
+                ])
+            try change.checkBalancesOutsideLimits(outside ?? 0)
         }
-        if draft.isDefault && !current.isDefault { try clearDefault(db, realmID, now: now) }
+        if change.takesDefault { try clearDefault(db, realmID, now: now) }
         try db.execute(
             sql: """
                 UPDATE currencies SET name = ?, emoji = ?, custom_emoji_url = ?, metadata = ?, is_default = ?,
-                    minimum_balance = ?, maximum_balance = ?, transferable = ?, updated_at = ?
+                    archived_at = ?, minimum_balance = ?, maximum_balance = ?, transferable = ?, updated_at = ?
                 WHERE realm_id = ? AND id = ?
                 """,
             arguments: [
-                draft.name, draft.emoji, draft.customEmojiURL, draft.metadata?.text, draft.isDefault,
-                draft.minimumBalance, draft.maximumBalance, draft.isTransferable, now, realmID.rawValue,
-                id.rawValue,
+                currency.name, currency.emoji, currency.customEmojiURL, currency.metadata?.text, currency.isDefault,
+                currency.archivedAtMilliseconds, currency.minimumBalance, currency.maximumBalance,
+                currency.isTransferable, currency.updatedAtMilliseconds, realmID.rawValue, id.rawValue,
             ])
-        return try requireCurrency(db, id, in: realmID)
-    }
-
-    static func setCurrencyArchived(
-        _ id: CurrencyID, in realmID: RealmID, archived: Bool, _ db: Database, now: Int64
-    ) throws -> Currency {
-        let current = try requireCurrency(db, id, in: realmID)
-        if archived && !current.isArchived {
-            try db.execute(
-                sql:
-                    "UPDATE currencies SET archived_at = ?, is_default = 0, updated_at = ? WHERE realm_id = ? AND id = ?",
-                arguments: [now, now, realmID.rawValue, id.rawValue])
-        } else if !archived && current.isArchived {
-            try db.execute(
-                sql: "UPDATE currencies SET archived_at = NULL, updated_at = ? WHERE realm_id = ? AND id = ?",
-                arguments: [now, realmID.rawValue, id.rawValue])
-        }
-        return try requireCurrency(db, id, in: realmID)
+        return currency
     }
 }

@@ -3,19 +3,17 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func insertKey(_ key: APIKey) async throws {
-        try await write("insertKey") { db in
-            if let realmID = key.realmID { try Self.requireRealm(db, realmID) }
-            try db.execute(
-                sql: """
-                    INSERT INTO api_keys (id, realm_id, name, scopes, secret_hash, created_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    key.id.rawValue, key.realmID?.rawValue, key.name, Self.scopeText(key.scopes),
-                    Data(key.secretHash), key.createdAtMilliseconds, key.revokedAtMilliseconds,
-                ])
-        }
+    static func insertKey(_ key: APIKey, _ db: Database) throws {
+        if let realmID = key.realmID { try requireRealm(db, realmID) }
+        try db.execute(
+            sql: """
+                INSERT INTO api_keys (id, realm_id, name, scopes, secret_hash, created_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                key.id.rawValue, key.realmID?.rawValue, key.name, scopeText(key.scopes), Data(key.secretHash),
+                key.createdAtMilliseconds, key.revokedAtMilliseconds,
+            ])
     }
 
     public func key(_ id: KeyID) async throws -> APIKey? {
@@ -38,17 +36,14 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func revokeKey(_ id: KeyID) async throws -> APIKey {
-        let now = nowMilliseconds
-        return try await write("revokeKey") { db in
-            try db.execute(
-                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                arguments: [now, id.rawValue])
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
-            else { throw TallyError(.notFound, "Key \(id) was not found.") }
-            return Self.key(from: row)
-        }
+    static func revokeKey(_ id: KeyID, _ db: Database, now: Int64) throws -> APIKey {
+        try db.execute(
+            sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            arguments: [now, id.rawValue])
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT \(keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
+        else { throw TallyError.notFound(id) }
+        return key(from: row)
     }
 }

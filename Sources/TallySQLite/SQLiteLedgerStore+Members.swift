@@ -2,18 +2,6 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    public func importMembers(
-        _ rows: [Credentials], in realmID: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member] {
-        let now = nowMilliseconds
-        let members = try PreparedWrite.importedMembers(rows, in: realmID, ids: ids, now: now)
-        try await write("importMembers") { db in
-            try Self.requireRealm(db, realmID)
-            try Self.insert(members, db, progress: progress)
-        }
-        return members
-    }
-
     static let insertMemberSQL = """
         INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
             created_at, updated_at)
@@ -62,13 +50,12 @@ extension SQLiteLedgerStore {
         progress(members.count)
     }
 
+    /// The conflict for a unique clash, naming the credential SQLite's message names.
     static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
     {
         let message = error.message ?? ""
         let kind = Credentials.Kind.allCases.first { message.contains("members.\(column($0))") }
-        let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
-        let place = total > 1 ? "Row \(row + 1): " : ""
-        return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
+        return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 
     /// Loads each member's balances with their currencies, in one query per page.
@@ -187,9 +174,7 @@ extension SQLiteLedgerStore {
         try db.execute(
             sql: "UPDATE members SET metadata = ?, updated_at = ? WHERE realm_id = ? AND id = ?",
             arguments: [metadata.text, now, realmID.rawValue, member.rawValue])
-        guard db.changesCount == 1 else {
-            throw TallyError(.notFound, "Member \(member) was not found in realm \(realmID).")
-        }
+        guard db.changesCount == 1 else { throw TallyError.notFound(member, in: realmID) }
     }
 
     public func leaderboard(

@@ -13,10 +13,8 @@ extension SQLiteLedgerStore {
         case .createCurrency(let currency):
             try insertCurrency(currency, db)
             return .currency(currency)
-        case .updateCurrency(let id, let realm, let patch):
-            return .currency(try updateCurrency(id, in: realm, patch: patch, db, now: now))
-        case .setCurrencyArchived(let id, let realm, let archived):
-            return .currency(try setCurrencyArchived(id, in: realm, archived: archived, db, now: now))
+        case .editCurrency(let id, let realm, let edit):
+            return .currency(try editCurrency(id, in: realm, edit, db, now: now))
         case .createMember(let member):
             try requireRealm(db, member.realmID)
             try insert([member], db, progress: { _ in })
@@ -24,47 +22,59 @@ extension SQLiteLedgerStore {
         case .setMemberMetadata(let metadata, let member, let realm):
             try setMemberMetadata(metadata, of: member, in: realm, db, now: now)
             return .done
+        case .importMembers(let members, let realm, let progress):
+            try requireRealm(db, realm)
+            try insert(members, db, progress: progress)
+            return .members(members)
+        case .createKey(let key):
+            try insertKey(key, db)
+            return .key(key)
+        case .revokeKey(let id):
+            return .key(try revokeKey(id, db, now: now))
         }
     }
 
     /// Validates and prepares the write, then hands it to the group committer, which answers
-    /// once the transaction holding it is durable.
+    /// once the transaction holding it is durable. A write that runs alone (an import) takes
+    /// the writer for a transaction of its own instead, between two groups, whatever its size.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try PreparedWrite(write, ids: ids, now: now)
-        return try await committer.submit(prepared, claim: claim, now: now)
+        guard prepared.runsAlone else { return try await committer.submit(prepared, claim: claim, now: now) }
+        return try await self.write("perform") { db in
+            try Self.performInTransaction(prepared, claim: claim, db, now: now)
+        }
     }
 
     /// One write and its idempotency record, inside an open transaction (or savepoint).
     static func performInTransaction(
         _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64
     ) throws -> WriteOutcome {
-        if let claim {
-            let lookup = try db.cachedStatement(
-                sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
-            if let row = try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]) {
-                let hash: Data = row["request_hash"]
-                guard ConstantTime.equal(Array(hash), claim.requestHash) else {
-                    throw TallyError(
-                        .idempotencyKeyReused,
-                        "Idempotency-Key '\(claim.key)' was already used for a different request.")
-                }
-                let body: Data = row["body"]
-                return .replayed(StoredResponse(status: row["status"], body: Array(body)))
-            }
-        }
+        if let claim, let stored = try idempotencyRecord(claim, db) { return try claim.replay(stored) }
         let result = try execute(prepared, db, now: now)
         guard let claim else { return .performed(result, response: nil) }
-        let response = claim.render(result)
+        let record = claim.record(for: result)
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """)
         try insert.execute(arguments: [
-            claim.scope, claim.key, Data(claim.requestHash), response.status, Data(response.body), now,
+            claim.scope, claim.key, Data(record.requestHash), record.response.status, Data(record.response.body), now,
         ])
-        return .performed(result, response: response)
+        return .performed(result, response: record.response)
+    }
+
+    /// The record stored under the claim's key, or nil for a new key.
+    static func idempotencyRecord(_ claim: IdempotencyClaim, _ db: Database) throws -> IdempotencyRecord? {
+        let lookup = try db.cachedStatement(
+            sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
+        return try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]).map { row in
+            let hash: Data = row["request_hash"]
+            let body: Data = row["body"]
+            return IdempotencyRecord(
+                requestHash: Array(hash), response: StoredResponse(status: row["status"], body: Array(body)))
+        }
     }
 
     public func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int {

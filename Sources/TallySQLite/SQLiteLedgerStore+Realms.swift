@@ -12,7 +12,7 @@ extension SQLiteLedgerStore {
                     realm.updatedAtMilliseconds,
                 ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw TallyError(.conflict, "The subdomain '\(realm.subdomain ?? "")' is taken.")
+            throw TallyError.subdomainTaken(realm.subdomain)
         }
     }
 

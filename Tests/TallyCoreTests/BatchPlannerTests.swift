@@ -21,23 +21,31 @@ import Testing
             maximumBalance: max, isTransferable: true, createdAtMilliseconds: 0)
     }
 
-    func snapshot(balance: Int64 = 0, min: Int64 = 0, max: Int64? = nil, defaultCurrency: Bool = true)
-        -> BatchPlanner.Snapshot
-    {
-        BatchPlanner.Snapshot(
-            existingMembers: [alice, bob],
-            currencies: [
-                points: currency(points, min: min, max: max, isDefault: true), gems: currency(gems, archived: true),
-            ],
-            defaultCurrencyID: defaultCurrency ? points : nil,
+    /// What a store would read: the references, and the balances of the keys they resolve to.
+    struct Snapshot {
+        var references: BatchPlanner.References
+        var balances: [BalanceKey: Int64]
+    }
+
+    func snapshot(balance: Int64 = 0, min: Int64 = 0, max: Int64? = nil, defaultCurrency: Bool = true) -> Snapshot {
+        Snapshot(
+            references: BatchPlanner.References(
+                existingMembers: [alice, bob],
+                currencies: [
+                    points: currency(points, min: min, max: max, isDefault: true),
+                    gems: currency(gems, archived: true),
+                ],
+                defaultCurrencyID: defaultCurrency ? points : nil),
             balances: [BalanceKey(currencyID: points, memberID: alice): balance])
     }
 
-    func plan(_ changes: [Change], _ snapshot: BatchPlanner.Snapshot) throws -> BatchPlan {
-        try BatchPlanner.plan(try Batch(realmID: realm, changes: changes), snapshot: snapshot)
+    func plan(_ changes: [Change], _ snapshot: Snapshot) throws -> BatchPlan {
+        let resolved = try BatchPlanner.resolve(
+            try Batch(realmID: realm, changes: changes), references: snapshot.references)
+        return try BatchPlanner.plan(resolved, balances: snapshot.balances)
     }
 
-    func code(_ changes: [Change], _ snapshot: BatchPlanner.Snapshot) -> TallyError.Code? {
+    func code(_ changes: [Change], _ snapshot: Snapshot) -> TallyError.Code? {
         do {
             _ = try plan(changes, snapshot)
             return nil
@@ -93,8 +101,57 @@ import Testing
         #expect(result.entries.map(\.balanceBefore) == [5, 0, 0])
         #expect(result.entries.map(\.balanceAfter) == [0, 3, 10])
         #expect(result.entries.allSatisfy { $0.balanceAfter - $0.balanceBefore == $0.amount })
-        #expect(result.finalBalances[BalanceKey(currencyID: points, memberID: alice)] == 10)
+        #expect(result.finalBalances.first { $0.key == BalanceKey(currencyID: points, memberID: alice) }?.balance == 10)
         #expect(result.finalBalances.count == 2)
+    }
+
+    @Test func resolveNamesEachTouchedBalanceOnceInLockOrder() throws {
+        let batch = try Batch(
+            realmID: realm,
+            changes: [
+                Change(memberID: bob, amount: 1), Change(memberID: alice, amount: 2),
+                Change(memberID: bob, amount: 3), Change(memberID: alice, amount: 4, currencyID: points),
+            ])
+        let resolved = try BatchPlanner.resolve(batch, references: snapshot().references)
+        let aliceKey = BalanceKey(currencyID: points, memberID: alice)
+        let bobKey = BalanceKey(currencyID: points, memberID: bob)
+        #expect(resolved.keys == [bobKey, aliceKey, bobKey, aliceKey], "one key per change, default filled in")
+        #expect(resolved.balanceKeys == [aliceKey, bobKey], "distinct and sorted")
+        let plan = try BatchPlanner.plan(resolved, balances: [aliceKey: 5])
+        #expect(plan.finalBalances.map(\.key) == resolved.balanceKeys, "finals follow the lock order")
+        #expect(plan.finalBalances.map(\.balance) == [11, 4])
+    }
+
+    @Test func theReceiptNamesEachEntryWithItsIDInRequestOrder() throws {
+        let result = try plan(
+            [Change(memberID: alice, amount: 2), Change(memberID: bob, amount: 3)], snapshot(balance: 1))
+        let ids: [JournalEntryID] = [
+            JournalEntryID("507f1f77bcf86cd799439021")!, JournalEntryID("507f1f77bcf86cd799439022")!,
+        ]
+        let receipt = result.receipt(batchID: BatchID("507f1f77bcf86cd799439020")!, entryIDs: ids)
+        #expect(receipt.changes.map(\.entryID) == ids)
+        #expect(receipt.changes.map(\.memberID) == [alice, bob])
+        #expect(receipt.changes.map(\.balanceAfter) == [3, 3])
+    }
+
+    /// Entry ids and changes are counted against each other, not zipped: an id too many (which
+    /// a zip would silently drop) stops the process.
+    @Test func aReceiptWithMoreEntryIDsThanChangesIsAProgrammerError() async {
+        await #expect(processExitsWith: .failure) {
+            let realm = RealmID("507f1f77bcf86cd799439011")!
+            let alice = MemberID("507f1f77bcf86cd799439013")!
+            let points = CurrencyID("507f1f77bcf86cd799439015")!
+            let currency = Currency(
+                id: points, realmID: realm, name: "c", emoji: nil, isDefault: true, minimumBalance: 0,
+                maximumBalance: nil, isTransferable: true, createdAtMilliseconds: 0)
+            let batch = try Batch(
+                realmID: realm, changes: [Change(memberID: alice, amount: 1), Change(memberID: alice, amount: 1)])
+            let references = BatchPlanner.References(
+                existingMembers: [alice], currencies: [points: currency], defaultCurrencyID: points)
+            let plan = try BatchPlanner.plan(try BatchPlanner.resolve(batch, references: references), balances: [:])
+            let ids = ["507f1f77bcf86cd799439021", "507f1f77bcf86cd799439022", "507f1f77bcf86cd799439023"]
+            _ = plan.receipt(batchID: BatchID("507f1f77bcf86cd799439020")!, entryIDs: ids.map { JournalEntryID($0)! })
+        }
     }
 
     @Test func aLaterChangeMayNotRescueAnEarlierOverdraft() {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 
 @testable import TallyCore
@@ -266,6 +267,45 @@ import Testing
         #expect(try await setup.store.verify { _ in }.isClean)
     }
 
+    /// An import runs in a transaction of its own, never in a group: the committer never sees it.
+    @Test func anImportIsNeverGroupedWithOtherWrites() async throws {
+        let setup = try await Setup()
+        let before = setup.store.committer.statistics
+        let rows = (0..<1_000).map { Credentials(username: "alone\($0)") }
+        let created = try await setup.store.importMembers(rows, in: setup.realm.id) { _ in }
+        #expect(created.count == rows.count)
+        #expect(setup.store.committer.statistics.jobs == before.jobs, "the import went through a group")
+        _ = try await setup.store.apply(try setup.batch([(0, 1)]))
+        #expect(setup.store.committer.statistics.jobs == before.jobs + 1, "a batch still goes through the committer")
+    }
+
+    /// An import and batches submitted together all commit; the import's rows are all there.
+    @Test func anImportAmongBatchesCommitsAloneAndTheBatchesStillCommit() async throws {
+        let setup = try await Setup()
+        let rows = (0..<3_000).map { Credentials(username: "bulk\($0)") }
+        let progress = Reported()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<100 {
+                if index == 50 {
+                    group.addTask {
+                        let created = try await setup.store.importMembers(rows, in: setup.realm.id) { done in
+                            progress.counts.withLock { $0.append(done) }
+                        }
+                        #expect(created.count == rows.count)
+                    }
+                }
+                group.addTask { _ = try await setup.store.apply(try setup.batch([(index % 2, 1)])) }
+            }
+            try await group.waitForAll()
+        }
+        #expect(progress.counts.withLock { $0.last } == rows.count, "progress ends at the row count")
+        let listed = try await setup.store.listMembers(
+            in: setup.realm.id, query: MemberQuery(page: try PageRequest(page: 1, limit: 1)))
+        #expect(listed.total == rows.count + 2)
+        #expect(setup.store.committer.statistics.jobs >= 100)
+        #expect(try await setup.store.verify { _ in }.isClean)
+    }
+
     @Test func concurrentWritesAreGroupedIntoFewerTransactions() async throws {
         let setup = try await Setup()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -325,4 +365,9 @@ import Testing
         }
         #expect(total == Int64(batches))
     }
+}
+
+/// What a progress callback was given, in order.
+final class Reported: Sendable {
+    let counts = Mutex([Int]())
 }

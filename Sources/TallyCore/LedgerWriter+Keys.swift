@@ -6,8 +6,9 @@ public struct IssuedKey: Sendable {
     public let secret: KeySecret
 }
 
-extension LedgerStore {
-    /// Makes a key id and secret, stores only the secret's hash, and returns both.
+extension LedgerWriter {
+    /// Makes a key id and secret, stores only the secret's hash (one `perform`), and returns
+    /// both. Throws `Not Found` for an unknown realm and `VALIDATION_ERROR` for a bad name.
     ///
     /// - Parameters:
     ///   - realm: the realm the key acts on; nil for an admin key.
@@ -15,7 +16,6 @@ extension LedgerStore {
     public func issueKey(
         realm: RealmID?, name: String?, scopes: Set<Scope>? = nil, ids: IDGenerator, clock: TallyClock = .system
     ) async throws -> IssuedKey {
-        if let name { try Validation.name(name, field: "name", limits: .standard) }
         let id: KeyID = ids.make()
         let secret = KeySecret(keyID: id)
         let key = APIKey(
@@ -23,7 +23,6 @@ extension LedgerStore {
             scopes: realm == nil ? Set(Scope.allCases) : (scopes ?? Set(Scope.allCases)),
             secretHash: secret.hash, createdAtMilliseconds: Timestamp.milliseconds(clock.now()),
             revokedAtMilliseconds: nil)
-        try await insertKey(key)
-        return IssuedKey(key: key, secret: secret)
+        return IssuedKey(key: try await performed(.createKey(key)).key, secret: secret)
     }
 }

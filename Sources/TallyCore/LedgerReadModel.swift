@@ -1,0 +1,58 @@
+/// The read side of the storage contract: realms, currencies, members, balances and journals as
+/// clients see them.
+///
+/// Each read is one read transaction: it sees one consistent snapshot and never waits for
+/// writers. A storage failure is `TallyError.unavailable`; any other error is stated below.
+public protocol LedgerReadModel: Sendable {
+    /// The realm, or nil.
+    func realm(_ id: RealmID) async throws -> Realm?
+    /// Every realm, oldest first.
+    func realms() async throws -> [Realm]
+
+    /// The currency, or nil (also nil for another realm's currency).
+    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency?
+    /// The realm's currencies, archived ones included, oldest first (none for an unknown realm).
+    func currencies(in realm: RealmID) async throws -> [Currency]
+    /// One page of the realm's currencies. Throws `Not Found` for an unknown realm.
+    func listCurrencies(in realm: RealmID, query: CurrencyQuery) async throws -> Page<Currency>
+
+    /// The member with its balances, or nil.
+    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails?
+    /// One page of the realm's members with their balances. Throws `Not Found` for an unknown
+    /// realm.
+    func listMembers(in realm: RealmID, query: MemberQuery) async throws -> Page<MemberDetails>
+    /// Members whose credential of `kind` equals one of `values` (exact match), oldest first.
+    /// Throws `Not Found` for an unknown realm.
+    func searchMembers(in realm: RealmID, kind: SearchKind, values: [String], page: PageRequest) async throws
+        -> Page<MemberDetails>
+    /// The first member (oldest) whose credential of `kind` equals `value`, in `realm` or, when
+    /// nil, in any realm; nil when there is none.
+    func findAccount(kind: SearchKind, value: String, in realm: RealmID?) async throws -> MemberID?
+    /// The realm's members ranked by balance in a currency (the default when nil), after a cursor.
+    /// Throws `Not Found` for an unknown realm, and `CURRENCY_NOT_FOUND` for an unknown currency
+    /// or when there is no default.
+    func leaderboard(in realm: RealmID, currency: CurrencyID?, after: LeaderboardCursor?, take: Int) async throws
+        -> LeaderboardPage
+
+    /// The current balance (0 when never touched).
+    func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
+    /// A member's journal entries, newest first: at most `limit`, older than the entry with
+    /// sequence `before` when given (none for an unknown member).
+    func journal(of member: MemberID, in realm: RealmID, before: Int64?, limit: Int) async throws -> JournalPage
+}
+
+extension LedgerReadModel {
+    /// The newest `limit` journal entries of a member.
+    public func journal(of member: MemberID, in realm: RealmID, limit: Int) async throws -> [JournalEntry] {
+        try await journal(of: member, in: realm, before: nil, limit: limit).entries
+    }
+
+    /// The realm's first `limit` members, oldest first.
+    public func members(in realm: RealmID, limit: Int) async throws -> [Member] {
+        try await listMembers(
+            in: realm,
+            query: MemberQuery(page: try PageRequest(page: 1, limit: limit, limits: Limits(pageSizeMax: max(limit, 1))))
+        )
+        .items.map(\.member)
+    }
+}

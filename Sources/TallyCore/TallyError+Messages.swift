@@ -1,0 +1,48 @@
+/// The sentences of the errors every store throws, worded once so that the backends answer
+/// alike and a client sees the same text whichever one is behind the server.
+extension TallyError {
+    /// 404: the realm does not exist.
+    public static func realmNotFound(_ id: RealmID) -> TallyError {
+        TallyError(.notFound, "Realm \(id) was not found.")
+    }
+
+    /// 404: the realm holds no such currency.
+    public static func notFound(_ id: CurrencyID, in realm: RealmID) -> TallyError {
+        TallyError(.notFound, "Currency \(id) was not found in realm \(realm).")
+    }
+
+    /// 404: the realm holds no such member.
+    public static func notFound(_ id: MemberID, in realm: RealmID) -> TallyError {
+        TallyError(.notFound, "Member \(id) was not found in realm \(realm).")
+    }
+
+    /// 404: there is no such key.
+    public static func notFound(_ id: KeyID) -> TallyError {
+        TallyError(.notFound, "Key \(id) was not found.")
+    }
+
+    /// 409: another realm has the subdomain.
+    public static func subdomainTaken(_ subdomain: String?) -> TallyError {
+        TallyError(.conflict, "The subdomain '\(subdomain ?? "")' is taken.")
+    }
+
+    /// 409: a credential of `credentials` is taken in the realm. `kind` is the clashing one when
+    /// the database said which; `row` (0-based) of `rows` is named when more than one was written.
+    public static func credentialTaken(_ kind: Credentials.Kind?, of credentials: Credentials, row: Int, rows: Int)
+        -> TallyError
+    {
+        let what = kind.map { "\($0.rawValue) '\(credentials[$0] ?? "")'" } ?? "a credential"
+        let place = rows > 1 ? "Row \(row + 1): " : ""
+        return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
+    }
+
+    /// 409: the `Idempotency-Key` was used before for a different request.
+    public static func idempotencyKeyReused(_ key: String) -> TallyError {
+        TallyError(.idempotencyKeyReused, "Idempotency-Key '\(key)' was already used for a different request.")
+    }
+
+    /// 400: new currency limits would leave `count` existing balances outside them.
+    public static func balancesOutsideLimits(_ count: Int) -> TallyError {
+        .validation("\(count) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
+    }
+}
