@@ -19,21 +19,22 @@ extension PostgresLedgerStore {
         -> [MemberDetails]
     {
         guard !members.isEmpty else { return [] }
-        let ids = members.map(\.id.rawValue)
         let rows = try await all(
             connection,
             """
-            SELECT b.member_id AS balance_member_id, b.balance, \(unescaped: Self.qualified(Self.currencyColumns, "c"))
+            SELECT b.member_id AS balance_member_id, b.balance,
+                \(unescaped: StoredSchema.qualified(StoredSchema.currencyColumns, "c"))
             FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-            WHERE b.realm_id = \(realmID.rawValue) AND b.member_id = ANY(\(ids))
+            WHERE b.realm_id = \(realmID.rawValue) AND b.member_id = ANY(\(members.map(\.id.rawValue)))
             ORDER BY c.created_at, c.id
             """)
-        var held = [String: [HeldBalance]]()
-        for row in rows {
-            let member = try row["balance_member_id"].decode(String.self)
-            held[member, default: []].append(
-                HeldBalance(currency: try Self.currency(from: row), balance: try row["balance"].decode(Int64.self)))
-        }
-        return members.map { MemberDetails(member: $0, balances: held[$0.id.rawValue] ?? []) }
+        return try MemberDetails.joining(
+            members,
+            balances: rows.map {
+                (
+                    try $0["balance_member_id"].decode(String.self),
+                    HeldBalance(currency: try Self.currency(from: $0), balance: try $0["balance"].decode(Int64.self))
+                )
+            })
     }
 }

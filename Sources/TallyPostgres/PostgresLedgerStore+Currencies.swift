@@ -32,7 +32,7 @@ extension PostgresLedgerStore {
         try await first(
             connection,
             """
-            SELECT \(unescaped: Self.currencyColumns) FROM currencies
+            SELECT \(unescaped: StoredSchema.currencyColumns) FROM currencies
             WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue) \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """
         ).map(Self.currency(from:))
@@ -59,7 +59,7 @@ extension PostgresLedgerStore {
             try await all(
                 connection,
                 """
-                SELECT \(unescaped: Self.currencyColumns) FROM currencies WHERE realm_id = \(realmID.rawValue)
+                SELECT \(unescaped: StoredSchema.currencyColumns) FROM currencies WHERE realm_id = \(realmID.rawValue)
                 ORDER BY created_at, id
                 """
             ).map(Self.currency(from:))
@@ -71,16 +71,14 @@ extension PostgresLedgerStore {
             try await requireRealm(connection, realmID)
             var sql = SQLBuilder()
             var conditions = ["realm_id = \(sql.bind(realmID.rawValue))"]
-            if let archived = query.archived {
+            if let archived = query.archivedFilter {
                 conditions.append(archived ? "archived_at IS NOT NULL" : "archived_at IS NULL")
-            } else if !query.includeArchived {
-                conditions.append("archived_at IS NULL")
             }
             if let isDefault = query.isDefault {
                 conditions.append("is_default = \(sql.bind(isDefault))")
             }
             if let search = query.search, !search.isEmpty {
-                conditions.append("name ILIKE \(sql.bind(Self.likeContains(search))) ESCAPE '\\'")
+                conditions.append("name ILIKE \(sql.bind(StoredSchema.likeContains(search))) ESCAPE '\\'")
             }
             let filter = conditions.joined(separator: " AND ")
             var counting = sql
@@ -95,12 +93,12 @@ extension PostgresLedgerStore {
                 }
             let direction = query.order == .ascending ? "ASC" : "DESC"
             sql.text = """
-                SELECT \(Self.currencyColumns) FROM currencies WHERE \(filter)
+                SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE \(filter)
                 ORDER BY \(column) \(direction), id \(direction)
                 LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
                 """
             let items = try await all(connection, sql.query).map(Self.currency(from:))
-            return Page(items: items, total: total, page: query.page.page, limit: query.page.limit)
+            return Page(items: items, total: total, request: query.page)
         }
     }
 

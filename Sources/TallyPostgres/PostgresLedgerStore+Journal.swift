@@ -8,15 +8,13 @@ extension PostgresLedgerStore {
         try await transaction("journal", .reading) { connection in
             var sql = SQLBuilder()
             sql.text = """
-                SELECT \(Self.journalColumns) FROM journal
+                SELECT \(StoredSchema.journalColumns) FROM journal
                 WHERE realm_id = \(sql.bind(realmID.rawValue)) AND member_id = \(sql.bind(member.rawValue))
                 """
             if let before { sql.text += " AND seq < \(sql.bind(before))" }
-            sql.text += " ORDER BY seq DESC LIMIT \(sql.bind(Int64(limit + 1)))"
+            sql.text += " ORDER BY seq DESC LIMIT \(sql.bind(Int64(JournalPage.rowsToFetch(limit: limit))))"
             let entries = try await all(connection, sql.query).map(Self.journalEntry(from:))
-            let page = Array(entries.prefix(limit))
-            return JournalPage(
-                entries: page, nextCursor: entries.count > limit ? page.last.map { String($0.sequence) } : nil)
+            return JournalPage(fetched: entries, limit: limit)
         }
     }
 }

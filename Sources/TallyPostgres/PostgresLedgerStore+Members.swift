@@ -95,16 +95,19 @@ extension PostgresLedgerStore {
 
     public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails? {
         try await transaction("memberDetails", .reading) { connection in
-            guard
-                let row = try await first(
-                    connection,
-                    """
-                    SELECT \(unescaped: Self.memberColumns) FROM members
-                    WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
-                    """)
-            else { return nil }
-            return try await details([try Self.member(from: row)], connection, realm: realmID).first
+            guard let member = try await fetchMember(connection, id, in: realmID) else { return nil }
+            return try await details([member], connection, realm: realmID).first
         }
+    }
+
+    func fetchMember(_ connection: PostgresConnection, _ id: MemberID, in realmID: RealmID) async throws -> Member? {
+        try await first(
+            connection,
+            """
+            SELECT \(unescaped: StoredSchema.memberColumns) FROM members
+            WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
+            """
+        ).map(Self.member(from:))
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
@@ -114,12 +117,9 @@ extension PostgresLedgerStore {
             var filter = "realm_id = \(sql.bind(realmID.rawValue))"
             if let search = query.search, !search.isEmpty {
                 // ILIKE: SQLite's LIKE ignores case, and the two stores must agree.
-                let pattern = sql.bind(Self.likeContains(search))
+                let pattern = sql.bind(StoredSchema.likeContains(search))
                 filter += " AND (username ILIKE \(pattern) ESCAPE '\\' OR email ILIKE \(pattern) ESCAPE '\\')"
             }
-            var counting = sql
-            counting.text = "SELECT count(*) FROM members WHERE \(filter)"
-            let total = try await count(connection, counting.query)
             let direction = query.order == .ascending ? "ASC" : "DESC"
             // SQLite sorts NULL first ascending and last descending; PostgreSQL is told to match.
             let nulls = query.order == .ascending ? "NULLS FIRST" : "NULLS LAST"
@@ -130,14 +130,7 @@ extension PostgresLedgerStore {
                 case .username: "lower(username) \(direction) \(nulls), id \(direction)"
                 case .updated: "updated_at \(direction), id \(direction)"
                 }
-            sql.text = """
-                SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY \(order)
-                LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
-                """
-            let members = try await all(connection, sql.query).map(Self.member(from:))
-            return Page(
-                items: try await details(members, connection, realm: realmID), total: total, page: query.page.page,
-                limit: query.page.limit)
+            return try await memberPage(connection, sql, filter: filter, order: order, query.page, realm: realmID)
         }
     }
 
@@ -146,37 +139,45 @@ extension PostgresLedgerStore {
     ) async throws -> Page<MemberDetails> {
         try await transaction("searchMembers", .reading) { connection in
             try await requireRealm(connection, realmID)
-            let wanted = Array(Set(values.map { kind == .dripId ? $0.lowercased() : $0 }))
-            guard !wanted.isEmpty else { return Page(items: [], total: 0, page: page.page, limit: page.limit) }
-            let column = kind.credential.map(Self.column) ?? "id"
+            let wanted = Array(Set(values.map(kind.stored)))
+            guard !wanted.isEmpty else { return Page(items: [], total: 0, request: page) }
             var sql = SQLBuilder()
-            let filter = "realm_id = \(sql.bind(realmID.rawValue)) AND \(column) = ANY(\(sql.bind(wanted)))"
-            var counting = sql
-            counting.text = "SELECT count(*) FROM members WHERE \(filter)"
-            let total = try await count(connection, counting.query)
-            sql.text = """
-                SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY id
-                LIMIT \(sql.bind(Int64(page.limit))) OFFSET \(sql.bind(Int64(page.offset)))
-                """
-            let members = try await all(connection, sql.query).map(Self.member(from:))
-            return Page(
-                items: try await details(members, connection, realm: realmID), total: total, page: page.page,
-                limit: page.limit)
+            let filter =
+                "realm_id = \(sql.bind(realmID.rawValue)) AND \(StoredSchema.column(kind)) = ANY(\(sql.bind(wanted)))"
+            return try await memberPage(connection, sql, filter: filter, order: "id", page, realm: realmID)
         }
+    }
+
+    /// One page of the members `filter` keeps (its values bound in `sql`), in `order`, with
+    /// their balances.
+    private func memberPage(
+        _ connection: PostgresConnection, _ sql: SQLBuilder, filter: String, order: String, _ page: PageRequest,
+        realm realmID: RealmID
+    ) async throws -> Page<MemberDetails> {
+        var counting = sql
+        counting.text = "SELECT count(*) FROM members WHERE \(filter)"
+        let total = try await count(connection, counting.query)
+        var sql = sql
+        sql.text = """
+            SELECT \(StoredSchema.memberColumns) FROM members WHERE \(filter) ORDER BY \(order)
+            LIMIT \(sql.bind(Int64(page.limit))) OFFSET \(sql.bind(Int64(page.offset)))
+            """
+        let members = try await all(connection, sql.query).map(Self.member(from:))
+        return Page(items: try await details(members, connection, realm: realmID), total: total, request: page)
     }
 
     public func findAccount(kind: SearchKind, value: String, in realmID: RealmID?) async throws -> MemberID? {
         try await transaction("findAccount", .reading) { connection in
-            let column = kind.credential.map(Self.column) ?? "id"
-            let wanted = kind == .dripId ? value.lowercased() : value
+            let column = StoredSchema.column(kind)
             var sql = SQLBuilder()
+            let wanted = sql.bind(kind.stored(value))
             if let realmID {
                 sql.text = """
                     SELECT id FROM members WHERE realm_id = \(sql.bind(realmID.rawValue))
-                    AND \(column) = \(sql.bind(wanted)) ORDER BY id LIMIT 1
+                    AND \(column) = \(wanted) ORDER BY id LIMIT 1
                     """
             } else {
-                sql.text = "SELECT id FROM members WHERE \(column) = \(sql.bind(wanted)) ORDER BY id LIMIT 1"
+                sql.text = "SELECT id FROM members WHERE \(column) = \(wanted) ORDER BY id LIMIT 1"
             }
             return try await first(connection, sql.query).map { MemberID(canonical: try $0["id"].decode(String.self)) }
         }

@@ -19,15 +19,17 @@ extension PostgresLedgerStore {
     public func realm(_ id: RealmID) async throws -> Realm? {
         try await transaction("realm", .reading) { connection in
             try await first(
-                connection, "SELECT \(unescaped: Self.realmColumns) FROM realms WHERE id = \(id.rawValue)"
+                connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms WHERE id = \(id.rawValue)"
             ).map(Self.realm(from:))
         }
     }
 
     public func realms() async throws -> [Realm] {
         try await transaction("realms", .reading) { connection in
-            try await all(connection, "SELECT \(unescaped: Self.realmColumns) FROM realms ORDER BY created_at, id")
-                .map(Self.realm(from:))
+            try await all(
+                connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms ORDER BY created_at, id"
+            )
+            .map(Self.realm(from:))
         }
     }
 

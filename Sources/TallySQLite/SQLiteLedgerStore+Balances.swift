@@ -14,22 +14,17 @@ extension SQLiteLedgerStore {
     static func details(_ members: [Member], _ db: Database, realm realmID: RealmID) throws -> [MemberDetails] {
         guard !members.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: members.count).joined(separator: ",")
-        var arguments: StatementArguments = [realmID.rawValue]
-        _ = arguments.append(contentsOf: StatementArguments(members.map(\.id.rawValue)))
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT b.member_id, b.balance, \(currencyColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                SELECT b.member_id, b.balance, \(StoredSchema.qualified(StoredSchema.currencyColumns, "c"))
                 FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
                 WHERE b.realm_id = ? AND b.member_id IN (\(placeholders))
                 ORDER BY c.created_at, c.id
                 """,
-            arguments: arguments)
-        var held = [String: [HeldBalance]]()
-        for row in rows {
-            let member: String = row["member_id"]
-            held[member, default: []].append(HeldBalance(currency: currency(from: row), balance: row["balance"]))
-        }
-        return members.map { MemberDetails(member: $0, balances: held[$0.id.rawValue] ?? []) }
+            arguments: [realmID.rawValue] + StatementArguments(members.map(\.id.rawValue)))
+        return MemberDetails.joining(
+            members,
+            balances: rows.map { ($0["member_id"], HeldBalance(currency: currency(from: $0), balance: $0["balance"])) })
     }
 }

@@ -6,18 +6,16 @@ extension SQLiteLedgerStore {
         -> JournalPage
     {
         try await read("journal") { db in
-            var sql = "SELECT \(Self.journalColumns) FROM journal WHERE realm_id = ? AND member_id = ?"
+            var sql = "SELECT \(StoredSchema.journalColumns) FROM journal WHERE realm_id = ? AND member_id = ?"
             var arguments: StatementArguments = [realmID.rawValue, member.rawValue]
             if let before {
                 sql += " AND seq < ?"
                 _ = arguments.append(contentsOf: [before])
             }
             sql += " ORDER BY seq DESC LIMIT ?"
-            _ = arguments.append(contentsOf: [limit + 1])
+            _ = arguments.append(contentsOf: [JournalPage.rowsToFetch(limit: limit)])
             let entries = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.journalEntry(from:))
-            let page = Array(entries.prefix(limit))
-            return JournalPage(
-                entries: page, nextCursor: entries.count > limit ? page.last.map { String($0.sequence) } : nil)
+            return JournalPage(fetched: entries, limit: limit)
         }
     }
 }

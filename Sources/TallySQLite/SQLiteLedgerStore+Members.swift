@@ -73,13 +73,16 @@ extension SQLiteLedgerStore {
 
     public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails? {
         try await read("memberDetails") { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT \(Self.memberColumns) FROM members WHERE realm_id = ? AND id = ?",
-                    arguments: [realmID.rawValue, id.rawValue])
-            else { return nil }
-            return try Self.details([Self.member(from: row)], db, realm: realmID).first
+            guard let member = try Self.fetchMember(db, id, in: realmID) else { return nil }
+            return try Self.details([member], db, realm: realmID).first
         }
+    }
+
+    static func fetchMember(_ db: Database, _ id: MemberID, in realmID: RealmID) throws -> Member? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(StoredSchema.memberColumns) FROM members WHERE realm_id = ? AND id = ?",
+            arguments: [realmID.rawValue, id.rawValue]
+        ).map(member(from:))
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
@@ -89,11 +92,9 @@ extension SQLiteLedgerStore {
             var arguments: StatementArguments = [realmID.rawValue]
             if let search = query.search, !search.isEmpty {
                 filter += " AND (username LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')"
-                let pattern = Self.likeContains(search)
+                let pattern = StoredSchema.likeContains(search)
                 _ = arguments.append(contentsOf: [pattern, pattern])
             }
-            let total =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
             let direction = query.order == .ascending ? "ASC" : "DESC"
             let order =
                 switch query.sortField {
@@ -102,16 +103,7 @@ extension SQLiteLedgerStore {
                 case .username: "username COLLATE NOCASE \(direction), id \(direction)"
                 case .updated: "updated_at \(direction), id \(direction)"
                 }
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [query.page.limit, query.page.offset])
-            let members = try Row.fetchAll(
-                db,
-                sql: "SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: pageArguments
-            ).map(Self.member(from:))
-            return Page(
-                items: try Self.details(members, db, realm: realmID), total: total, page: query.page.page,
-                limit: query.page.limit)
+            return try Self.memberPage(db, filter: filter, arguments, order: order, query.page, realm: realmID)
         }
     }
 
@@ -120,30 +112,34 @@ extension SQLiteLedgerStore {
     ) async throws -> Page<MemberDetails> {
         try await read("searchMembers") { db in
             try Self.requireRealm(db, realmID)
-            let wanted = Array(Set(values.map { kind == .dripId ? $0.lowercased() : $0 }))
-            guard !wanted.isEmpty else { return Page(items: [], total: 0, page: page.page, limit: page.limit) }
-            let column = kind.credential.map(Self.column) ?? "id"
+            let wanted = Array(Set(values.map(kind.stored)))
+            guard !wanted.isEmpty else { return Page(items: [], total: 0, request: page) }
             let placeholders = Array(repeating: "?", count: wanted.count).joined(separator: ",")
             var arguments: StatementArguments = [realmID.rawValue]
             _ = arguments.append(contentsOf: StatementArguments(wanted))
-            let filter = "realm_id = ? AND \(column) IN (\(placeholders))"
-            let total =
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [page.limit, page.offset])
-            let members = try Row.fetchAll(
-                db, sql: "SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY id LIMIT ? OFFSET ?",
-                arguments: pageArguments
-            ).map(Self.member(from:))
-            return Page(
-                items: try Self.details(members, db, realm: realmID), total: total, page: page.page, limit: page.limit)
+            let filter = "realm_id = ? AND \(StoredSchema.column(kind)) IN (\(placeholders))"
+            return try Self.memberPage(db, filter: filter, arguments, order: "id", page, realm: realmID)
         }
+    }
+
+    /// One page of the members `filter` keeps, in `order`, with their balances.
+    private static func memberPage(
+        _ db: Database, filter: String, _ arguments: StatementArguments, order: String, _ page: PageRequest,
+        realm realmID: RealmID
+    ) throws -> Page<MemberDetails> {
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
+        let members = try Row.fetchAll(
+            db,
+            sql: "SELECT \(StoredSchema.memberColumns) FROM members WHERE \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
+            arguments: arguments + [page.limit, page.offset]
+        ).map(member(from:))
+        return Page(items: try details(members, db, realm: realmID), total: total, request: page)
     }
 
     public func findAccount(kind: SearchKind, value: String, in realmID: RealmID?) async throws -> MemberID? {
         try await read("findAccount") { db in
-            let column = kind.credential.map(Self.column) ?? "id"
-            let wanted = kind == .dripId ? value.lowercased() : value
+            let column = StoredSchema.column(kind)
+            let wanted = kind.stored(value)
             let id: String?
             if let realmID {
                 id = try String.fetchOne(
