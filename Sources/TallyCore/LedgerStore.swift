@@ -6,6 +6,12 @@
 /// `TallyError.unavailable`, with the cause logged and never shown to clients. Each method is one
 /// database transaction: it either happens whole or not at all. Methods that take a realm throw
 /// `Not Found` when it does not exist.
+///
+/// Not found, for reads: a read of one thing a route names (`realm`, `currency`,
+/// `memberDetails`, and the member whose `journal` is read) returns it or throws `Not Found`
+/// with the sentence of `TallyError.realmNotFound`, `unknownCurrency` or `unknownMember`, the
+/// realm's first when both are missing. It never answers nil, so no caller reads again to word
+/// the error.
 public protocol LedgerStore: Sendable {
     /// Brings the schema up to date. Safe to call on every start.
     func migrate() async throws
@@ -26,15 +32,16 @@ public protocol LedgerStore: Sendable {
     /// in one short transaction, and returns how many went.
     func pruneIdempotencyRecords(before cutoffMilliseconds: Int64, limit: Int) async throws -> Int
 
-    /// The realm, or nil.
-    func realm(_ id: RealmID) async throws -> Realm?
+    /// The realm; `Not Found` when it does not exist.
+    func realm(_ id: RealmID) async throws -> Realm
     /// Every realm, oldest first.
     func realms() async throws -> [Realm]
 
     // MARK: Currencies
 
-    /// The currency, or nil (also nil for another realm's currency).
-    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency?
+    /// The currency; `Not Found` when it or the realm does not exist (another realm's currency
+    /// does not exist in this one).
+    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency
     /// The realm's currencies, archived ones included, oldest first.
     func currencies(in realm: RealmID) async throws -> [Currency]
     /// One page of the realm's currencies.
@@ -47,8 +54,8 @@ public protocol LedgerStore: Sendable {
     func importMembers(
         _ rows: [Credentials], in realm: RealmID, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> [Member]
-    /// The member with its balances, or nil.
-    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails?
+    /// The member with its balances; `Not Found` when it or the realm does not exist.
+    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails
     /// One page of the realm's members with their balances.
     func listMembers(in realm: RealmID, query: MemberQuery) async throws -> Page<MemberDetails>
     /// Members whose credential of `kind` equals one of `values` (exact match), oldest first.
@@ -67,7 +74,7 @@ public protocol LedgerStore: Sendable {
     /// The current balance (0 when never touched).
     func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
     /// A member's journal entries, newest first: at most `limit`, older than the entry with
-    /// sequence `before` when given.
+    /// sequence `before` when given. `Not Found` when the member or the realm does not exist.
     func journal(of member: MemberID, in realm: RealmID, before: Int64?, limit: Int) async throws -> JournalPage
 
     // MARK: Keys

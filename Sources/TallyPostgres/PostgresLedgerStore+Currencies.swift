@@ -49,8 +49,13 @@ extension PostgresLedgerStore {
         return found
     }
 
-    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
-        try await transaction("currency", .reading) { connection in try await fetchCurrency(connection, id, in: realmID)
+    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency {
+        try await transaction("currency", .reading) { connection in
+            guard let found = try await fetchCurrency(connection, id, in: realmID) else {
+                try await requireRealm(connection, realmID)
+                throw TallyError.unknownCurrency(id, in: realmID)
+            }
+            return found
         }
     }
 

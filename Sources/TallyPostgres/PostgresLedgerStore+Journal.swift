@@ -14,6 +14,11 @@ extension PostgresLedgerStore {
             if let before { sql.text += " AND seq < \(sql.bind(before))" }
             sql.text += " ORDER BY seq DESC LIMIT \(sql.bind(Int64(JournalPage.rowsToFetch(limit: limit))))"
             let entries = try await all(connection, sql.query).map(Self.journalEntry(from:))
+            // Only an empty page can belong to a member that does not exist.
+            if entries.isEmpty, try await fetchMember(connection, member, in: realmID) == nil {
+                try await requireRealm(connection, realmID)
+                throw TallyError.unknownMember(member, in: realmID)
+            }
             return JournalPage(fetched: entries, limit: limit)
         }
     }

@@ -93,10 +93,13 @@ extension PostgresLedgerStore {
         return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
     }
 
-    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails? {
+    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {
         try await transaction("memberDetails", .reading) { connection in
-            guard let member = try await fetchMember(connection, id, in: realmID) else { return nil }
-            return try await details([member], connection, realm: realmID).first
+            guard let member = try await fetchMember(connection, id, in: realmID) else {
+                try await requireRealm(connection, realmID)
+                throw TallyError.unknownMember(id, in: realmID)
+            }
+            return try await details([member], connection, realm: realmID)[0]
         }
     }
 

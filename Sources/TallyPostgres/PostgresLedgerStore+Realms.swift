@@ -16,11 +16,13 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func realm(_ id: RealmID) async throws -> Realm? {
+    public func realm(_ id: RealmID) async throws -> Realm {
         try await transaction("realm", .reading) { connection in
-            try await first(
-                connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms WHERE id = \(id.rawValue)"
-            ).map(Self.realm(from:))
+            guard
+                let row = try await first(
+                    connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms WHERE id = \(id.rawValue)")
+            else { throw TallyError.realmNotFound(id) }
+            return try Self.realm(from: row)
         }
     }
 

@@ -39,8 +39,14 @@ extension SQLiteLedgerStore {
         return found
     }
 
-    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
-        try await read("currency") { db in try Self.fetchCurrency(db, id, in: realmID) }
+    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency {
+        try await read("currency") { db in
+            guard let found = try Self.fetchCurrency(db, id, in: realmID) else {
+                try Self.requireRealm(db, realmID)
+                throw TallyError.unknownCurrency(id, in: realmID)
+            }
+            return found
+        }
     }
 
     public func currencies(in realmID: RealmID) async throws -> [Currency] {

@@ -15,6 +15,11 @@ extension SQLiteLedgerStore {
             sql += " ORDER BY seq DESC LIMIT ?"
             _ = arguments.append(contentsOf: [JournalPage.rowsToFetch(limit: limit)])
             let entries = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.journalEntry(from:))
+            // Only an empty page can belong to a member that does not exist.
+            if entries.isEmpty, try Self.fetchMember(db, member, in: realmID) == nil {
+                try Self.requireRealm(db, realmID)
+                throw TallyError.unknownMember(member, in: realmID)
+            }
             return JournalPage(fetched: entries, limit: limit)
         }
     }

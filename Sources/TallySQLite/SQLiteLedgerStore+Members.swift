@@ -71,10 +71,13 @@ extension SQLiteLedgerStore {
         return TallyError(.conflict, "\(place)a member with \(what) already exists in this realm.")
     }
 
-    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails? {
+    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {
         try await read("memberDetails") { db in
-            guard let member = try Self.fetchMember(db, id, in: realmID) else { return nil }
-            return try Self.details([member], db, realm: realmID).first
+            guard let member = try Self.fetchMember(db, id, in: realmID) else {
+                try Self.requireRealm(db, realmID)
+                throw TallyError.unknownMember(id, in: realmID)
+            }
+            return try Self.details([member], db, realm: realmID)[0]
         }
     }
 
