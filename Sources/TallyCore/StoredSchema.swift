@@ -42,6 +42,39 @@ public enum StoredSchema {
     /// The column a member search or account lookup matches: the credential's, or `id`.
     public static func column(_ kind: SearchKind) -> String { kind.credential.map(column) ?? "id" }
 
+    /// How an engine sorts `column` ignoring case in `direction` (`ASC` or `DESC`), with NULLs
+    /// first ascending and last descending (SQLite's default).
+    public typealias Caseless = (_ column: String, _ direction: String) -> String
+
+    /// The ORDER BY terms of a member list: the field, then the id as tie-breaker, both in the
+    /// query's direction. Ids begin with their creation second, so id order is join order.
+    public static func order(_ query: MemberQuery, caseless: Caseless) -> String {
+        let direction = keyword(query.order)
+        let field: String? =
+            switch query.sortField {
+            case .joined: nil
+            case .username: caseless("username", direction)
+            case .updated: "updated_at \(direction)"
+            }
+        return [field, "id \(direction)"].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    /// The ORDER BY terms of a currency list: the field, then the id as tie-breaker, both in the
+    /// query's direction.
+    public static func order(_ query: CurrencyQuery, caseless: Caseless) -> String {
+        let direction = keyword(query.order)
+        let field =
+            switch query.sortField {
+            case .createdAt: "created_at \(direction)"
+            case .name: caseless("name", direction)
+            case .updatedAt: "updated_at \(direction)"
+            }
+        return "\(field), id \(direction)"
+    }
+
+    /// `ASC` or `DESC`.
+    public static func keyword(_ order: SortOrder) -> String { order == .ascending ? "ASC" : "DESC" }
+
     /// Scopes as stored: their names, sorted, joined by commas.
     public static func scopesText(_ scopes: Set<Scope>) -> String {
         scopes.sorted().map(\.rawValue).joined(separator: ",")

@@ -89,17 +89,9 @@ extension PostgresLedgerStore {
             var counting = sql
             counting.text = "SELECT count(*) FROM currencies WHERE \(filter)"
             let total = try await count(connection, counting.query)
-            // lower(): SQLite sorts names with NOCASE; the two stores must agree.
-            let column =
-                switch query.sortField {
-                case .createdAt: "created_at"
-                case .name: "lower(name)"
-                case .updatedAt: "updated_at"
-                }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
             sql.text = """
                 SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE \(filter)
-                ORDER BY \(column) \(direction), id \(direction)
+                ORDER BY \(StoredSchema.order(query, caseless: Self.caseless))
                 LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
                 """
             let items = try await all(connection, sql.query).map(Self.currency(from:))

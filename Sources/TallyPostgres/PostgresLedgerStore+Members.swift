@@ -123,16 +123,7 @@ extension PostgresLedgerStore {
                 let pattern = sql.bind(StoredSchema.likeContains(search))
                 filter += " AND (username ILIKE \(pattern) ESCAPE '\\' OR email ILIKE \(pattern) ESCAPE '\\')"
             }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
-            // SQLite sorts NULL first ascending and last descending; PostgreSQL is told to match.
-            let nulls = query.order == .ascending ? "NULLS FIRST" : "NULLS LAST"
-            let order =
-                switch query.sortField {
-                // Ids begin with their creation second, so id order is join order.
-                case .joined: "id \(direction)"
-                case .username: "lower(username) \(direction) \(nulls), id \(direction)"
-                case .updated: "updated_at \(direction), id \(direction)"
-                }
+            let order = StoredSchema.order(query, caseless: Self.caseless)
             return try await memberPage(connection, sql, filter: filter, order: order, query.page, realm: realmID)
         }
     }

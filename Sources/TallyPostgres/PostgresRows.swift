@@ -10,6 +10,12 @@ extension PostgresLedgerStore {
     static func scopeText(_ scopes: Set<Scope>) -> String { StoredSchema.scopesText(scopes) }
     static func column(_ kind: Credentials.Kind) -> String { StoredSchema.column(kind) }
 
+    /// lower(): SQLite sorts with NOCASE, and the two stores must agree. SQLite sorts NULL first
+    /// ascending and last descending; PostgreSQL is told to match.
+    static func caseless(_ column: String, _ direction: String) -> String {
+        "lower(\(column)) \(direction) \(direction == "ASC" ? "NULLS FIRST" : "NULLS LAST")"
+    }
+
     /// Every row of `query`.
     func all(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         var rows = [PostgresRandomAccessRow]()

@@ -79,18 +79,11 @@ extension SQLiteLedgerStore {
             let filter = conditions.joined(separator: " AND ")
             let total =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM currencies WHERE \(filter)", arguments: arguments) ?? 0
-            let column =
-                switch query.sortField {
-                case .createdAt: "created_at"
-                case .name: "name COLLATE NOCASE"
-                case .updatedAt: "updated_at"
-                }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
             let items = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE \(filter)
-                    ORDER BY \(column) \(direction), id \(direction) LIMIT ? OFFSET ?
+                    ORDER BY \(StoredSchema.order(query, caseless: Self.caseless)) LIMIT ? OFFSET ?
                     """,
                 arguments: arguments + [query.page.limit, query.page.offset]
             ).map(Self.currency(from:))

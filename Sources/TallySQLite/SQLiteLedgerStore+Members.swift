@@ -98,14 +98,7 @@ extension SQLiteLedgerStore {
                 let pattern = StoredSchema.likeContains(search)
                 _ = arguments.append(contentsOf: [pattern, pattern])
             }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
-            let order =
-                switch query.sortField {
-                // Ids begin with their creation second, so id order is join order.
-                case .joined: "id \(direction)"
-                case .username: "username COLLATE NOCASE \(direction), id \(direction)"
-                case .updated: "updated_at \(direction), id \(direction)"
-                }
+            let order = StoredSchema.order(query, caseless: Self.caseless)
             return try Self.memberPage(db, filter: filter, arguments, order: order, query.page, realm: realmID)
         }
     }

@@ -10,6 +10,10 @@ extension SQLiteLedgerStore {
     static func scopeText(_ scopes: Set<Scope>) -> String { StoredSchema.scopesText(scopes) }
     static func column(_ kind: Credentials.Kind) -> String { StoredSchema.column(kind) }
 
+    /// `StoredSchema.Caseless` for SQLite, which already sorts NULLs first ascending and last
+    /// descending.
+    static func caseless(_ column: String, _ direction: String) -> String { "\(column) COLLATE NOCASE \(direction)" }
+
     static func realm(from row: Row) -> Realm {
         Realm(
             id: RealmID(canonical: row["id"]), name: row["name"], description: row["description"],
