@@ -3,21 +3,27 @@
 ///
 /// Each read is one read transaction: it sees one consistent snapshot and never waits for
 /// writers. A storage failure is `TallyError.unavailable`; any other error is stated below.
+///
+/// Not found: a read of one thing a route names (`realm`, `currency`, `memberDetails`, and the
+/// member whose `journal` is read) returns it or throws `Not Found` with the sentence of
+/// `TallyError.realmNotFound` or `notFound(_:in:)`, the realm's first when both are missing. It
+/// never answers nil, so no caller reads again to word the error.
 public protocol LedgerReadModel: Sendable {
-    /// The realm, or nil.
-    func realm(_ id: RealmID) async throws -> Realm?
+    /// The realm; `Not Found` when it does not exist.
+    func realm(_ id: RealmID) async throws -> Realm
     /// Every realm, oldest first.
     func realms() async throws -> [Realm]
 
-    /// The currency, or nil (also nil for another realm's currency).
-    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency?
+    /// The currency; `Not Found` when it or the realm does not exist (another realm's currency
+    /// does not exist in this one).
+    func currency(_ id: CurrencyID, in realm: RealmID) async throws -> Currency
     /// The realm's currencies, archived ones included, oldest first (none for an unknown realm).
     func currencies(in realm: RealmID) async throws -> [Currency]
     /// One page of the realm's currencies. Throws `Not Found` for an unknown realm.
     func listCurrencies(in realm: RealmID, query: CurrencyQuery) async throws -> Page<Currency>
 
-    /// The member with its balances, or nil.
-    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails?
+    /// The member with its balances; `Not Found` when it or the realm does not exist.
+    func memberDetails(_ id: MemberID, in realm: RealmID) async throws -> MemberDetails
     /// One page of the realm's members with their balances. Throws `Not Found` for an unknown
     /// realm.
     func listMembers(in realm: RealmID, query: MemberQuery) async throws -> Page<MemberDetails>
@@ -37,7 +43,7 @@ public protocol LedgerReadModel: Sendable {
     /// The current balance (0 when never touched).
     func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
     /// A member's journal entries, newest first: at most `limit`, older than the entry with
-    /// sequence `before` when given (none for an unknown member).
+    /// sequence `before` when given. `Not Found` when the member or the realm does not exist.
     func journal(of member: MemberID, in realm: RealmID, before: Int64?, limit: Int) async throws -> JournalPage
 }
 

@@ -1,5 +1,10 @@
 /// The sentences of the errors every store throws, worded once so that the backends answer
 /// alike and a client sees the same text whichever one is behind the server.
+///
+/// Not found is one contract (see `LedgerReadModel`): a read of one thing a route names returns
+/// it or throws one of these 404s, the realm's first when the realm is missing too, so no caller
+/// has to look again to word the error. A change of a batch that names an unknown member fails
+/// with `MEMBER_NOT_FOUND` instead (`BatchPlanner`).
 extension TallyError {
     /// 404: the realm does not exist.
     public static func realmNotFound(_ id: RealmID) -> TallyError {
@@ -14,6 +19,20 @@ extension TallyError {
     /// 404: the realm holds no such member.
     public static func notFound(_ id: MemberID, in realm: RealmID) -> TallyError {
         TallyError(.notFound, "Member \(id) was not found in realm \(realm).")
+    }
+
+    /// 404 for a currency named by text that may not even be an id (shortened to 64 characters).
+    public static func unknownCurrency(named text: String, in realm: RealmID) -> TallyError {
+        TallyError(.notFound, "Currency \(text.prefix(64)) was not found in realm \(realm).")
+    }
+
+    /// `CURRENCY_NOT_FOUND` for a leaderboard: the currency asked for does not exist, or, when
+    /// none was asked for, the realm has no default.
+    public static func leaderboardCurrencyNotFound(_ id: CurrencyID?, in realm: RealmID) -> TallyError {
+        TallyError(
+            .currencyNotFound,
+            id.map { "Currency \($0) does not exist in realm \(realm)." }
+                ?? "Realm \(realm) has no default currency; pass currencyId.")
     }
 
     /// 404: there is no such key.

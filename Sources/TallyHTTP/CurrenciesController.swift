@@ -67,9 +67,12 @@ struct CurrenciesController {
     /// The path's currency, or 404 (for the realm first, then the currency).
     func currency(_ context: TallyRequestContext, _ realmID: RealmID) async throws -> Currency {
         let text = context.parameters.get("currencyId") ?? ""
-        if let id = CurrencyID(text), let found = try await store.currency(id, in: realmID) { return found }
-        guard try await store.realm(realmID) != nil else { throw TallyError.realmNotFound(realmID) }
-        throw TallyError(.notFound, "Currency \(text.prefix(64)) was not found in realm \(realmID).")
+        guard let id = CurrencyID(text) else {
+            // No currency has this id, so only the realm is left to look up.
+            _ = try await store.realm(realmID)
+            throw TallyError.unknownCurrency(named: text, in: realmID)
+        }
+        return try await store.currency(id, in: realmID)
     }
 
     /// `GET /api/v1/realms/{realmId}/currencies/{currencyId}`: `{"data": Currency}`.

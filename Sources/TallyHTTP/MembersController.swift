@@ -179,9 +179,7 @@ struct MembersController {
     @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.membersRead)
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
-        guard let details = try await store.memberDetails(memberID, in: realmID) else {
-            throw try await notFound(memberID, realmID)
-        }
+        let details = try await store.memberDetails(memberID, in: realmID)
         return JSONResponse.make(.ok, Representation.RealmMemberBody(details))
     }
 
@@ -230,20 +228,11 @@ struct MembersController {
             }
             before = value
         }
-        guard try await store.memberDetails(memberID, in: realmID) != nil else {
-            throw try await notFound(memberID, realmID)
-        }
         let page = try await store.journal(of: memberID, in: realmID, before: before, limit: limit)
         return JSONResponse.make(
             .ok,
             Representation.ListBody(
                 page.entries.map(Representation.JournalEntryBody.init),
                 meta: JournalMeta(hasNextPage: page.nextCursor != nil, nextCursor: page.nextCursor)))
-    }
-
-    /// 404 for the realm when it is missing, else for the member.
-    func notFound(_ member: MemberID, _ realm: RealmID) async throws -> TallyError {
-        guard try await store.realm(realm) != nil else { return .realmNotFound(realm) }
-        return TallyError(.notFound, "Member \(member) was not found in realm \(realm).")
     }
 }

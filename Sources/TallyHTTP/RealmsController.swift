@@ -14,8 +14,7 @@ struct RealmsController {
     /// `GET /api/v1/realms/{realmId}`: the bare realm.
     @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
         let realmID = try context.authorize(.realmRead)
-        guard let realm = try await store.realm(realmID) else { throw TallyError.realmNotFound(realmID) }
-        return JSONResponse.make(.ok, Representation.RealmBody(realm))
+        return JSONResponse.make(.ok, Representation.RealmBody(try await store.realm(realmID)))
     }
 
     struct CreateBody: Decodable {

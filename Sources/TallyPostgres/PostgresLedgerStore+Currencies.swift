@@ -32,14 +32,20 @@ extension PostgresLedgerStore {
         try await first(
             connection,
             """
-            SELECT \(unescaped: Self.currencyColumns) FROM currencies
+            SELECT \(unescaped: StoredSchema.currencyColumns) FROM currencies
             WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue) \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """
         ).map(Self.currency(from:))
     }
 
-    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
-        try await transaction("currency", .reading) { connection in try await fetchCurrency(connection, id, in: realmID)
+    /// The currency, or `Not Found` (the realm's error first when the realm is missing too).
+    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency {
+        try await transaction("currency", .reading) { connection in
+            guard let found = try await fetchCurrency(connection, id, in: realmID) else {
+                try await requireRealm(connection, realmID)
+                throw TallyError.notFound(id, in: realmID)
+            }
+            return found
         }
     }
 
@@ -48,7 +54,7 @@ extension PostgresLedgerStore {
             try await all(
                 connection,
                 """
-                SELECT \(unescaped: Self.currencyColumns) FROM currencies WHERE realm_id = \(realmID.rawValue)
+                SELECT \(unescaped: StoredSchema.currencyColumns) FROM currencies WHERE realm_id = \(realmID.rawValue)
                 ORDER BY created_at, id
                 """
             ).map(Self.currency(from:))
@@ -60,36 +66,26 @@ extension PostgresLedgerStore {
             try await requireRealm(connection, realmID)
             var sql = SQLBuilder()
             var conditions = ["realm_id = \(sql.bind(realmID.rawValue))"]
-            if let archived = query.archived {
+            if let archived = query.archivedFilter {
                 conditions.append(archived ? "archived_at IS NOT NULL" : "archived_at IS NULL")
-            } else if !query.includeArchived {
-                conditions.append("archived_at IS NULL")
             }
             if let isDefault = query.isDefault {
                 conditions.append("is_default = \(sql.bind(isDefault))")
             }
             if let search = query.search, !search.isEmpty {
-                conditions.append("name ILIKE \(sql.bind(Self.likeContains(search))) ESCAPE '\\'")
+                conditions.append("name ILIKE \(sql.bind(StoredSchema.likeContains(search))) ESCAPE '\\'")
             }
             let filter = conditions.joined(separator: " AND ")
             var counting = sql
             counting.text = "SELECT count(*) FROM currencies WHERE \(filter)"
             let total = try await count(connection, counting.query)
-            // lower(): SQLite sorts names with NOCASE; the two stores must agree.
-            let column =
-                switch query.sortField {
-                case .createdAt: "created_at"
-                case .name: "lower(name)"
-                case .updatedAt: "updated_at"
-                }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
             sql.text = """
-                SELECT \(Self.currencyColumns) FROM currencies WHERE \(filter)
-                ORDER BY \(column) \(direction), id \(direction)
+                SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE \(filter)
+                ORDER BY \(StoredSchema.order(query, caseless: Self.caseless))
                 LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
                 """
             let items = try await all(connection, sql.query).map(Self.currency(from:))
-            return Page(items: items, total: total, page: query.page.page, limit: query.page.limit)
+            return Page(items: items, total: total, request: query.page)
         }
     }
 

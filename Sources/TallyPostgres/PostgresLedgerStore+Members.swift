@@ -80,41 +80,24 @@ extension PostgresLedgerStore {
         return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 
-    /// Loads each member's balances with their currencies, in one query per page.
-    func details(_ members: [Member], _ connection: PostgresConnection, realm realmID: RealmID) async throws
-        -> [MemberDetails]
-    {
-        guard !members.isEmpty else { return [] }
-        let ids = members.map(\.id.rawValue)
-        let rows = try await all(
-            connection,
-            """
-            SELECT b.member_id AS balance_member_id, b.balance, \(unescaped: Self.qualified(Self.currencyColumns, "c"))
-            FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-            WHERE b.realm_id = \(realmID.rawValue) AND b.member_id = ANY(\(ids))
-            ORDER BY c.created_at, c.id
-            """)
-        var held = [String: [HeldBalance]]()
-        for row in rows {
-            let member = try row["balance_member_id"].decode(String.self)
-            held[member, default: []].append(
-                HeldBalance(currency: try Self.currency(from: row), balance: try row["balance"].decode(Int64.self)))
+    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {
+        try await transaction("memberDetails", .reading) { connection in
+            guard let member = try await fetchMember(connection, id, in: realmID) else {
+                try await requireRealm(connection, realmID)
+                throw TallyError.notFound(id, in: realmID)
+            }
+            return try await details([member], connection, realm: realmID)[0]
         }
-        return members.map { MemberDetails(member: $0, balances: held[$0.id.rawValue] ?? []) }
     }
 
-    public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails? {
-        try await transaction("memberDetails", .reading) { connection in
-            guard
-                let row = try await first(
-                    connection,
-                    """
-                    SELECT \(unescaped: Self.memberColumns) FROM members
-                    WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
-                    """)
-            else { return nil }
-            return try await details([try Self.member(from: row)], connection, realm: realmID).first
-        }
+    func fetchMember(_ connection: PostgresConnection, _ id: MemberID, in realmID: RealmID) async throws -> Member? {
+        try await first(
+            connection,
+            """
+            SELECT \(unescaped: StoredSchema.memberColumns) FROM members
+            WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
+            """
+        ).map(Self.member(from:))
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
@@ -124,30 +107,11 @@ extension PostgresLedgerStore {
             var filter = "realm_id = \(sql.bind(realmID.rawValue))"
             if let search = query.search, !search.isEmpty {
                 // ILIKE: SQLite's LIKE ignores case, and the two stores must agree.
-                let pattern = sql.bind(Self.likeContains(search))
+                let pattern = sql.bind(StoredSchema.likeContains(search))
                 filter += " AND (username ILIKE \(pattern) ESCAPE '\\' OR email ILIKE \(pattern) ESCAPE '\\')"
             }
-            var counting = sql
-            counting.text = "SELECT count(*) FROM members WHERE \(filter)"
-            let total = try await count(connection, counting.query)
-            let direction = query.order == .ascending ? "ASC" : "DESC"
-            // SQLite sorts NULL first ascending and last descending; PostgreSQL is told to match.
-            let nulls = query.order == .ascending ? "NULLS FIRST" : "NULLS LAST"
-            let order =
-                switch query.sortField {
-                // Ids begin with their creation second, so id order is join order.
-                case .joined: "id \(direction)"
-                case .username: "lower(username) \(direction) \(nulls), id \(direction)"
-                case .updated: "updated_at \(direction), id \(direction)"
-                }
-            sql.text = """
-                SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY \(order)
-                LIMIT \(sql.bind(Int64(query.page.limit))) OFFSET \(sql.bind(Int64(query.page.offset)))
-                """
-            let members = try await all(connection, sql.query).map(Self.member(from:))
-            return Page(
-                items: try await details(members, connection, realm: realmID), total: total, page: query.page.page,
-                limit: query.page.limit)
+            let order = StoredSchema.order(query, caseless: Self.caseless)
+            return try await memberPage(connection, sql, filter: filter, order: order, query.page, realm: realmID)
         }
     }
 
@@ -156,37 +120,45 @@ extension PostgresLedgerStore {
     ) async throws -> Page<MemberDetails> {
         try await transaction("searchMembers", .reading) { connection in
             try await requireRealm(connection, realmID)
-            let wanted = Array(Set(values.map { kind == .dripId ? $0.lowercased() : $0 }))
-            guard !wanted.isEmpty else { return Page(items: [], total: 0, page: page.page, limit: page.limit) }
-            let column = kind.credential.map(Self.column) ?? "id"
+            let wanted = Array(Set(values.map(kind.stored)))
+            guard !wanted.isEmpty else { return Page(items: [], total: 0, request: page) }
             var sql = SQLBuilder()
-            let filter = "realm_id = \(sql.bind(realmID.rawValue)) AND \(column) = ANY(\(sql.bind(wanted)))"
-            var counting = sql
-            counting.text = "SELECT count(*) FROM members WHERE \(filter)"
-            let total = try await count(connection, counting.query)
-            sql.text = """
-                SELECT \(Self.memberColumns) FROM members WHERE \(filter) ORDER BY id
-                LIMIT \(sql.bind(Int64(page.limit))) OFFSET \(sql.bind(Int64(page.offset)))
-                """
-            let members = try await all(connection, sql.query).map(Self.member(from:))
-            return Page(
-                items: try await details(members, connection, realm: realmID), total: total, page: page.page,
-                limit: page.limit)
+            let filter =
+                "realm_id = \(sql.bind(realmID.rawValue)) AND \(StoredSchema.column(kind)) = ANY(\(sql.bind(wanted)))"
+            return try await memberPage(connection, sql, filter: filter, order: "id", page, realm: realmID)
         }
+    }
+
+    /// One page of the members `filter` keeps (its values bound in `sql`), in `order`, with
+    /// their balances.
+    private func memberPage(
+        _ connection: PostgresConnection, _ sql: SQLBuilder, filter: String, order: String, _ page: PageRequest,
+        realm realmID: RealmID
+    ) async throws -> Page<MemberDetails> {
+        var counting = sql
+        counting.text = "SELECT count(*) FROM members WHERE \(filter)"
+        let total = try await count(connection, counting.query)
+        var sql = sql
+        sql.text = """
+            SELECT \(StoredSchema.memberColumns) FROM members WHERE \(filter) ORDER BY \(order)
+            LIMIT \(sql.bind(Int64(page.limit))) OFFSET \(sql.bind(Int64(page.offset)))
+            """
+        let members = try await all(connection, sql.query).map(Self.member(from:))
+        return Page(items: try await details(members, connection, realm: realmID), total: total, request: page)
     }
 
     public func findAccount(kind: SearchKind, value: String, in realmID: RealmID?) async throws -> MemberID? {
         try await transaction("findAccount", .reading) { connection in
-            let column = kind.credential.map(Self.column) ?? "id"
-            let wanted = kind == .dripId ? value.lowercased() : value
+            let column = StoredSchema.column(kind)
             var sql = SQLBuilder()
+            let wanted = sql.bind(kind.stored(value))
             if let realmID {
                 sql.text = """
                     SELECT id FROM members WHERE realm_id = \(sql.bind(realmID.rawValue))
-                    AND \(column) = \(sql.bind(wanted)) ORDER BY id LIMIT 1
+                    AND \(column) = \(wanted) ORDER BY id LIMIT 1
                     """
             } else {
-                sql.text = "SELECT id FROM members WHERE \(column) = \(sql.bind(wanted)) ORDER BY id LIMIT 1"
+                sql.text = "SELECT id FROM members WHERE \(column) = \(wanted) ORDER BY id LIMIT 1"
             }
             return try await first(connection, sql.query).map { MemberID(canonical: try $0["id"].decode(String.self)) }
         }
@@ -203,113 +175,5 @@ extension PostgresLedgerStore {
             WHERE realm_id = \(realmID.rawValue) AND id = \(member.rawValue) RETURNING 1
             """)
         guard updated != nil else { throw TallyError.notFound(member, in: realmID) }
-    }
-
-    public func leaderboard(
-        in realmID: RealmID, currency currencyID: CurrencyID?, after cursor: LeaderboardCursor?, take: Int
-    ) async throws -> LeaderboardPage {
-        try await transaction("leaderboard", .reading) { connection in
-            try await requireRealm(connection, realmID)
-            let currency: Currency?
-            if let currencyID {
-                currency = try await fetchCurrency(connection, currencyID, in: realmID)
-            } else {
-                currency = try await first(
-                    connection,
-                    """
-                    SELECT \(unescaped: Self.currencyColumns) FROM currencies
-                    WHERE realm_id = \(realmID.rawValue) AND is_default
-                    """
-                ).map(Self.currency(from:))
-            }
-            guard let currency else {
-                throw TallyError(
-                    .currencyNotFound,
-                    currencyID.map { "Currency \($0) does not exist in realm \(realmID)." }
-                        ?? "Realm \(realmID) has no default currency; pass currencyId.")
-            }
-            let realm = realmID.rawValue, cid = currency.id.rawValue
-            let total = try await count(
-                connection, "SELECT count(*) FROM balances WHERE realm_id = \(realm) AND currency_id = \(cid)")
-            var sql = SQLBuilder()
-            sql.text = """
-                SELECT b.balance, \(Self.qualified(Self.memberColumns, "m"))
-                FROM balances b JOIN members m ON m.realm_id = b.realm_id AND m.id = b.member_id
-                WHERE b.realm_id = \(sql.bind(realm)) AND b.currency_id = \(sql.bind(cid))
-                """
-            if let cursor {
-                let balance = sql.bind(cursor.balance)
-                sql.text +=
-                    " AND (b.balance < \(balance) OR (b.balance = \(balance) AND b.member_id > \(sql.bind(cursor.memberID.rawValue))))"
-            }
-            sql.text += " ORDER BY b.balance DESC, b.member_id ASC LIMIT \(sql.bind(Int64(take + 1)))"
-            let rows = try await all(connection, sql.query)
-            // Competition ranking: rank = 1 + the number of balances strictly greater. Two counts
-            // anchor the page's first balance; the rest follows from the page itself.
-            var entries = [LeaderboardEntry]()
-            let page = rows.prefix(take)
-            if let firstRow = page.first {
-                let first = try firstRow["balance"].decode(Int64.self)
-                let greater = try await count(
-                    connection,
-                    """
-                    SELECT count(*) FROM balances WHERE realm_id = \(realm) AND currency_id = \(cid)
-                    AND balance > \(first)
-                    """)
-                let greaterOrEqual = try await count(
-                    connection,
-                    """
-                    SELECT count(*) FROM balances WHERE realm_id = \(realm) AND currency_id = \(cid)
-                    AND balance >= \(first)
-                    """)
-                var belowFirstSoFar = 0
-                var previous: (balance: Int64, rank: Int)?
-                for row in page {
-                    let balance = try row["balance"].decode(Int64.self)
-                    let rank: Int
-                    if balance == first {
-                        rank = 1 + greater
-                    } else if let previous, previous.balance == balance {
-                        rank = previous.rank
-                    } else {
-                        rank = 1 + greaterOrEqual + belowFirstSoFar
-                    }
-                    if balance < first { belowFirstSoFar += 1 }
-                    previous = (balance, rank)
-                    entries.append(LeaderboardEntry(member: try Self.member(from: row), balance: balance, rank: rank))
-                }
-            }
-            return LeaderboardPage(entries: entries, totalCount: total, hasNextPage: rows.count > take)
-        }
-    }
-
-    public func balance(_ key: BalanceKey, in realmID: RealmID) async throws -> Int64 {
-        try await transaction("balance", .reading) { connection in
-            try await first(
-                connection,
-                """
-                SELECT balance FROM balances WHERE realm_id = \(realmID.rawValue)
-                AND currency_id = \(key.currencyID.rawValue) AND member_id = \(key.memberID.rawValue)
-                """
-            )?["balance"].decode(Int64.self) ?? 0
-        }
-    }
-
-    public func journal(of member: MemberID, in realmID: RealmID, before: Int64?, limit: Int) async throws
-        -> JournalPage
-    {
-        try await transaction("journal", .reading) { connection in
-            var sql = SQLBuilder()
-            sql.text = """
-                SELECT \(Self.journalColumns) FROM journal
-                WHERE realm_id = \(sql.bind(realmID.rawValue)) AND member_id = \(sql.bind(member.rawValue))
-                """
-            if let before { sql.text += " AND seq < \(sql.bind(before))" }
-            sql.text += " ORDER BY seq DESC LIMIT \(sql.bind(Int64(limit + 1)))"
-            let entries = try await all(connection, sql.query).map(Self.journalEntry(from:))
-            let page = Array(entries.prefix(limit))
-            return JournalPage(
-                entries: page, nextCursor: entries.count > limit ? page.last.map { String($0.sequence) } : nil)
-        }
     }
 }

@@ -16,18 +16,22 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func realm(_ id: RealmID) async throws -> Realm? {
+    public func realm(_ id: RealmID) async throws -> Realm {
         try await transaction("realm", .reading) { connection in
-            try await first(
-                connection, "SELECT \(unescaped: Self.realmColumns) FROM realms WHERE id = \(id.rawValue)"
-            ).map(Self.realm(from:))
+            guard
+                let row = try await first(
+                    connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms WHERE id = \(id.rawValue)")
+            else { throw TallyError.realmNotFound(id) }
+            return try Self.realm(from: row)
         }
     }
 
     public func realms() async throws -> [Realm] {
         try await transaction("realms", .reading) { connection in
-            try await all(connection, "SELECT \(unescaped: Self.realmColumns) FROM realms ORDER BY created_at, id")
-                .map(Self.realm(from:))
+            try await all(
+                connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms ORDER BY created_at, id"
+            )
+            .map(Self.realm(from:))
         }
     }
 

@@ -2,25 +2,18 @@ import Foundation
 import PostgresNIO
 import TallyCore
 
-/// Statement helpers and row decoding, kept beside the column lists that select what it reads.
+/// Statement helpers, and row decoding of the columns `StoredSchema` lists.
 extension PostgresLedgerStore {
-    static let realmColumns = "id, name, description, subdomain, created_at, updated_at"
-    static let currencyColumns = """
-        realm_id, id, name, emoji, custom_emoji_url, metadata, is_default, archived_at, minimum_balance, \
-        maximum_balance, transferable, created_at, updated_at
-        """
-    static let memberColumns =
-        "realm_id, id, username, discord_id, twitter_id, wallet, email, metadata, created_at, updated_at"
-    static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
-    static let journalColumns = """
-        seq, id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, \
-        kind, created_at
-        """
+    // The write side's statements name these; they are `StoredSchema`'s.
+    static var currencyColumns: String { StoredSchema.currencyColumns }
+    static var keyColumns: String { StoredSchema.keyColumns }
+    static func scopeText(_ scopes: Set<Scope>) -> String { StoredSchema.scopesText(scopes) }
+    static func column(_ kind: Credentials.Kind) -> String { StoredSchema.column(kind) }
 
-    /// `columns` each prefixed with `alias.`.
-    static func qualified(_ columns: String, _ alias: String) -> String {
-        columns.split(separator: ",").map { "\(alias)." + $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: ", ")
+    /// lower(): SQLite sorts with NOCASE, and the two stores must agree. SQLite sorts NULL first
+    /// ascending and last descending; PostgreSQL is told to match.
+    static func caseless(_ column: String, _ direction: String) -> String {
+        "lower(\(column)) \(direction) \(direction == "ASC" ? "NULLS FIRST" : "NULLS LAST")"
     }
 
     /// Every row of `query`.
@@ -61,7 +54,7 @@ extension PostgresLedgerStore {
             realmID: RealmID(canonical: try row["realm_id"].decode(String.self)),
             name: try row["name"].decode(String.self), emoji: try row["emoji"].decode(String?.self),
             customEmojiURL: try row["custom_emoji_url"].decode(String?.self),
-            metadata: json(try row["metadata"].decode(String?.self)),
+            metadata: StoredSchema.json(try row["metadata"].decode(String?.self)),
             isDefault: try row["is_default"].decode(Bool.self),
             archivedAtMilliseconds: try row["archived_at"].decode(Int64?.self),
             minimumBalance: try row["minimum_balance"].decode(Int64.self),
@@ -80,7 +73,7 @@ extension PostgresLedgerStore {
                 discordId: try row["discord_id"].decode(String?.self),
                 twitterId: try row["twitter_id"].decode(String?.self), wallet: try row["wallet"].decode(String?.self),
                 email: try row["email"].decode(String?.self)),
-            metadata: json(try row["metadata"].decode(String?.self)),
+            metadata: StoredSchema.json(try row["metadata"].decode(String?.self)),
             createdAtMilliseconds: try row["created_at"].decode(Int64.self),
             updatedAtMilliseconds: try row["updated_at"].decode(Int64.self))
     }
@@ -101,41 +94,13 @@ extension PostgresLedgerStore {
     }
 
     static func key(from row: PostgresRandomAccessRow) throws -> APIKey {
-        let scopeText = try row["scopes"].decode(String.self)
-        return APIKey(
+        APIKey(
             id: KeyID(canonical: try row["id"].decode(String.self)),
             realmID: try row["realm_id"].decode(String?.self).map(RealmID.init(canonical:)),
             name: try row["name"].decode(String?.self),
-            scopes: Set(scopeText.split(separator: ",").compactMap { Scope(rawValue: String($0)) }),
+            scopes: StoredSchema.scopes(text: try row["scopes"].decode(String.self)),
             secretHash: Array(try row["secret_hash"].decode(Data.self)),
             createdAtMilliseconds: try row["created_at"].decode(Int64.self),
             revokedAtMilliseconds: try row["revoked_at"].decode(Int64?.self))
-    }
-
-    static func scopeText(_ scopes: Set<Scope>) -> String {
-        scopes.sorted().map(\.rawValue).joined(separator: ",")
-    }
-
-    static func json(_ text: String?) -> JSONValue? { text.flatMap(JSONValue.init(text:)) }
-
-    /// The column holding a credential kind (a fixed name, never user input).
-    static func column(_ kind: Credentials.Kind) -> String {
-        switch kind {
-        case .username: "username"
-        case .discordId: "discord_id"
-        case .twitterId: "twitter_id"
-        case .wallet: "wallet"
-        case .email: "email"
-        }
-    }
-
-    /// `pattern` for ILIKE with `%`, `_` and `\` escaped (use with `ESCAPE '\'`).
-    static func likeContains(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%\(escaped)%"
     }
 }

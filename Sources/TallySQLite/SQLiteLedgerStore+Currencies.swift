@@ -27,18 +27,26 @@ extension SQLiteLedgerStore {
 
     static func fetchCurrency(_ db: Database, _ id: CurrencyID, in realmID: RealmID) throws -> Currency? {
         let statement = try db.cachedStatement(
-            sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
+            sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
         return try Row.fetchOne(statement, arguments: [realmID.rawValue, id.rawValue]).map(currency(from:))
     }
 
-    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency? {
-        try await read("currency") { db in try Self.fetchCurrency(db, id, in: realmID) }
+    public func currency(_ id: CurrencyID, in realmID: RealmID) async throws -> Currency {
+        try await read("currency") { db in
+            guard let found = try Self.fetchCurrency(db, id, in: realmID) else {
+                try Self.requireRealm(db, realmID)
+                throw TallyError.notFound(id, in: realmID)
+            }
+            return found
+        }
     }
 
     public func currencies(in realmID: RealmID) async throws -> [Currency] {
         try await read("currencies") { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Self.currencyColumns) FROM currencies WHERE realm_id = ? ORDER BY created_at, id",
+                db,
+                sql:
+                    "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? ORDER BY created_at, id",
                 arguments: [realmID.rawValue]
             ).map(Self.currency(from:))
         }
@@ -49,10 +57,8 @@ extension SQLiteLedgerStore {
             try Self.requireRealm(db, realmID)
             var conditions = ["realm_id = ?"]
             var arguments: StatementArguments = [realmID.rawValue]
-            if let archived = query.archived {
+            if let archived = query.archivedFilter {
                 conditions.append(archived ? "archived_at IS NOT NULL" : "archived_at IS NULL")
-            } else if !query.includeArchived {
-                conditions.append("archived_at IS NULL")
             }
             if let isDefault = query.isDefault {
                 conditions.append("is_default = ?")
@@ -60,29 +66,20 @@ extension SQLiteLedgerStore {
             }
             if let search = query.search, !search.isEmpty {
                 conditions.append("name LIKE ? ESCAPE '\\'")
-                _ = arguments.append(contentsOf: [Self.likeContains(search)])
+                _ = arguments.append(contentsOf: [StoredSchema.likeContains(search)])
             }
             let filter = conditions.joined(separator: " AND ")
             let total =
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM currencies WHERE \(filter)", arguments: arguments) ?? 0
-            let column =
-                switch query.sortField {
-                case .createdAt: "created_at"
-                case .name: "name COLLATE NOCASE"
-                case .updatedAt: "updated_at"
-                }
-            let direction = query.order == .ascending ? "ASC" : "DESC"
-            var pageArguments = arguments
-            _ = pageArguments.append(contentsOf: [query.page.limit, query.page.offset])
             let items = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.currencyColumns) FROM currencies WHERE \(filter)
-                    ORDER BY \(column) \(direction), id \(direction) LIMIT ? OFFSET ?
+                    SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE \(filter)
+                    ORDER BY \(StoredSchema.order(query, caseless: Self.caseless)) LIMIT ? OFFSET ?
                     """,
-                arguments: pageArguments
+                arguments: arguments + [query.page.limit, query.page.offset]
             ).map(Self.currency(from:))
-            return Page(items: items, total: total, page: query.page.page, limit: query.page.limit)
+            return Page(items: items, total: total, request: query.page)
         }
     }
 

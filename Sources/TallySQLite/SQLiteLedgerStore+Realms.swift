@@ -16,16 +16,19 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func realm(_ id: RealmID) async throws -> Realm? {
+    public func realm(_ id: RealmID) async throws -> Realm {
         try await read("realm") { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.realmColumns) FROM realms WHERE id = ?", arguments: [id.rawValue])
-                .map(Self.realm(from:))
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(StoredSchema.realmColumns) FROM realms WHERE id = ?", arguments: [id.rawValue])
+            else { throw TallyError.realmNotFound(id) }
+            return Self.realm(from: row)
         }
     }
 
     public func realms() async throws -> [Realm] {
         try await read("realms") { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.realmColumns) FROM realms ORDER BY created_at, id")
+            try Row.fetchAll(db, sql: "SELECT \(StoredSchema.realmColumns) FROM realms ORDER BY created_at, id")
                 .map(Self.realm(from:))
         }
     }

@@ -82,11 +82,47 @@ enum QueryCases {
             try expectEqual(last.nextCursor, nil, "no cursor after the last page")
             try expectTrue(first.entries.allSatisfy { $0.memberID == f.members[0].id }, "only this member")
         },
+        .init(name: "a read of one thing returns it or throws Not Found, the realm's first") { factory in
+            let f = try await Fixture.make(factory, members: 1)
+            let ghostRealm = RealmID("0123456789abcdef01234567")!
+            let ghostMember = MemberID("0123456789abcdef01234568")!
+            let ghostCurrency = CurrencyID("0123456789abcdef01234569")!
+            func expectNotFound(_ expected: TallyError, _ what: String, _ read: () async throws -> Void) async throws {
+                let error = try await expectTallyError(.notFound, what, read)
+                try expectEqual(error, expected, what)
+            }
+            try expectEqual(try await f.store.realm(f.realm.id), f.realm, "a realm")
+            try expectEqual(try await f.store.currency(f.points.id, in: f.realm.id), f.points, "a currency")
+            try expectEqual(
+                try await f.store.memberDetails(f.members[0].id, in: f.realm.id).member, f.members[0], "a member")
+            try expectEqual(
+                try await f.store.journal(of: f.members[0].id, in: f.realm.id, before: nil, limit: 5).entries, [],
+                "a member without entries has an empty journal")
+            try await expectNotFound(.realmNotFound(ghostRealm), "realm") { _ = try await f.store.realm(ghostRealm) }
+            try await expectNotFound(.notFound(ghostCurrency, in: f.realm.id), "currency") {
+                _ = try await f.store.currency(ghostCurrency, in: f.realm.id)
+            }
+            try await expectNotFound(.realmNotFound(ghostRealm), "currency of an unknown realm") {
+                _ = try await f.store.currency(f.points.id, in: ghostRealm)
+            }
+            try await expectNotFound(.notFound(ghostMember, in: f.realm.id), "member") {
+                _ = try await f.store.memberDetails(ghostMember, in: f.realm.id)
+            }
+            try await expectNotFound(.realmNotFound(ghostRealm), "member of an unknown realm") {
+                _ = try await f.store.memberDetails(f.members[0].id, in: ghostRealm)
+            }
+            try await expectNotFound(.notFound(ghostMember, in: f.realm.id), "journal of an unknown member") {
+                _ = try await f.store.journal(of: ghostMember, in: f.realm.id, before: nil, limit: 5)
+            }
+            try await expectNotFound(.realmNotFound(ghostRealm), "journal in an unknown realm") {
+                _ = try await f.store.journal(of: f.members[0].id, in: ghostRealm, before: nil, limit: 5)
+            }
+        },
         .init(name: "member metadata is replaced, and an unknown member is Not Found") { factory in
             let f = try await Fixture.make(factory, members: 1)
             try await f.store.setMemberMetadata(["level": 3, "tags": ["a", "b"]], of: f.members[0].id, in: f.realm.id)
             let details = try await f.store.memberDetails(f.members[0].id, in: f.realm.id)
-            try expectEqual(details?.member.metadata, ["level": 3, "tags": ["a", "b"]], "metadata stored")
+            try expectEqual(details.member.metadata, ["level": 3, "tags": ["a", "b"]], "metadata stored")
             _ = try await expectTallyError(.notFound, "unknown member") {
                 try await f.store.setMemberMetadata([:], of: MemberID("0123456789abcdef01234567")!, in: f.realm.id)
             }

@@ -70,7 +70,7 @@ enum RecordCases {
             _ = try await expectTallyError(.notFound, "key") {
                 _ = try await store.issueKey(realm: ghost, name: nil, ids: IDGenerator())
             }
-            try expectTrue(try await store.realm(ghost) == nil, "no such realm")
+            _ = try await expectTallyError(.notFound, "no such realm") { _ = try await store.realm(ghost) }
         },
         .init(name: "keys store only a hash, authenticate by secret, and revoke") { factory in
             let f = try await Fixture.make(factory, members: 0)
