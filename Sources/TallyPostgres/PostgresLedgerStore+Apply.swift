@@ -28,7 +28,7 @@ extension PostgresLedgerStore {
         for row in try await all(
             connection,
             """
-            SELECT \(unescaped: Self.currencyColumns) FROM currencies
+            SELECT \(unescaped: StoredSchema.currencyColumns) FROM currencies
             WHERE realm_id = \(realm) AND (id = ANY(\(currencyIDs)) OR (\(usesDefault) AND is_default))
             ORDER BY id FOR KEY SHARE
             """)

@@ -9,14 +9,14 @@ extension PostgresLedgerStore {
             connection,
             """
             INSERT INTO api_keys (id, realm_id, name, scopes, secret_hash, created_at, revoked_at)
-            VALUES (\(key.id.rawValue), \(key.realmID?.rawValue), \(key.name), \(Self.scopeText(key.scopes)),
+            VALUES (\(key.id.rawValue), \(key.realmID?.rawValue), \(key.name), \(StoredSchema.scopesText(key.scopes)),
                 \(Data(key.secretHash)), \(key.createdAtMilliseconds), \(key.revokedAtMilliseconds))
             """)
     }
 
     public func key(_ id: KeyID) async throws -> APIKey? {
         try await transaction("key", .reading) { connection in
-            try await first(connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
+            try await first(connection, "SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
                 .map(Self.key(from:))
         }
     }
@@ -27,13 +27,13 @@ extension PostgresLedgerStore {
                 return try await all(
                     connection,
                     """
-                    SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE realm_id = \(realmID.rawValue)
+                    SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys WHERE realm_id = \(realmID.rawValue)
                     ORDER BY created_at, id
                     """
                 ).map(Self.key(from:))
             }
             return try await all(
-                connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys ORDER BY created_at, id"
+                connection, "SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys ORDER BY created_at, id"
             )
             .map(Self.key(from:))
         }
@@ -44,7 +44,7 @@ extension PostgresLedgerStore {
             connection, "UPDATE api_keys SET revoked_at = \(now) WHERE id = \(id.rawValue) AND revoked_at IS NULL")
         guard
             let row = try await first(
-                connection, "SELECT \(unescaped: Self.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
+                connection, "SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
         else { throw TallyError.notFound(id) }
         return try Self.key(from: row)
     }

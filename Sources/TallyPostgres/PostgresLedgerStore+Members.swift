@@ -76,7 +76,7 @@ extension PostgresLedgerStore {
     /// The conflict for a unique clash, naming the credential whose index the error names.
     static func credentialConflict(_ error: any Error, row: Int, total: Int, credentials: Credentials) -> TallyError {
         let name = constraint(error) ?? ""
-        let kind = Credentials.Kind.allCases.first { name == "members_\(column($0))" }
+        let kind = Credentials.Kind.allCases.first { name == "members_\(StoredSchema.column($0))" }
         return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 

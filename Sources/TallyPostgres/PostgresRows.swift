@@ -4,11 +4,6 @@ import TallyCore
 
 /// Statement helpers, and row decoding of the columns `StoredSchema` lists.
 extension PostgresLedgerStore {
-    // The write side's statements name these; they are `StoredSchema`'s.
-    static var currencyColumns: String { StoredSchema.currencyColumns }
-    static var keyColumns: String { StoredSchema.keyColumns }
-    static func scopeText(_ scopes: Set<Scope>) -> String { StoredSchema.scopesText(scopes) }
-    static func column(_ kind: Credentials.Kind) -> String { StoredSchema.column(kind) }
 
     /// lower(): SQLite sorts with NOCASE, and the two stores must agree. SQLite sorts NULL first
     /// ascending and last descending; PostgreSQL is told to match.

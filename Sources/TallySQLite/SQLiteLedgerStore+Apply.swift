@@ -17,7 +17,7 @@ extension SQLiteLedgerStore {
             references.existingMembers.insert(member)
         }
         let currencyByID = try db.cachedStatement(
-            sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
+            sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
         for currencyID in batch.currencyIDs {
             if let row = try Row.fetchOne(currencyByID, arguments: [realm, currencyID.rawValue]) {
                 references.include(currency(from: row), asDefault: false)
@@ -25,7 +25,7 @@ extension SQLiteLedgerStore {
         }
         if batch.usesDefaultCurrency {
             let defaultCurrency = try db.cachedStatement(
-                sql: "SELECT \(currencyColumns) FROM currencies WHERE realm_id = ? AND is_default = 1")
+                sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND is_default = 1")
             if let row = try Row.fetchOne(defaultCurrency, arguments: [realm]) {
                 references.include(currency(from: row), asDefault: true)
             }

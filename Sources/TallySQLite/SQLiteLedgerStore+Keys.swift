@@ -11,14 +11,14 @@ extension SQLiteLedgerStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                key.id.rawValue, key.realmID?.rawValue, key.name, scopeText(key.scopes), Data(key.secretHash),
+                key.id.rawValue, key.realmID?.rawValue, key.name, StoredSchema.scopesText(key.scopes), Data(key.secretHash),
                 key.createdAtMilliseconds, key.revokedAtMilliseconds,
             ])
     }
 
     public func key(_ id: KeyID) async throws -> APIKey? {
         try await read("key") { db in
-            let statement = try db.cachedStatement(sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE id = ?")
+            let statement = try db.cachedStatement(sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys WHERE id = ?")
             return try Row.fetchOne(statement, arguments: [id.rawValue]).map(Self.key(from:))
         }
     }
@@ -27,11 +27,11 @@ extension SQLiteLedgerStore {
         try await read("keys") { db in
             if let realmID {
                 return try Row.fetchAll(
-                    db, sql: "SELECT \(Self.keyColumns) FROM api_keys WHERE realm_id = ? ORDER BY created_at, id",
+                    db, sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys WHERE realm_id = ? ORDER BY created_at, id",
                     arguments: [realmID.rawValue]
                 ).map(Self.key(from:))
             }
-            return try Row.fetchAll(db, sql: "SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, id")
+            return try Row.fetchAll(db, sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys ORDER BY created_at, id")
                 .map(Self.key(from:))
         }
     }
@@ -42,7 +42,7 @@ extension SQLiteLedgerStore {
             arguments: [now, id.rawValue])
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT \(keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
+                db, sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys WHERE id = ?", arguments: [id.rawValue])
         else { throw TallyError.notFound(id) }
         return key(from: row)
     }

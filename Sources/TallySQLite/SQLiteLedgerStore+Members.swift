@@ -54,7 +54,7 @@ extension SQLiteLedgerStore {
     static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
     {
         let message = error.message ?? ""
-        let kind = Credentials.Kind.allCases.first { message.contains("members.\(column($0))") }
+        let kind = Credentials.Kind.allCases.first { message.contains("members.\(StoredSchema.column($0))") }
         return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 

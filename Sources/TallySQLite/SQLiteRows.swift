@@ -4,11 +4,6 @@ import TallyCore
 
 /// Row decoding of the columns `StoredSchema` lists.
 extension SQLiteLedgerStore {
-    // The write side's statements name these; they are `StoredSchema`'s.
-    static var currencyColumns: String { StoredSchema.currencyColumns }
-    static var keyColumns: String { StoredSchema.keyColumns }
-    static func scopeText(_ scopes: Set<Scope>) -> String { StoredSchema.scopesText(scopes) }
-    static func column(_ kind: Credentials.Kind) -> String { StoredSchema.column(kind) }
 
     /// `StoredSchema.Caseless` for SQLite, which already sorts NULLs first ascending and last
     /// descending.
