@@ -87,7 +87,8 @@ extension PostgresLedgerStore {
             )
         else { return nil }
         let hash = try row["request_hash"].decode(Data.self)
-        guard ConstantTime.equal(Array(hash), claim.requestHash) else {
+        // A plain comparison: both hashes are of the caller's own request, not a secret.
+        guard Array(hash) == claim.requestHash else {
             throw TallyError(
                 .idempotencyKeyReused, "Idempotency-Key '\(claim.key)' was already used for a different request.")
         }

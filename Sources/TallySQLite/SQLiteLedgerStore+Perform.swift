@@ -44,7 +44,8 @@ extension SQLiteLedgerStore {
                 sql: "SELECT request_hash, status, body FROM idempotency_keys WHERE scope = ? AND key = ?")
             if let row = try Row.fetchOne(lookup, arguments: [claim.scope, claim.key]) {
                 let hash: Data = row["request_hash"]
-                guard ConstantTime.equal(Array(hash), claim.requestHash) else {
+                // A plain comparison: both hashes are of the caller's own request, not a secret.
+                guard Array(hash) == claim.requestHash else {
                     throw TallyError(
                         .idempotencyKeyReused,
                         "Idempotency-Key '\(claim.key)' was already used for a different request.")

@@ -109,7 +109,7 @@ import Testing
                         Change(memberID: h.members[0].id, amount: 40), Change(memberID: h.members[1].id, amount: 2),
                     ])),
             idempotency: try IdempotencyClaim(
-                scope: h.realm.id.rawValue, key: "retry-me", requestHash: SHA256.hash(request),
+                scope: h.realm.id.rawValue, key: "retry-me", requestHash: Hashing.sha256(request),
                 render: { _ in StoredResponse(status: 200, body: Array(#"{"the":"first answer"}"#.utf8)) }))
         guard case .performed = lostAnswer else { Issue.record("the first attempt must commit"); return }
         try await h.test { client in
