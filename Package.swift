@@ -24,10 +24,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Already built for postgres-nio; Tally hashes with it too (decision 0004).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
     ],
     targets: [
         // Domain: ids, rules, errors, limits and the storage contract. No I/O.
-        .target(name: "TallyCore", swiftSettings: strict),
+        .target(
+            name: "TallyCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // The embedded default store.
         .target(
             name: "TallySQLite",

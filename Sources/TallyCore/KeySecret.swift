@@ -1,3 +1,5 @@
+import Crypto
+
 /// The secret half of an API key: `tally_<key id>_<64 hex digits of randomness>`.
 ///
 /// The key id is inside the secret so the server finds the stored key without a scan, then
@@ -33,19 +35,11 @@ public struct KeySecret: Sendable {
     }
 
     /// SHA-256 of the secret, the only form ever stored.
-    public var hash: [UInt8] { SHA256.hash(Array(text.utf8)) }
+    public var hash: [UInt8] { Hashing.sha256(Array(text.utf8)) }
 
     /// Whether this secret hashes to `stored`, compared in constant time.
-    public func matches(_ stored: [UInt8]) -> Bool { ConstantTime.equal(hash, stored) }
-}
-
-/// Comparison whose duration does not depend on where the inputs differ.
-public enum ConstantTime {
-    /// True when `lhs == rhs`, looking at every byte regardless of early differences.
-    public static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
-    }
+    ///
+    /// swift-crypto's `Digest == DataProtocol` looks at every byte whatever the first difference
+    /// (a length mismatch returns at once, but every stored hash is 32 bytes).
+    public func matches(_ stored: [UInt8]) -> Bool { SHA256.hash(data: Array(text.utf8)) == stored }
 }

@@ -90,10 +90,11 @@ public struct IdempotencyRecord: Sendable, Equatable {
 
 extension IdempotencyClaim {
     /// The answer when a record is already stored under this claim's key: the stored response
-    /// for the same request (hashes compared in constant time), `IDEMPOTENCY_KEY_REUSED` for
-    /// another. The store writes nothing either way.
+    /// for the same request, `IDEMPOTENCY_KEY_REUSED` for another. The store writes nothing
+    /// either way. A plain comparison: both hashes are of the caller's own request in the
+    /// caller's own key space, not a secret.
     public func replay(_ stored: IdempotencyRecord) throws(TallyError) -> WriteOutcome {
-        guard ConstantTime.equal(stored.requestHash, requestHash) else { throw .idempotencyKeyReused(key) }
+        guard stored.requestHash == requestHash else { throw .idempotencyKeyReused(key) }
         return .replayed(stored.response)
     }
 

@@ -37,6 +37,6 @@ enum IdempotentWrite {
     static func requestHash(_ request: Request, body: ByteBuffer?) -> [UInt8] {
         var bytes = Array("\(request.method.rawValue) \(request.uri.description)\n".utf8)
         if let body { bytes += body.readableBytesView }
-        return SHA256.hash(bytes)
+        return Hashing.sha256(bytes)
     }
 }

@@ -3,7 +3,7 @@ import TallyCore
 /// Idempotency-Key records: stored with the write, replayed on retry, refused when reused.
 enum IdempotencyCases {
     static func claim(_ key: String, scope: String = "realm", request: String = "request") throws -> IdempotencyClaim {
-        try IdempotencyClaim(scope: scope, key: key, requestHash: SHA256.hash(Array(request.utf8))) { result in
+        try IdempotencyClaim(scope: scope, key: key, requestHash: Hashing.sha256(Array(request.utf8))) { result in
             switch result {
             case .receipt(let receipt):
                 StoredResponse(status: 200, body: Array("\(receipt.changes.map(\.balanceAfter))".utf8))

@@ -113,7 +113,7 @@ enum WriteCases {
     ]
 
     static func claim(_ key: String) throws -> IdempotencyClaim {
-        try IdempotencyClaim(scope: "writes", key: key, requestHash: SHA256.hash(Array(key.utf8))) { result in
+        try IdempotencyClaim(scope: "writes", key: key, requestHash: Hashing.sha256(Array(key.utf8))) { result in
             StoredResponse(status: 200, body: Array("\(result)".utf8))
         }
     }

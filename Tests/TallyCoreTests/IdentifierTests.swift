@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TallyCore
@@ -19,14 +20,44 @@ import Testing
         #expect(MemberID("ABCDEF0123456789abcdef01") == MemberID("abcdef0123456789ABCDEF01"))
     }
 
+    /// A clock the test moves by hand, built on `TallyClock(now:)`.
+    final class SteppingClock: Sendable {
+        private let date: Mutex<Date>
+
+        init(_ start: Date) { date = Mutex(start) }
+
+        var clock: TallyClock { TallyClock { [self] in date.withLock { $0 } } }
+
+        func advance(seconds: TimeInterval) { date.withLock { $0 += seconds } }
+    }
+
+    /// Ids made in a later second sort after every id made before it, whatever the counter did,
+    /// and begin with that second. The seconds run 0x6553f0fe, 0x6553f0ff, 0x6553f100, 0x6553f101
+    /// (1,700,000,000 is the third), so they carry into a higher byte on the way.
     @Test func generatorMakesUniqueTimeOrderedIds() {
-        let date = Date(timeIntervalSince1970: 1_700_000_000)
-        let ids = IDGenerator(clock: .fixed(date))
-        let made: [MemberID] = (0..<10_000).map { _ in ids.make() }
-        #expect(Set(made).count == made.count)
-        #expect(made.allSatisfy { MemberID($0.rawValue) == $0 })
-        // The first 4 bytes are the seconds.
-        #expect(made[0].rawValue.prefix(8) == String(1_700_000_000, radix: 16))
+        let start: UInt32 = 1_699_999_998
+        let time = SteppingClock(Date(timeIntervalSince1970: TimeInterval(start)))
+        let ids = IDGenerator(clock: time.clock)
+        var made = [[MemberID]]()
+        for second in 0..<4 {
+            if second > 0 { time.advance(seconds: 1) }
+            made.append((0..<5_000).map { _ in ids.make() })
+        }
+        let all = made.flatMap { $0 }
+        #expect(Set(all).count == all.count)
+        #expect(all.allSatisfy { MemberID($0.rawValue) == $0 })
+        for (second, batch) in made.enumerated() {
+            let expected = String(start + UInt32(second), radix: 16)
+            // The first 4 bytes are the seconds.
+            #expect(batch.allSatisfy { $0.rawValue.prefix(8) == expected }, "second \(second)")
+            guard second > 0 else { continue }
+            // Within a second the order is the counter's, which may wrap; across seconds it is time's.
+            #expect(made[second - 1].max()! < batch.min()!, "ids of second \(second) sort after the ones before")
+        }
+        // A fraction of a second does not round up.
+        time.advance(seconds: 0.999)
+        let last: MemberID = ids.make()
+        #expect(last.rawValue.prefix(8) == String(start + 3, radix: 16))
     }
 
     @Test func timestampsAreISO8601WithMilliseconds() {

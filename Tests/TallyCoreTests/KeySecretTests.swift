@@ -3,7 +3,7 @@ import Testing
 @testable import TallyCore
 
 @Suite struct KeySecretTests {
-    /// NIST FIPS 180-4 example vectors.
+    /// NIST FIPS 180-4 example vectors: the helper the other modules hash with is SHA-256.
     @Test(arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -17,11 +17,11 @@ import Testing
         ),
     ])
     func sha256(message: String, digest: String) {
-        #expect(Hex.encode(SHA256.hash(Array(message.utf8))) == digest)
+        #expect(Hex.encode(Hashing.sha256(Array(message.utf8))) == digest)
     }
 
     @Test func sha256OfAMillionAs() {
-        let digest = SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+        let digest = Hashing.sha256([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
         #expect(Hex.encode(digest) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
@@ -48,10 +48,18 @@ import Testing
         #expect(KeySecret(presented: text) == nil)
     }
 
+    /// `matches` is swift-crypto's constant-time digest comparison: equal only to the whole hash,
+    /// not to one differing in its last byte, nor to a prefix or an extension of it.
     @Test func constantTimeComparison() {
-        #expect(ConstantTime.equal([1, 2, 3], [1, 2, 3]))
-        #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
-        #expect(!ConstantTime.equal([1, 2, 3], [1, 2]))
+        let secret = KeySecret(keyID: IDGenerator().make())
+        let stored = secret.hash
+        #expect(secret.matches(stored))
+        var lastByteDiffers = stored
+        lastByteDiffers[31] ^= 1
+        #expect(!secret.matches(lastByteDiffers))
+        #expect(!secret.matches(Array(stored.prefix(31))))
+        #expect(!secret.matches(stored + [0]))
+        #expect(!secret.matches([]))
     }
 
     @Test func adminKeysPermitEverythingAndRealmKeysOnlyTheirScopes() {

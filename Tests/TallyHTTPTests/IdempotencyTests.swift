@@ -3,10 +3,19 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TallyCore
+import TallyPostgres
+import TallySQLite
+import TallyTestSupport
 import Testing
 
-/// `Idempotency-Key` through HTTP, including a retry after the server committed and died before
-/// it could answer.
+#if canImport(Glibc)
+    import Glibc
+#else
+    import Darwin
+#endif
+
+/// `Idempotency-Key` through HTTP, including a retry after a real server committed and was killed
+/// before its client read the answer.
 @Suite struct IdempotencyTests {
     static let keyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotency-Replayed")!
@@ -91,35 +100,150 @@ import Testing
         #expect(try await h.store.realms().filter { $0.name == "Admin made" }.count == 1)
     }
 
-    /// The server commits a batch and dies before answering; the client retries with the same key
-    /// and gets the answer it missed, with nothing applied twice.
+    /// A real `tally serve` commits a batch and is killed with SIGKILL before the client has read
+    /// its answer; a new server on the same database answers the retry with the same
+    /// Idempotency-Key with the answer the client missed, and the balances moved once.
+    ///
+    /// The kill comes as soon as the answer is waiting in the client's socket, which the server
+    /// writes only after the commit is durable; the client never reads it, so for the client the
+    /// server died between the commit and the answer.
     @Test(arguments: Backend.all) func aRetryAfterACrashBetweenCommitAndResponse(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend)
-        defer { h.cleanUp() }
-        let json =
-            #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":40},{"dripId":"\#(h.members[1].id)","amount":2}]}"#
-        // What the server would have done before dying: the same claim the HTTP layer makes,
-        // committed through the store, its answer lost.
-        let request = Array("PATCH \(h.batchPath)\n".utf8) + Array(json.utf8)
-        let lostAnswer = try await h.store.perform(
-            .apply(
-                try Batch(
-                    realmID: h.realm.id,
-                    changes: [
-                        Change(memberID: h.members[0].id, amount: 40), Change(memberID: h.members[1].id, amount: 2),
-                    ])),
-            idempotency: try IdempotencyClaim(
-                scope: h.realm.id.rawValue, key: "retry-me", requestHash: SHA256.hash(request),
-                render: { _ in StoredResponse(status: 200, body: Array(#"{"the":"first answer"}"#.utf8)) }))
-        guard case .performed = lostAnswer else { Issue.record("the first attempt must commit"); return }
-        try await h.test { client in
-            let retry = try await patch(client, h.batchPath, key: h.key, idempotency: "retry-me", json: json)
-            #expect(retry.status == .ok)
-            #expect(retry.headers[Self.replayedHeader] == "true")
-            #expect(String(buffer: retry.body) == #"{"the":"first answer"}"#)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (database, store) = try await backend.makeDatabase(in: directory)
+        let realm = try await store.createRealm(name: "Crash")
+        let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let a = try await store.createMember(Credentials(username: "a"), in: realm.id)
+        let b = try await store.createMember(Credentials(username: "b"), in: realm.id)
+        let key = try await store.issueKey(realm: realm.id, name: "bot", ids: IDGenerator())
+        func balances() async throws -> [Int64] {
+            [
+                try await store.balance(BalanceKey(currencyID: points.id, memberID: a.id), in: realm.id),
+                try await store.balance(BalanceKey(currencyID: points.id, memberID: b.id), in: realm.id),
+            ]
         }
-        #expect(try await h.balance(0) == 40)
-        #expect(try await h.balance(1) == 2)
-        #expect(try await h.store.verify { _ in }.isClean)
+        let path = "/api/v1/realms/\(realm.id)/members/transaction"
+        let json = #"{"updates":[{"dripId":"\#(a.id)","amount":40},{"dripId":"\#(b.id)","amount":2}]}"#
+
+        let first = try ServerProcess(arguments: ["--database", database], directory: directory)
+        let connection = try UnreadConnection(port: first.port)
+        try connection.send(
+            "PATCH \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key.secret.text)\r\n"
+                + "Content-Type: application/json\r\nIdempotency-Key: retry-me\r\nContent-Length: \(json.utf8.count)\r\n\r\n"
+                + json)
+        try #require(connection.waitForAnswer(seconds: 60), "the first server never answered")
+        first.stop(signal: SIGKILL)
+        connection.close()
+        #expect(try await balances() == [40, 2], "the write committed before the kill")
+
+        let second = try ServerProcess(arguments: ["--database", database], directory: directory)
+        defer { second.stop() }
+        let retry = try await TestClient.withClient(host: "127.0.0.1", port: second.port) { client in
+            try await client.execute(
+                .init(
+                    path, method: .patch,
+                    headers: [
+                        .authorization: "Bearer \(key.secret.text)", .contentType: "application/json",
+                        Self.keyHeader: "retry-me",
+                    ],
+                    body: ByteBuffer(string: json)))
+        }
+        #expect(retry.status == .ok)
+        #expect(retry.headers[Self.replayedHeader] == "true")
+        // The first attempt's answer: each balance before it was 0.
+        let body = try #require(retry.body)
+        let answer = try JSONDecoder().decode(BatchAnswer.self, from: Data(body.readableBytesView))
+        #expect(answer.updates.map(\.balance) == [0, 0])
+        #expect(answer.updates.map(\.newBalance) == [40, 2])
+        #expect(try await balances() == [40, 2], "the retry applied nothing")
+        #expect(try await store.verify { _ in }.isClean)
     }
+
+    struct BatchAnswer: Decodable {
+        struct Item: Decodable {
+            let balance: Int64
+            let newBalance: Int64
+        }
+        let updates: [Item]
+    }
+}
+
+extension Backend {
+    /// A fresh, migrated database of this kind: its `--database` argument for `tally serve`, and
+    /// a store on it for this process.
+    func makeDatabase(in directory: URL) async throws -> (argument: String, store: any LedgerStore) {
+        switch self {
+        case .sqlite:
+            let path = directory.appendingPathComponent("tally.sqlite").path
+            return (path, try SQLiteLedgerStore(path: path))
+        case .postgres:
+            guard let server = try await PostgresServer.shared() else {
+                throw PostgresServerFailure(description: "PostgreSQL is not installed")
+            }
+            let url = try await server.makeDatabase()
+            let store = try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger)
+            try await store.migrate()
+            return (url, store)
+        }
+    }
+}
+
+/// A TCP connection to 127.0.0.1 that sends a request and can wait for the answer to arrive
+/// without reading it.
+final class UnreadConnection {
+    private var descriptor: Int32
+
+    init(port: Int) throws {
+        #if canImport(Glibc)
+            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw ServerFailure(description: "socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close()
+            throw ServerFailure(description: "connect() failed: errno \(errno)")
+        }
+    }
+
+    /// Writes all of `text`.
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { throw ServerFailure(description: "write() failed: errno \(errno)") }
+            sent += count
+        }
+    }
+
+    /// Whether something (an answer, or the end of the stream) arrived within `seconds`.
+    func waitForAnswer(seconds: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, seconds * 1000) == 1
+    }
+
+    /// Closes the connection, unread.
+    func close() {
+        guard descriptor >= 0 else { return }
+        #if canImport(Glibc)
+            _ = Glibc.close(descriptor)
+        #else
+            _ = Darwin.close(descriptor)
+        #endif
+        descriptor = -1
+    }
+
+    deinit { close() }
 }

@@ -41,7 +41,7 @@ import Testing
         let points = try await first.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         let member = try await first.createMember(Credentials(username: "m"), in: realm.id)
         let batch = try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: 7)])
-        let hash = SHA256.hash(Array("request".utf8))
+        let hash = Hashing.sha256(Array("request".utf8))
         let claim = try IdempotencyClaim(scope: "realm", key: "same", requestHash: hash) { result in
             StoredResponse(status: 200, body: Array("\(result.receipt.changes.map(\.balanceAfter))".utf8))
         }
@@ -59,7 +59,7 @@ import Testing
         #expect(
             responses.count == 12 && responses.allSatisfy { $0 == responses[0] }, "replays carry the stored response")
         #expect(try await first.balance(BalanceKey(currencyID: points.id, memberID: member.id), in: realm.id) == 7)
-        let other = try IdempotencyClaim(scope: "realm", key: "same", requestHash: SHA256.hash([1])) { _ in
+        let other = try IdempotencyClaim(scope: "realm", key: "same", requestHash: Hashing.sha256([1])) { _ in
             StoredResponse(status: 200, body: [])
         }
         do {

@@ -130,15 +130,29 @@ import Testing
         #expect(!kinds.contains(.lastEntryMismatch))
     }
 
+    /// The database, its write-ahead log and its shared memory must all exist and be read, and the
+    /// key's row must be in what was read (its stored hash is found), so the search cannot pass by
+    /// reading nothing.
     @Test func theSecretNeverReachesTheDatabaseFile() async throws {
         let setup = try await Setup()
         let issued = try await setup.store.issueKey(realm: setup.realm.id, name: "bot", ids: IDGenerator())
         let secretBytes = Data(issued.secret.text.utf8)
         let randomPart = Data(issued.secret.text.suffix(64).utf8)
-        for suffix in ["", "-wal", "-shm"] {
-            guard let contents = FileManager.default.contents(atPath: setup.path + suffix) else { continue }
-            #expect(contents.range(of: secretBytes) == nil)
-            #expect(contents.range(of: randomPart) == nil)
+        let storedHash = Data(issued.secret.hash)
+        // The log and the shared memory exist only while a connection is open.
+        try withExtendedLifetime(setup.store) {
+            var sizes = [String: Int]()
+            var hashFound = false
+            for suffix in ["", "-wal", "-shm"] {
+                let contents = try #require(
+                    FileManager.default.contents(atPath: setup.path + suffix), "tally.sqlite\(suffix) must exist")
+                sizes[suffix] = contents.count
+                #expect(contents.range(of: secretBytes) == nil, "the secret is in tally.sqlite\(suffix)")
+                #expect(contents.range(of: randomPart) == nil, "the secret's random part is in tally.sqlite\(suffix)")
+                if contents.range(of: storedHash) != nil { hashFound = true }
+            }
+            #expect(sizes["", default: 0] > 0 && sizes["-wal", default: 0] > 0, "\(sizes)")
+            #expect(hashFound, "the key's row was not in the files searched")
         }
     }
 

@@ -1,11 +1,14 @@
 import Foundation
+import TallyCore
 
 /// Parses the member import format: CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF)
 /// with a header row naming credential kinds (`username`, `discord-id`, `twitter-id`, `wallet`,
 /// `email`) in any order. Pure: the caller reads the bytes.
-public enum MemberCSV {
+///
+/// A file format of the `member import` command, so it lives here and not in the domain module.
+enum MemberCSV {
     /// Most rows one import accepts.
-    public static let rowsMax = 5_000_000
+    static let rowsMax = 5_000_000
 
     /// The rows as credentials, validated; errors name the 1-based line.
     ///
@@ -13,7 +16,7 @@ public enum MemberCSV {
     /// row's credentials. Errors keep a fixed precedence whatever their place in the file: a
     /// malformed quote anywhere, then an empty file, then the header, then too many rows, then
     /// the first bad row.
-    public static func parse(_ bytes: [UInt8], limits: Limits = .standard) throws(TallyError) -> [Credentials] {
+    static func parse(_ bytes: [UInt8], limits: Limits = .standard) throws(TallyError) -> [Credentials] {
         let outcome = bytes.withUnsafeBufferPointer { buffer in
             Result { () throws(TallyError) -> [Credentials] in
                 var rows = Rows(limits: limits, expectedRows: lineCount(buffer))

@@ -1,7 +1,8 @@
 import Foundation
+import TallyCore
 import Testing
 
-@testable import TallyCore
+@testable import tally
 
 @Suite struct MemberCSVTests {
     func parse(_ text: String) throws -> [Credentials] { try MemberCSV.parse(Array(text.utf8)) }
