@@ -21,7 +21,7 @@ extension LedgerStore {
         let key = APIKey(
             id: id, realmID: realm, name: name,
             scopes: realm == nil ? Set(Scope.allCases) : (scopes ?? Set(Scope.allCases)),
-            secretHash: secret.hash, createdAtMilliseconds: Timestamp.milliseconds(clock.now()),
+            secretHash: secret.hash, createdAtMilliseconds: clock.now.millisecondsSince1970,
             revokedAtMilliseconds: nil)
         try await insertKey(key)
         return IssuedKey(key: key, secret: secret)

@@ -15,7 +15,7 @@ public func buildApplication(
         store: store, limits: configuration.limits,
         rateLimiter: configuration.rateLimitPerMinute.map { RateLimiter(limit: $0, clock: clock) })
     let pruner = IdempotencyPruner(
-        store: store, retentionSeconds: configuration.idempotencyRetentionSeconds, intervalSeconds: 60, clock: clock,
+        store: store, retentionSeconds: configuration.idempotencyRetentionSeconds, interval: .seconds(60), clock: clock,
         logger: logger)
     let http1 = HTTP1Channel.Configuration(
         idleTimeout: .seconds(configuration.idleTimeoutSeconds),

@@ -197,5 +197,5 @@ public final class PostgresLedgerStore: LedgerStore {
         return .unavailable
     }
 
-    var nowMilliseconds: Int64 { Timestamp.milliseconds(clock.now()) }
+    var nowMilliseconds: Int64 { clock.now.millisecondsSince1970 }
 }

@@ -110,5 +110,5 @@ public final class SQLiteLedgerStore: LedgerStore {
         return .unavailable
     }
 
-    var nowMilliseconds: Int64 { Timestamp.milliseconds(clock.now()) }
+    var nowMilliseconds: Int64 { clock.now.millisecondsSince1970 }
 }

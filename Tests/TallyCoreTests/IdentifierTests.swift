@@ -20,8 +20,8 @@ import Testing
     }
 
     @Test func generatorMakesUniqueTimeOrderedIds() {
-        let date = Date(timeIntervalSince1970: 1_700_000_000)
-        let ids = IDGenerator(clock: .fixed(date))
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_700_000_000_000))
+        let ids = IDGenerator(clock: time.clock)
         let made: [MemberID] = (0..<10_000).map { _ in ids.make() }
         #expect(Set(made).count == made.count)
         #expect(made.allSatisfy { MemberID($0.rawValue) == $0 })
