@@ -3,11 +3,12 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// `Idempotency-Key` through HTTP, including a retry after the server committed and died before
 /// it could answer.
-@Suite struct IdempotencyTests {
+@Suite(.serviceScope) struct IdempotencyTests {
     static let keyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotency-Replayed")!
 

@@ -2,27 +2,23 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
 import TallyCore
 import TallyHTTP
+import TallyTestSupport
 import Testing
 
 /// Per-realm rate limits with DRIP's headers, driven by an injected clock.
-@Suite struct RateLimitTests {
+@Suite(.serviceScope) struct RateLimitTests {
     /// A clock on a minute boundary.
     static func manualClock() -> TallyClock.Manual {
         TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
     }
 
     @Test(arguments: Backend.all) func theLimitIsPerRealmWithHeadersAnd429(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend)
-        defer { h.cleanUp() }
         let time = Self.manualClock()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let app = buildApplication(
-            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
-        )
+        let h = try await HTTPHarness.make(backend, clock: time.clock)
+        defer { h.cleanUp() }
+        let app = h.application(ServerConfiguration(rateLimitPerMinute: 3))
         try await app.test(.router) { client in
             let path = "/api/v1/realms/\(h.realm.id)"
             for remaining in [2, 1, 0] {
@@ -62,14 +58,10 @@ import Testing
     /// A key of realm A is refused on realm B (403) and must not spend realm B's budget: only
     /// requests that passed authorization for a realm count against it.
     @Test(arguments: Backend.all) func anotherRealmsKeyDoesNotSpendTheRealmsBudget(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend)
-        defer { h.cleanUp() }
         let time = Self.manualClock()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let app = buildApplication(
-            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
-        )
+        let h = try await HTTPHarness.make(backend, clock: time.clock)
+        defer { h.cleanUp() }
+        let app = h.application(ServerConfiguration(rateLimitPerMinute: 3))
         try await app.test(.router) { client in
             let victim = "/api/v1/realms/\(h.otherRealm.id)"
             for _ in 0..<5 {

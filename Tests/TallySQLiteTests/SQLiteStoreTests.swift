@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import TallyTestSupport
 import Testing
 
 @testable import TallyCore
@@ -8,7 +9,7 @@ import Testing
 
 /// What only the SQLite store can show: durability settings, the file's exact contents after a
 /// rejection, the schema's own guards, and verify catching tampering done behind its back.
-@Suite struct SQLiteStoreTests {
+@Suite(.serviceScope) struct SQLiteStoreTests {
     struct Setup {
         let directory: TemporaryDirectory
         let path: String
@@ -17,12 +18,16 @@ import Testing
         let points: Currency
         let members: [Member]
 
-        init(durability: SQLiteDurability = .full, checkpointing: WALCheckpointer.Policy = .standard) async throws {
+        init(
+            durability: SQLiteDurability = .full, checkpointing: WALCheckpointer.Policy = .standard,
+            clock: TallyClock = .system
+        ) async throws {
             directory = try TemporaryDirectory()
             path = directory.path("tally.sqlite")
-            store = try SQLiteLedgerStore(
-                path: path, durability: durability, clock: .system, ids: nil, logger: Logger(label: "test"),
-                checkpointing: checkpointing)
+            store = ServiceScope.startForTest(
+                try SQLiteLedgerStore(
+                    path: path, durability: durability, clock: clock, ids: nil, logger: Logger(label: "test"),
+                    checkpointing: checkpointing))
             realm = try await store.createRealm(name: "Test")
             points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
             var members = [Member]()
@@ -144,7 +149,7 @@ import Testing
     @Test func reopeningKeepsEverythingAndMigrationIsIdempotent() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 42)]))
-        let reopened = try SQLiteLedgerStore(path: setup.path)
+        let reopened = ServiceScope.startForTest(try SQLiteLedgerStore(path: setup.path))
         try await reopened.migrate()
         #expect(
             try await reopened.balance(
@@ -243,6 +248,7 @@ import Testing
             groupChangesMax: 25)
         let ten = try setup.batch(Array(repeating: (0, 1), count: 10))
         let forty = try setup.batch(Array(repeating: (1, 1), count: 40))
+        async let writer: Void = committer.run()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<60 {
                 let batch = index == 30 ? forty : ten
@@ -253,6 +259,8 @@ import Testing
             }
             try await group.waitForAll()
         }
+        committer.finish()
+        await writer
         let stats = committer.statistics
         #expect(stats.jobs == 60)
         #expect(stats.largest <= 2, "a group went past its 25 changes")
@@ -264,6 +272,31 @@ import Testing
         #expect(try await balanceOf(0) == 590)
         #expect(try await balanceOf(1) == 40)
         #expect(try await setup.store.verify { _ in }.isClean)
+    }
+
+    /// Graceful shutdown: every request already queued is committed and answered, and a request
+    /// that comes later is refused (503), not left waiting. The requests queue before the store
+    /// runs, so they are all queued when the shutdown comes with its start.
+    @Test func aGracefulShutdownCommitsWhatIsQueuedAndRefusesWhatComesLater() async throws {
+        let setup = try await Setup()
+        let store = try SQLiteLedgerStore(path: setup.path)
+        let batch = try setup.batch([(0, 1)])
+        let writes = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<50 { group.addTask { _ = try await store.apply(batch) } }
+                try await group.waitForAll()
+            }
+        }
+        while store.committer.queuedCount < 50 { await Task.yield() }
+        // The scope ends as soon as the store starts: its graceful shutdown comes at once.
+        try await ServiceScope.with { scope in scope.start(store) }
+        try await writes.value
+        #expect(store.committer.statistics.jobs == 50)
+        let error = await #expect(throws: TallyError.self) { _ = try await store.apply(batch) }
+        #expect(error?.code == .unavailable)
+        #expect(
+            try await store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 50)
     }
 
     @Test func concurrentWritesAreGroupedIntoFewerTransactions() async throws {
