@@ -315,37 +315,49 @@ import Testing
                 BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 200)
     }
 
-    @Test func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
-        let setup = try await Setup()
-        // The writer's own checkpoint waits for a log of 65,536 pages; this import writes far
-        // fewer, so only the background checkpointer can move them into the database file.
+    /// The writer's own checkpoint waits for a log of 262,144 pages; this import writes far fewer,
+    /// so only the background checkpointer can move them into the database file: the file does
+    /// not grow until the store's clock reaches the checkpointer's next pass, and then it does.
+    /// (The limit turns a checkpointer that never sleeps again into a failure, not a hang.)
+    @Test(.timeLimit(.minutes(2))) func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
+        let setup = try await Setup(clock: time.clock)
+        let interval = setup.store.checkpointer.policy.interval
         #expect(
             try await setup.store.pool.writeWithoutTransaction { db in
                 try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
             }
                 == setup.store.checkpointer.policy.backstopPages)
+        // The first pass ran when the store started; the checkpointer now waits for the next.
+        try await time.waitForSleeper(until: time.now.advanced(by: interval))
         let fileSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path)[.size] as? Int) ?? 0 }
         let before = fileSize()
         let rows = (0..<5_000).map { Credentials(username: "imported-\($0)", email: "m\($0)@example.com") }
         _ = try await setup.store.importMembers(rows, in: setup.realm.id, progress: { _ in })
-        let deadline = ContinuousClock.now + .seconds(10)
-        while fileSize() <= before && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(fileSize() > before, "the database file grew without any commit checkpointing")
+        #expect(fileSize() == before, "a commit copied the log into the database file")
+        time.advance(by: interval)
+        try await time.waitForSleeper(until: time.now.advanced(by: interval))
+        #expect(fileSize() > before, "the background pass did not copy the log into the database file")
     }
 
-    @Test func underSteadyWritesTheLogStartsOverInsteadOfGrowing() async throws {
+    // The limit turns a checkpointer that never sleeps again into a failure, not a hang.
+    @Test(.timeLimit(.minutes(2))) func underSteadyWritesTheLogStartsOverInsteadOfGrowing() async throws {
         // A small log limit, and a backstop so high that the writer never checkpoints by itself:
-        // only the background thread's request and the writer's pass between groups can let
-        // the log start over.
+        // only the background pass's request and the writer's pass between groups can let the
+        // log start over. Every 8 batches the test waits for the background pass it started
+        // last and moves the clock for the next, which runs while the writes go on.
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
         let policy = WALCheckpointer.Policy(interval: .milliseconds(20), restartPages: 64, backstopPages: 1_000_000)
-        let setup = try await Setup(checkpointing: policy)
+        let setup = try await Setup(checkpointing: policy, clock: time.clock)
         let walSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path + "-wal")[.size] as? Int) ?? 0 }
         let frameBytes = 4_096 + 24
-        var batches = 0
-        let deadline = ContinuousClock.now + .seconds(2)
-        while batches < 400 || ContinuousClock.now < deadline {
-            _ = try await setup.store.apply(try setup.batch([(batches % 2, 1)]))
-            batches += 1
+        let batches = 400
+        for index in 0..<batches {
+            if index % 8 == 0 {
+                try await time.waitForSleeper(until: time.now.advanced(by: policy.interval))
+                time.advance(by: policy.interval)
+            }
+            _ = try await setup.store.apply(try setup.batch([(index % 2, 1)]))
         }
         // Every batch adds a few pages to the log; without the restart it would hold all of them.
         #expect(setup.store.checkpointer.finishedPasses > 0, "the writer never finished a pass")
