@@ -41,6 +41,7 @@ let package = Package(
                 "TallyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -51,6 +52,7 @@ let package = Package(
                 "TallyCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -76,15 +78,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
-        // Runs the real binary and server, and a throwaway PostgreSQL server, for the tests.
+        // Runs the real binary and server, a throwaway PostgreSQL server, and the stores' services
+        // for the tests.
         .target(
             name: "TallyTestSupport",
             dependencies: [
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -92,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "TallySQLiteTests",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyStoreConformance",
+                "TallyCore", "TallySQLite", "TallyStoreConformance", "TallyTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

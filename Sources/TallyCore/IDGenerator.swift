@@ -20,7 +20,7 @@ public final class IDGenerator: Sendable {
 
     /// A fresh id of any kind.
     public func make<Kind>(_: Kind.Type = Kind.self) -> TallyID<Kind> {
-        let seconds = UInt32(truncatingIfNeeded: Int64(clock.now().timeIntervalSince1970))
+        let seconds = UInt32(truncatingIfNeeded: clock.now.millisecondsSince1970.floorDivided(by: 1_000))
         let count = counter.withLock { value -> UInt32 in
             value = (value &+ 1) & 0xFF_FFFF
             return value

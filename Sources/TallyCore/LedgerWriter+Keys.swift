@@ -21,7 +21,7 @@ extension LedgerWriter {
         let key = APIKey(
             id: id, realmID: realm, name: name,
             scopes: realm == nil ? Set(Scope.allCases) : (scopes ?? Set(Scope.allCases)),
-            secretHash: secret.hash, createdAtMilliseconds: Timestamp.milliseconds(clock.now()),
+            secretHash: secret.hash, createdAtMilliseconds: clock.now.millisecondsSince1970,
             revokedAtMilliseconds: nil)
         return IssuedKey(key: try await performed(.createKey(key)).key, secret: secret)
     }

@@ -3,12 +3,12 @@ import ServiceLifecycle
 import TallyCore
 
 /// Deletes idempotency records older than the retention time, a thousand at a time in short
-/// transactions, so pruning never holds the writer for long. Runs beside the server and stops on
-/// graceful shutdown.
+/// transactions, so pruning never holds the writer for long. Runs beside the server: one pass at
+/// start, then one each `interval` on its clock, until graceful shutdown.
 struct IdempotencyPruner: Service {
     let store: any LedgerStore
     let retentionSeconds: Int64
-    let intervalSeconds: Int64
+    let interval: Duration
     let clock: TallyClock
     let logger: Logger
 
@@ -19,15 +19,16 @@ struct IdempotencyPruner: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await pruneOnce()
-                try? await Task.sleep(for: .seconds(intervalSeconds))
+                try? await clock.sleep(for: interval)
             }
         }
     }
 
-    /// Prunes everything past retention, batch by batch; returns how many records went.
+    /// Prunes every record created before `retentionSeconds` ago (one exactly that old stays),
+    /// batch by batch; returns how many went.
     @discardableResult
     func pruneOnce() async -> Int {
-        let cutoff = Timestamp.milliseconds(clock.now()) - retentionSeconds * 1_000
+        let cutoff = clock.now.millisecondsSince1970 - retentionSeconds * 1_000
         var total = 0
         do {
             while true {

@@ -52,7 +52,7 @@ public final class RateLimiter: Sendable {
 
     /// Counts a request for `realm` if it fits, and says what to tell the client.
     public func hit(_ realm: RealmID) -> Decision {
-        let now = Timestamp.milliseconds(clock.now())
+        let now = clock.now.millisecondsSince1970
         let windowMilliseconds = windowSeconds * 1000
         let start = now - now % windowMilliseconds
         let end = start + windowMilliseconds

@@ -16,8 +16,10 @@ extension PostgresLedgerStore {
 
     public func key(_ id: KeyID) async throws -> APIKey? {
         try await transaction("key", .reading) { connection in
-            try await first(connection, "SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys WHERE id = \(id.rawValue)")
-                .map(Self.key(from:))
+            try await first(
+                connection, "SELECT \(unescaped: StoredSchema.keyColumns) FROM api_keys WHERE id = \(id.rawValue)"
+            )
+            .map(Self.key(from:))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 import TallyCore
 
@@ -11,17 +12,16 @@ import TallyCore
 /// queue instead of deadlocking; a serialization failure or deadlock still retries the whole
 /// transaction a bounded number of times. Reads that need a consistent view use REPEATABLE READ.
 ///
-/// Connections come from a bounded pool (`poolSize` per store). The pool's background work runs
-/// in a task the store owns: call `shutdown()` to close every connection and wait for it; a
-/// store that is simply released cancels that task in `deinit`, which closes the connections
-/// without waiting. The schema is migrated before the first operation (and by `migrate()`).
-public final class PostgresLedgerStore: LedgerStore {
+/// Connections come from a bounded pool (`poolSize` per store). The store is a `Service`: its
+/// `run()` runs the pool, and operations wait until it runs; its graceful shutdown closes every
+/// connection. Register it where the application is assembled (or run it for the length of a
+/// command). The schema is migrated before the first operation (and by `migrate()`).
+public final class PostgresLedgerStore: LedgerStore, Service {
     let client: PostgresClient
     let url: PostgresURL
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
-    private let runTask: Task<Void, Never>
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
 
     /// Most connections one store opens; PostgreSQL's `max_connections` bounds the sum over servers.
@@ -29,9 +29,12 @@ public final class PostgresLedgerStore: LedgerStore {
     /// How many times a transaction that lost a deadlock or serialization race is run again.
     static let attemptsMax = 5
 
-    /// Connects lazily to the database `url` names (`postgres://user:pass@host:port/db`).
+    /// Connects lazily to the database `url` names (`postgres://user:pass@host:port/db`): no
+    /// connection opens before `run()`.
     ///
-    /// - Parameter poolSize: at most this many connections (1 to `poolSizeMax`).
+    /// - Parameters:
+    ///   - poolSize: at most this many connections (1 to `poolSizeMax`).
+    ///   - clock: stamps every record.
     public init(
         url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
         logger: Logger = Logger(label: "tally.postgres")
@@ -46,10 +49,10 @@ public final class PostgresLedgerStore: LedgerStore {
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(10)
-        // The pool warns when a lease arrives before its run() task has been scheduled, which
-        // is routine here (the task starts a moment after init returns and the lease waits for
-        // it), so its background logger reports errors only; storage failures are logged with
-        // their cause by `storageError` anyway.
+        // The pool warns when a lease arrives before its run() has been scheduled, which is
+        // routine here (a command or the server's migration may start as the service group
+        // starts the store, and the lease waits for it), so its background logger reports errors
+        // only; storage failures are logged with their cause by `storageError` anyway.
         var background = logger
         background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
@@ -58,15 +61,12 @@ public final class PostgresLedgerStore: LedgerStore {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
-        self.runTask = Task { await client.run() }
     }
 
-    deinit { runTask.cancel() }
-
-    /// Closes every connection and waits until the pool has stopped. The store is unusable after.
-    public func shutdown() async {
-        runTask.cancel()
-        await runTask.value
+    /// Runs the connection pool until graceful shutdown or cancellation, then closes every
+    /// connection and returns; call it once. The store is unusable after.
+    public func run() async {
+        await client.run()
     }
 
     /// Connects once outside the pool, so that a wrong password or a server that does not answer
@@ -197,5 +197,5 @@ public final class PostgresLedgerStore: LedgerStore {
         return .unavailable
     }
 
-    var nowMilliseconds: Int64 { Timestamp.milliseconds(clock.now()) }
+    var nowMilliseconds: Int64 { clock.now.millisecondsSince1970 }
 }

@@ -10,6 +10,9 @@ import TallyCore
 /// savepoint alone and gets its own error; the others commit together, and every waiter is
 /// answered only after that commit is durable.
 /// One fsync and one set of page writes are paid per group instead of per request.
+///
+/// The writer is a loop, `run()`, that the store's service runs: requests queue until it runs,
+/// and after `finish()` it commits what is queued, refuses what comes later and returns.
 final class GroupCommitter: Sendable {
     /// One request: a prepared write, its idempotency claim, and who is waiting for it.
     struct Job: Sendable {
@@ -21,7 +24,10 @@ final class GroupCommitter: Sendable {
 
     struct State {
         var pending: [Job] = []
-        var draining = false
+        /// The writer, parked until a request arrives.
+        var idleWriter: CheckedContinuation<Bool, Never>?
+        /// Set by `finish()`: no new request is taken.
+        var finishing = false
     }
 
     /// Most requests waiting at once; past it, new ones are refused with 503 instead of queueing
@@ -57,37 +63,81 @@ final class GroupCommitter: Sendable {
     /// Groups committed, requests in them, and the largest group so far.
     var statistics: (groups: Int, jobs: Int, largest: Int) { stats.withLock { $0 } }
 
+    /// Requests waiting for the writer.
+    var queuedCount: Int { state.withLock { $0.pending.count } }
+
     /// Queues a write and waits until the transaction holding it is durably committed.
     func submit(_ write: PreparedWrite, claim: IdempotencyClaim?, now: Int64) async throws
         -> WriteOutcome
     {
         try await withCheckedThrowingContinuation { continuation in
             let job = Job(write: write, claim: claim, now: now, continuation: continuation)
-            let accepted = state.withLock { state -> (queued: Bool, startDrain: Bool) in
-                guard state.pending.count < queueDepthMax else { return (false, false) }
+            let admission = state.withLock { state -> Admission in
+                guard !state.finishing else { return .finishing }
+                guard state.pending.count < queueDepthMax else { return .full }
                 state.pending.append(job)
-                guard !state.draining else { return (true, false) }
-                state.draining = true
-                return (true, true)
+                defer { state.idleWriter = nil }
+                return .queued(idleWriter: state.idleWriter)
             }
-            guard accepted.queued else {
+            switch admission {
+            case .queued(let writer):
+                writer?.resume(returning: true)
+            case .full:
                 continuation.resume(
                     throwing: TallyError(
                         .unavailable, "The write queue is full (\(queueDepthMax) requests); retry shortly."))
-                return
+            case .finishing:
+                continuation.resume(throwing: TallyError(.unavailable, "Tally is shutting down; retry shortly."))
             }
-            if accepted.startDrain { Task { await self.drain() } }
         }
     }
 
-    /// Commits groups until the queue is empty. Only one drain runs at a time.
+    private enum Admission {
+        case queued(idleWriter: CheckedContinuation<Bool, Never>?)
+        case full
+        case finishing
+    }
+
+    /// The writer: commits groups as requests arrive, until `finish()` and an empty queue. Run it
+    /// once; cancellation acts as `finish()` (requests still queued are then answered with the
+    /// cancelled commit's error).
+    func run() async {
+        while await requestsWaiting() { await drain() }
+    }
+
+    /// Stops taking requests; `run()` returns once the queued ones are committed.
+    func finish() {
+        let writer = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            state.finishing = true
+            defer { state.idleWriter = nil }
+            return state.idleWriter
+        }
+        // A parked writer means an empty queue: nothing is left to commit.
+        writer?.resume(returning: false)
+    }
+
+    /// Suspends the writer until a request waits (true), or it is finishing with none (false).
+    private func requestsWaiting() async -> Bool {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (writer: CheckedContinuation<Bool, Never>) in
+                let ready = state.withLock { state -> Bool? in
+                    if !state.pending.isEmpty { return true }
+                    if state.finishing { return false }
+                    state.idleWriter = writer
+                    return nil
+                }
+                if let ready { writer.resume(returning: ready) }
+            }
+        } onCancel: {
+            finish()
+        }
+    }
+
+    /// Commits groups until the queue is empty.
     private func drain() async {
         while true {
             let first = state.withLock { state -> [Job] in
-                guard !state.pending.isEmpty else {
-                    state.draining = false
-                    return []
-                }
+                guard !state.pending.isEmpty else { return [] }
                 return Self.take(&state, max: groupSizeMax, changes: groupChangesMax)
             }
             guard !first.isEmpty else { return }

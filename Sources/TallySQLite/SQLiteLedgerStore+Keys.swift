@@ -11,7 +11,8 @@ extension SQLiteLedgerStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                key.id.rawValue, key.realmID?.rawValue, key.name, StoredSchema.scopesText(key.scopes), Data(key.secretHash),
+                key.id.rawValue, key.realmID?.rawValue, key.name, StoredSchema.scopesText(key.scopes),
+                Data(key.secretHash),
                 key.createdAtMilliseconds, key.revokedAtMilliseconds,
             ])
     }
@@ -27,7 +28,8 @@ extension SQLiteLedgerStore {
         try await read("keys") { db in
             if let realmID {
                 return try Row.fetchAll(
-                    db, sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys WHERE realm_id = ? ORDER BY created_at, id",
+                    db,
+                    sql: "SELECT \(StoredSchema.keyColumns) FROM api_keys WHERE realm_id = ? ORDER BY created_at, id",
                     arguments: [realmID.rawValue]
                 ).map(Self.key(from:))
             }

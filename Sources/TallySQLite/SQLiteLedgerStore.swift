@@ -1,23 +1,33 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceLifecycle
+import Synchronization
 import TallyCore
 
 /// The embedded default `LedgerStore`: one SQLite file in WAL mode with durable commits.
 ///
 /// One connection writes (SQLite allows one writer); readers use their own connections and never
 /// wait for it. Every method is one transaction.
-public final class SQLiteLedgerStore: LedgerStore {
+///
+/// The store is a `Service`: `run()` runs the writer (group commit) and the background
+/// checkpoints, and writes wait until it runs. Register it where the application is assembled
+/// (or run it for the length of a command); its graceful shutdown commits what is queued.
+public final class SQLiteLedgerStore: LedgerStore, Service {
     let pool: DatabasePool
     let committer: GroupCommitter
     let checkpointer: WALCheckpointer
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
+    private let started = Atomic<Bool>(false)
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
+    /// Opens (creating if needed) the database at `path` and migrates it. Nothing runs in the
+    /// background until `run()`.
     ///
-    /// - Parameter durability: `.full` (default) makes every acknowledged commit survive power loss.
+    /// - Parameters:
+    ///   - durability: `.full` (default) makes every acknowledged commit survive power loss.
+    ///   - clock: stamps every record and paces the background checkpoints.
     public convenience init(
         path: String, durability: SQLiteDurability = .full, clock: TallyClock = .system,
         ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite")
@@ -63,7 +73,20 @@ public final class SQLiteLedgerStore: LedgerStore {
         try migrateNow()
     }
 
-    deinit { checkpointer.stop() }
+    /// Runs the writer, and the background checkpoints on the store's clock, until graceful
+    /// shutdown or cancellation; call it once. On graceful shutdown the writer commits every queued request and refuses
+    /// new ones, and the checkpointer finishes its pass; then `run()` returns.
+    public func run() async {
+        precondition(!started.exchange(true, ordering: .relaxed), "a store's service runs once")
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.committer.run() }
+                group.addTask { await self.checkpointer.run(clock: self.clock) }
+            }
+        } onGracefulShutdown: {
+            self.committer.finish()
+        }
+    }
 
     private func migrateNow() throws {
         do {
@@ -110,5 +133,5 @@ public final class SQLiteLedgerStore: LedgerStore {
         return .unavailable
     }
 
-    var nowMilliseconds: Int64 { Timestamp.milliseconds(clock.now()) }
+    var nowMilliseconds: Int64 { clock.now.millisecondsSince1970 }
 }

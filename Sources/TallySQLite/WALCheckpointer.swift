@@ -1,27 +1,31 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceLifecycle
 import Synchronization
+import TallyCore
 
-/// Copies the write-ahead log back into the database file on a connection and thread of its own,
+/// Copies the write-ahead log back into the database file on a connection and queue of its own,
 /// so that no commit waits for a large checkpoint.
 ///
 /// By default SQLite checkpoints inside the commit that pushes the log past 1,000 pages: that
 /// request then waits for hundreds of scattered page writes and an fsync of the database file,
-/// which is what sets the slowest answers. Here a background thread runs a PASSIVE checkpoint
-/// every `interval` (it never blocks the writer or the readers).
+/// which is what sets the slowest answers. Here a background job (part of the store's service)
+/// runs a PASSIVE checkpoint every `interval` of the store's clock, on the checkpoint
+/// connection's own queue (it never blocks the writer, the readers or a Swift concurrency
+/// thread).
 ///
 /// A PASSIVE checkpoint alone cannot keep the log short under steady load: SQLite starts the log
 /// over only when a write transaction begins after a checkpoint that copied every frame, and
 /// the writer keeps adding frames while the background copy runs. So when the log passes
-/// `restartPages`, the background thread asks the writer, which between two groups runs one more
+/// `restartPages`, the background job asks the writer, which between two groups runs one more
 /// PASSIVE checkpoint of its own (`finishPass`). That pass copies only what was committed since
 /// the background pass, a few milliseconds of work, and the next group starts the log from the
 /// beginning. The writer's own `wal_autocheckpoint` stays as a backstop at `backstopPages`, for
 /// when a reader holds an old snapshot and the log cannot start over.
 final class WALCheckpointer: Sendable {
     struct Policy: Sendable {
-        /// How often the background thread checkpoints.
+        /// How often the background job checkpoints.
         var interval: Duration
         /// The log size (pages) at which the writer is asked to finish a pass between groups.
         var restartPages: Int
@@ -35,53 +39,57 @@ final class WALCheckpointer: Sendable {
 
     let policy: Policy
     private let connection: DatabaseQueue
-    private let stopped = Mutex(false)
     private let restartWanted = Atomic<Bool>(false)
     private let restarts = Atomic<Int>(0)
     private let logger: Logger
 
-    /// Opens the checkpoint connection on the database at `path` and starts the thread.
+    /// Opens the checkpoint connection on the database at `path`; `run(clock:)` starts the passes.
     init(path: String, policy: Policy = .standard, logger: Logger) throws {
         var configuration = Configuration()
         configuration.label = "tally.checkpointer"
         self.connection = try DatabaseQueue(path: path, configuration: configuration)
         self.policy = policy
         self.logger = logger
-        let pause =
-            Double(policy.interval.components.seconds)
-            + Double(policy.interval.components.attoseconds) / 1e18
-        let thread = Thread { [weak self] in
-            while let self, !self.stopped.withLock({ $0 }) {
-                self.checkpointOnce()
-                Thread.sleep(forTimeInterval: pause)
-            }
-        }
-        thread.name = "tally.checkpointer"
-        thread.start()
     }
 
-    /// Stops the thread after its current checkpoint.
-    func stop() { stopped.withLock { $0 = true } }
-
-    deinit { stop() }
+    /// One pass, then one each `policy.interval` of `clock`, until the task is cancelled or its
+    /// service group shuts down gracefully. Graceful shutdown ends the wait between two passes,
+    /// never a pass in progress.
+    func run(clock: TallyClock) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await checkpointOnce()
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: self.policy.interval) }
+            } catch {
+                return
+            }
+        }
+    }
 
     /// How many times the writer finished a pass so that the log could start over.
     var finishedPasses: Int { restarts.load(ordering: .relaxed) }
 
     /// One PASSIVE checkpoint: copies what no reader still needs, never waits for a lock. Asks the
     /// writer to finish the pass when the log has grown past `restartPages`.
-    func checkpointOnce() {
-        connection.writeWithoutTransaction { db in
-            guard var pass = Self.passive(db, logger), pass.walFrameCount >= policy.restartPages else { return }
-            // Catch up with what was committed while that pass ran, so that the writer's own pass is
-            // short: a few more passes, until one finds little new.
-            for _ in 0..<Self.catchUpPassesMax {
-                guard let next = Self.passive(db, logger) else { return }
-                let caughtUp = next.checkpointedFrameCount - pass.checkpointedFrameCount < Self.catchUpPagesEnough
-                pass = next
-                if caughtUp { break }
+    func checkpointOnce() async {
+        do {
+            try await connection.writeWithoutTransaction { db in
+                guard var pass = Self.passive(db, self.logger), pass.walFrameCount >= self.policy.restartPages else {
+                    return
+                }
+                // Catch up with what was committed while that pass ran, so that the writer's own pass
+                // is short: a few more passes, until one finds little new.
+                for _ in 0..<Self.catchUpPassesMax {
+                    guard let next = Self.passive(db, self.logger) else { return }
+                    let caughtUp = next.checkpointedFrameCount - pass.checkpointedFrameCount < Self.catchUpPagesEnough
+                    pass = next
+                    if caughtUp { break }
+                }
+                self.restartWanted.store(true, ordering: .relaxed)
             }
-            restartWanted.store(true, ordering: .relaxed)
+        } catch {
+            // Only cancellation reaches here (`passive` handles database errors): the store is
+            // stopping, and an interrupted PASSIVE checkpoint leaves nothing to repair.
         }
     }
 
@@ -90,7 +98,7 @@ final class WALCheckpointer: Sendable {
     /// A pass that copied fewer new pages than this has caught up.
     static let catchUpPagesEnough = 256
 
-    /// Run by the writer between two transactions: if the background thread asked for it, copies
+    /// Run by the writer between two transactions: if the background job asked for it, copies
     /// what was committed since its pass, so that the next write transaction starts the log over.
     func finishPass(_ db: Database) {
         guard restartWanted.exchange(false, ordering: .relaxed) else { return }

@@ -4,8 +4,20 @@ import TallyCore
 /// (the idea of FluentBenchmark). A backend's test target runs every case in
 /// `LedgerStoreConformance.cases` against fresh stores from its own factory.
 public enum LedgerStoreConformance {
-    /// Makes a fresh, empty, migrated store.
-    public typealias Factory = @Sendable () async throws -> any LedgerStore
+    /// Makes fresh, empty, migrated stores that run (their services too) until the case ends.
+    public struct Factory: Sendable {
+        private let make: @Sendable (TallyClock) async throws -> any LedgerStore
+
+        /// A factory whose stores stamp their records with the clock they are given.
+        public init(_ make: @escaping @Sendable (_ clock: TallyClock) async throws -> any LedgerStore) {
+            self.make = make
+        }
+
+        /// A fresh store on `clock` (the wall clock unless a case drives time itself).
+        public func callAsFunction(clock: TallyClock = .system) async throws -> any LedgerStore {
+            try await make(clock)
+        }
+    }
 
     /// One named behaviour.
     public struct Case: Sendable, CustomStringConvertible {
@@ -20,7 +32,7 @@ public enum LedgerStoreConformance {
     /// Every case, in the order the behaviours build on each other.
     public static let cases: [Case] =
         BatchCases.all + RejectionCases.all + ConcurrencyCases.all + RecordCases.all + QueryCases.all
-        + CurrencyCases.all + IdempotencyCases.all + WriteCases.all
+        + CurrencyCases.all + IdempotencyCases.all + WriteCases.all + TimeCases.all
 }
 
 /// A store did not behave as the contract says.
@@ -75,9 +87,9 @@ struct Fixture {
 
     static func make(
         _ factory: LedgerStoreConformance.Factory, members count: Int = 3,
-        points draft: CurrencyDraft = CurrencyDraft(name: "Points", isDefault: true)
+        points draft: CurrencyDraft = CurrencyDraft(name: "Points", isDefault: true), clock: TallyClock = .system
     ) async throws -> Fixture {
-        let store = try await factory()
+        let store = try await factory(clock: clock)
         let realm = try await store.createRealm(name: "Conformance")
         let points = try await store.createCurrency(draft, in: realm.id)
         var members = [Member]()

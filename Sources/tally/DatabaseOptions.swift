@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TallyCore
 import TallyPostgres
 import TallySQLite
@@ -38,8 +39,10 @@ struct DatabaseOptions: ParsableArguments {
         return (try? PostgresURL(url).redacted) ?? "postgres://(unparsable URL)"
     }
 
-    /// Opens the store this URL names. This is the one place the backend is chosen.
-    func openStore(logger: Logger) throws -> any LedgerStore {
+    /// Opens the store this URL names. This is the one place the backend is chosen. The store
+    /// works only while its service runs: `tally serve` registers it with the application, and
+    /// every other command uses `withStore`.
+    func openStore(logger: Logger) throws -> any LedgerStore & Service {
         let url = resolvedURL
         guard let level = SQLiteDurability(rawValue: durability) else {
             throw TallyError.validation("--durability must be full or normal.")
@@ -56,5 +59,27 @@ struct DatabaseOptions: ParsableArguments {
         }
         guard !path.isEmpty else { throw TallyError.validation("The database URL names no file.") }
         return try SQLiteLedgerStore(path: path, durability: level, logger: logger)
+    }
+}
+
+extension DatabaseOptions {
+    /// Opens the store and runs its service while `body` uses it, then shuts it down gracefully:
+    /// every write is committed and every connection closed before the command goes on, whether
+    /// `body` returned or threw.
+    func withStore<T>(logger: Logger, _ body: (any LedgerStore) async throws -> T) async throws -> T {
+        let store = try openStore(logger: logger)
+        let services = ServiceGroup(services: [store], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { try await services.run() }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(store))
+            } catch {
+                result = .failure(error)
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }
     }
 }

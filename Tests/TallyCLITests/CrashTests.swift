@@ -13,7 +13,7 @@ import Testing
 /// restart. At the end every balance must equal exactly the sum of all batches (each applied
 /// once: nothing lost, nothing doubled), no batch may be half applied at any restart, and
 /// `tally verify` must pass. `TALLY_CRASH_CYCLES` sets the number of kills (default 50).
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, .serviceScope) struct CrashTests {
     struct Pending: Sendable {
         let key: String
         let amount: Int64
@@ -30,7 +30,7 @@ import Testing
     @Test func killedServersLoseAndDoubleNothing() async throws {
         let dir = try TemporaryDirectory()
         let db = dir.database
-        let setup = try SQLiteLedgerStore(path: db)
+        let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: db))
         let realm = try await setup.createRealm(name: "Crash")
         let points = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         let a = try await setup.createMember(Credentials(username: "a"), in: realm.id)

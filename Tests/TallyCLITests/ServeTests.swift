@@ -9,7 +9,7 @@ import Testing
 
 /// `tally serve` as a user meets it: the demo's printed curl line, and a server killed with
 /// SIGKILL under load that loses no acknowledged batch.
-@Suite(.serialized) struct ServeTests {
+@Suite(.serialized, .serviceScope) struct ServeTests {
     @Test func theDemoPrintsACurlLineThatWorksAsPrinted() async throws {
         let dir = try TemporaryDirectory()
         let server = try ServerProcess(arguments: ["--demo"], directory: dir.url)
@@ -49,7 +49,7 @@ import Testing
     /// begun, and exits cleanly; every acknowledged batch is in the database.
     @Test func sigtermFinishesInFlightRequests() async throws {
         let dir = try TemporaryDirectory()
-        let setup = try SQLiteLedgerStore(path: dir.database)
+        let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: dir.database))
         let realm = try await setup.createRealm(name: "Shutdown")
         let points = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         let member = try await setup.createMember(Credentials(username: "m"), in: realm.id)
@@ -111,7 +111,7 @@ import Testing
     /// Even at trace level, neither a valid secret nor a presented wrong one reaches the log.
     @Test func secretsNeverReachTheLogs() async throws {
         let dir = try TemporaryDirectory()
-        let setup = try SQLiteLedgerStore(path: dir.database)
+        let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: dir.database))
         let realm = try await setup.createRealm(name: "Logs")
         let key = try await setup.issueKey(realm: realm.id, name: nil, ids: IDGenerator())
         let server = try ServerProcess(

@@ -20,27 +20,16 @@ import Testing
         #expect(MemberID("ABCDEF0123456789abcdef01") == MemberID("abcdef0123456789ABCDEF01"))
     }
 
-    /// A clock the test moves by hand, built on `TallyClock(now:)`.
-    final class SteppingClock: Sendable {
-        private let date: Mutex<Date>
-
-        init(_ start: Date) { date = Mutex(start) }
-
-        var clock: TallyClock { TallyClock { [self] in date.withLock { $0 } } }
-
-        func advance(seconds: TimeInterval) { date.withLock { $0 += seconds } }
-    }
-
     /// Ids made in a later second sort after every id made before it, whatever the counter did,
     /// and begin with that second. The seconds run 0x6553f0fe, 0x6553f0ff, 0x6553f100, 0x6553f101
     /// (1,700,000,000 is the third), so they carry into a higher byte on the way.
     @Test func generatorMakesUniqueTimeOrderedIds() {
         let start: UInt32 = 1_699_999_998
-        let time = SteppingClock(Date(timeIntervalSince1970: TimeInterval(start)))
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: Int64(start) * 1_000))
         let ids = IDGenerator(clock: time.clock)
         var made = [[MemberID]]()
         for second in 0..<4 {
-            if second > 0 { time.advance(seconds: 1) }
+            if second > 0 { time.advance(by: .seconds(1)) }
             made.append((0..<5_000).map { _ in ids.make() })
         }
         let all = made.flatMap { $0 }
@@ -55,7 +44,7 @@ import Testing
             #expect(made[second - 1].max()! < batch.min()!, "ids of second \(second) sort after the ones before")
         }
         // A fraction of a second does not round up.
-        time.advance(seconds: 0.999)
+        time.advance(by: .milliseconds(999))
         let last: MemberID = ids.make()
         #expect(last.rawValue.prefix(8) == String(start + 3, radix: 16))
     }

@@ -2,11 +2,12 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Keys: 401 for missing, malformed, unknown or revoked keys; 403 for another realm or a missing
 /// scope; health needs no key.
-@Suite struct AuthenticationTests {
+@Suite(.serviceScope) struct AuthenticationTests {
     @Test(arguments: Backend.all) func healthNeedsNoKey(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }

@@ -1,10 +1,11 @@
 import Foundation
 import HummingbirdTesting
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Single updates and transfers share the batch endpoint's atomic, journaled path.
-@Suite struct BalanceRoutesTests {
+@Suite(.serviceScope) struct BalanceRoutesTests {
     @Test(arguments: Backend.all) func aSingleUpdateReturnsTheNewBalanceAndItsJournalEntry(_ backend: Backend)
         async throws
     {

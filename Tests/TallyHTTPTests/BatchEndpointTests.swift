@@ -3,11 +3,12 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// `PATCH /api/v1/realms/{realmId}/members/transaction` through the real router: every status
 /// and error code of SPEC sections 2 and 3 that applies.
-@Suite struct BatchEndpointTests {
+@Suite(.serviceScope) struct BatchEndpointTests {
     @Test(arguments: Backend.all) func aBatchThatFailsOnItsThirdChangeAppliesNothing(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }

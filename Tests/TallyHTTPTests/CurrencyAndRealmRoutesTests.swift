@@ -1,10 +1,11 @@
 import Foundation
 import HummingbirdTesting
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Currencies and realms.
-@Suite struct CurrencyAndRealmRoutesTests {
+@Suite(.serviceScope) struct CurrencyAndRealmRoutesTests {
     @Test(arguments: Backend.all) func currenciesCreateListUpdateArchive(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }

@@ -1,11 +1,12 @@
 import Foundation
 import HummingbirdTesting
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Many clients send overlapping batches at once; afterwards every balance equals the sum of the
 /// acknowledged changes and verify finds the books balanced.
-@Suite struct HTTPConcurrencyTests {
+@Suite(.serviceScope) struct HTTPConcurrencyTests {
     @Test(arguments: Backend.all) func overlappingBatchesLoseAndInventNothing(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend, limits: .standard)
         defer { h.cleanUp() }

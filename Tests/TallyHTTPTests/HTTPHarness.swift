@@ -22,17 +22,20 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    /// A fresh, migrated, empty store of this kind.
-    func makeStore(in directory: URL) async throws -> any LedgerStore {
+    /// A fresh, migrated, empty store of this kind on `clock`, running until the test ends.
+    func makeStore(in directory: URL, clock: TallyClock) async throws -> any LedgerStore {
         switch self {
         case .sqlite:
-            return try SQLiteLedgerStore(path: directory.appendingPathComponent("tally.sqlite").path)
+            return ServiceScope.startForTest(
+                try SQLiteLedgerStore(path: directory.appendingPathComponent("tally.sqlite").path, clock: clock))
         case .postgres:
             guard let server = try await PostgresServer.shared() else {
                 throw PostgresServerFailure(description: "PostgreSQL is not installed")
             }
-            let store = try PostgresLedgerStore(
-                url: try await server.makeDatabase(), poolSize: 4, logger: PostgresServer.storeLogger)
+            let store = ServiceScope.startForTest(
+                try PostgresLedgerStore(
+                    url: try await server.makeDatabase(), poolSize: 4, clock: clock, logger: PostgresServer.storeLogger)
+            )
             try await store.migrate()
             return store
         }
@@ -42,11 +45,13 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
 /// A real store (see `Backend`), a realm with members and keys, and the real router, driven
 /// through HummingbirdTesting.
 ///
-/// A PostgreSQL store closes its connections when it is released; its database goes with the
-/// run's throwaway server.
+/// The store runs in the test's `ServiceScope` (suites that use the harness have the
+/// `.serviceScope` trait), so it stops, and a PostgreSQL store closes its connections, when the
+/// test ends; its database goes with the run's throwaway server.
 struct HTTPHarness: Sendable {
     let directory: URL
     let store: any LedgerStore
+    let clock: TallyClock
     let realm: Realm
     let otherRealm: Realm
     let points: Currency
@@ -60,11 +65,12 @@ struct HTTPHarness: Sendable {
     let limits: Limits
 
     static func make(
-        _ backend: Backend = .sqlite, limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096)
+        _ backend: Backend = .sqlite, limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096),
+        clock: TallyClock = .system
     ) async throws -> HTTPHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try await backend.makeStore(in: directory)
+        let store = try await backend.makeStore(in: directory, clock: clock)
         let ids = IDGenerator()
         let realm = try await store.createRealm(name: "Guild")
         let otherRealm = try await store.createRealm(name: "Other guild")
@@ -82,7 +88,8 @@ struct HTTPHarness: Sendable {
         let revoked = try await store.issueKey(realm: realm.id, name: "old", ids: ids)
         _ = try await store.revokeKey(revoked.key.id)
         return HTTPHarness(
-            directory: directory, store: store, realm: realm, otherRealm: otherRealm, points: points, capped: capped,
+            directory: directory, store: store, clock: clock, realm: realm, otherRealm: otherRealm, points: points,
+            capped: capped,
             members: members, key: key.secret.text, otherRealmKey: other.secret.text, readOnlyKey: readOnly.secret.text,
             adminKey: admin.secret.text, revokedKey: revoked.secret.text, limits: limits)
     }
@@ -92,10 +99,15 @@ struct HTTPHarness: Sendable {
     /// Runs `body` against the application through HummingbirdTesting's router client.
     @discardableResult
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await application(ServerConfiguration(limits: limits)).test(.router, body)
+    }
+
+    /// The application on this harness's store and clock (the harness runs the store itself).
+    func application(_ configuration: ServerConfiguration) -> some ApplicationProtocol {
         var logger = Logger(label: "tally.test")
         logger.logLevel = .warning
-        let app = buildApplication(store: store, configuration: ServerConfiguration(limits: limits), logger: logger)
-        return try await app.test(.router, body)
+        return buildApplication(
+            store: store, storeServices: [], configuration: configuration, logger: logger, clock: clock)
     }
 
     func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {

@@ -16,7 +16,7 @@ import Testing
 
 /// `Idempotency-Key` through HTTP, including a retry after a real server committed and was killed
 /// before its client read the answer.
-@Suite struct IdempotencyTests {
+@Suite(.serviceScope) struct IdempotencyTests {
     static let keyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotency-Replayed")!
 
@@ -177,13 +177,14 @@ extension Backend {
         switch self {
         case .sqlite:
             let path = directory.appendingPathComponent("tally.sqlite").path
-            return (path, try SQLiteLedgerStore(path: path))
+            return (path, ServiceScope.startForTest(try SQLiteLedgerStore(path: path)))
         case .postgres:
             guard let server = try await PostgresServer.shared() else {
                 throw PostgresServerFailure(description: "PostgreSQL is not installed")
             }
             let url = try await server.makeDatabase()
-            let store = try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger)
+            let store = ServiceScope.startForTest(
+                try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
             try await store.migrate()
             return (url, store)
         }

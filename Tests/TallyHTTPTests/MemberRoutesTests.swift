@@ -1,10 +1,11 @@
 import Foundation
 import HummingbirdTesting
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Members: list, search, leaderboard, metadata, create, get, journal.
-@Suite struct MemberRoutesTests {
+@Suite(.serviceScope) struct MemberRoutesTests {
     @Test(arguments: Backend.all) func listingPagesSortsAndSearches(_ backend: Backend) async throws {
         let h = try await HTTPHarness.make(backend)
         defer { h.cleanUp() }

@@ -3,10 +3,11 @@ import Hummingbird
 import HummingbirdTesting
 import TallyCore
 import TallyHTTP
+import TallyTestSupport
 import Testing
 
 /// The served document describes exactly the routes the router serves.
-@Suite struct OpenAPIDocumentTests {
+@Suite(.serviceScope) struct OpenAPIDocumentTests {
     func documentedOperations() throws -> Set<String> {
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])

@@ -2,29 +2,23 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Logging
-import Synchronization
 import TallyCore
 import TallyHTTP
+import TallyTestSupport
 import Testing
 
 /// Per-realm rate limits with DRIP's headers, driven by an injected clock.
-@Suite struct RateLimitTests {
-    final class ManualClock: Sendable {
-        let now = Mutex(Date(timeIntervalSince1970: 1_800_000_000))  // on a minute boundary
-        var clock: TallyClock { TallyClock { [self] in now.withLock { $0 } } }
-        func advance(_ seconds: TimeInterval) { now.withLock { $0 = $0.addingTimeInterval(seconds) } }
+@Suite(.serviceScope) struct RateLimitTests {
+    /// A clock on a minute boundary.
+    static func manualClock() -> TallyClock.Manual {
+        TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
     }
 
     @Test(arguments: Backend.all) func theLimitIsPerRealmWithHeadersAnd429(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend)
+        let time = Self.manualClock()
+        let h = try await HTTPHarness.make(backend, clock: time.clock)
         defer { h.cleanUp() }
-        let time = ManualClock()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let app = buildApplication(
-            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
-        )
+        let app = h.application(ServerConfiguration(rateLimitPerMinute: 3))
         try await app.test(.router) { client in
             let path = "/api/v1/realms/\(h.realm.id)"
             for remaining in [2, 1, 0] {
@@ -35,7 +29,7 @@ import Testing
                 #expect(response.headers[HTTPField.Name("X-RateLimit-Window")!] == "60")
                 #expect(response.headers[HTTPField.Name("X-RateLimit-Reset")!] == "1800000060")
             }
-            time.advance(20)
+            time.advance(by: .seconds(20))
             let refused = try await client.send(.get, path, key: h.key)
             let body = try expectFailure(refused, .tooManyRequests, "Rate limit exceeded")
             #expect(refused.headers[.retryAfter] == "40")
@@ -51,12 +45,12 @@ import Testing
                 try await client.send(.get, "/api/v1/realms/\(h.otherRealm.id)", key: h.otherRealmKey).status == .ok)
             // The previous window still weighs in: 10 s into the next one, 3 * (1 - 10/60) = 2.5 and
             // one more request would make 3.5; 20 s in, 3 * (1 - 20/60) = 2, so exactly one fits.
-            time.advance(50)
+            time.advance(by: .seconds(50))
             #expect(try await client.send(.get, path, key: h.key).status == .tooManyRequests)
-            time.advance(10)
+            time.advance(by: .seconds(10))
             #expect(try await client.send(.get, path, key: h.key).status == .ok)
             #expect(try await client.send(.get, path, key: h.key).status == .tooManyRequests)
-            time.advance(60)
+            time.advance(by: .seconds(60))
             #expect(try await client.send(.get, path, key: h.key).status == .ok)
         }
     }
@@ -64,14 +58,10 @@ import Testing
     /// A key of realm A is refused on realm B (403) and must not spend realm B's budget: only
     /// requests that passed authorization for a realm count against it.
     @Test(arguments: Backend.all) func anotherRealmsKeyDoesNotSpendTheRealmsBudget(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend)
+        let time = Self.manualClock()
+        let h = try await HTTPHarness.make(backend, clock: time.clock)
         defer { h.cleanUp() }
-        let time = ManualClock()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let app = buildApplication(
-            store: h.store, configuration: ServerConfiguration(rateLimitPerMinute: 3), logger: logger, clock: time.clock
-        )
+        let app = h.application(ServerConfiguration(rateLimitPerMinute: 3))
         try await app.test(.router) { client in
             let victim = "/api/v1/realms/\(h.otherRealm.id)"
             for _ in 0..<5 {
@@ -90,7 +80,7 @@ import Testing
     /// The table of tracked realms is a real bound: past it, a realm that is not tracked yet is
     /// refused rather than growing the table, and realms already tracked keep their counts.
     @Test func theTableOfTrackedRealmsIsBounded() throws {
-        let time = ManualClock()
+        let time = Self.manualClock()
         let limiter = RateLimiter(limit: 5, realmsTrackedMax: 3, clock: time.clock)
         let ids = IDGenerator(clock: time.clock)
         let realms: [RealmID] = (0..<4).map { _ in ids.make() }
@@ -100,7 +90,7 @@ import Testing
         #expect(limiter.trackedRealmCount == 3)
         #expect(limiter.hit(realms[0]).remaining == 3, "tracked realms keep counting")
         // Two windows later the old entries are stale and make room.
-        time.advance(120)
+        time.advance(by: .seconds(120))
         #expect(limiter.hit(realms[3]).allowed)
         #expect(limiter.trackedRealmCount <= 3)
     }

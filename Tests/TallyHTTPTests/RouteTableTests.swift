@@ -3,12 +3,13 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TallyCore
+import TallyTestSupport
 import Testing
 
 /// Every realm route, checked the same way: it works with the right key, answers 403 to a key
 /// of another realm and to a key without its scope, 401 without a key, and 400 for a malformed
 /// realm id; and it answers the same under the singular `/api/v1/realm/` prefix.
-@Suite struct RouteTableTests {
+@Suite(.serviceScope) struct RouteTableTests {
     struct Route: CustomStringConvertible, Sendable {
         let method: HTTPRequest.Method
         let path: String  // relative to the realm, with {dripId}, {other} and {currencyId} placeholders

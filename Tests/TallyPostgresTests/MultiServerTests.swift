@@ -19,11 +19,16 @@ import Testing
     @Test func twoServersOnOneDatabaseKeepTheBooksUnderOverlappingLoad() async throws {
         guard let server = try await PostgresServer.shared() else { return }
         let url = try await server.makeDatabase()
+        try await ServiceScope.with { scope in try await Self.keepTheBooks(on: url, scope) }
+        await server.dropDatabase(url)
+    }
 
+    /// The test itself, with the store that sets up and checks the database in `scope`.
+    static func keepTheBooks(on url: String, _ scope: ServiceScope) async throws {
         // Given a migrated database with a realm, a default currency, members and a key.
         let migrated = try TallyProcess.run(["migrate", "--database", url])
         #expect(migrated.status == 0, "tally migrate: \(migrated.stderr)")
-        let setup = try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger)
+        let setup = scope.start(try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
         let realm = try await setup.createRealm(name: "Scale")
         let points = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         var created = [Member]()
@@ -72,13 +77,11 @@ import Testing
         #expect(tally.replays > 0 && tally.replaysMatched == tally.replays, "replays on the other server match")
         let verified = try TallyProcess.run(["verify", "--database", url])
         #expect(verified.status == 0, "tally verify: \(verified.stdout) \(verified.stderr)")
-        await setup.shutdown()
         for process in servers {
             process.stop()
             let log = process.stderr.finish()
             #expect(!log.contains("storage failure"), "a server logged a storage failure: \(log)")
         }
-        await server.dropDatabase(url)
         print(
             """
             MultiServerTests: \(Self.serversCount) servers, \(ports.count * Self.clientsPerServer) clients, \

@@ -6,36 +6,39 @@ import TallyTestSupport
 import Testing
 
 /// The shared store contract, run against PostgreSQL: each case gets fresh databases on one
-/// throwaway server, and every store it made is shut down afterwards, pass or fail.
+/// throwaway server, and every store it made is stopped, and its database dropped, afterwards,
+/// pass or fail.
 @Suite(.enabled(if: PostgresServer.available, "PostgreSQL is not installed")) struct PostgresConformanceTests {
     @Test(arguments: LedgerStoreConformance.cases)
     func conformance(_ behaviour: LedgerStoreConformance.Case) async throws {
         guard let server = try await PostgresServer.shared() else { return }
-        let made = MadeStores()
+        let databases = MadeDatabases()
         do {
-            try await behaviour.run {
-                let url = try await server.makeDatabase()
-                let store = try PostgresLedgerStore(url: url, poolSize: 8, logger: PostgresServer.storeLogger)
-                made.stores.withLock { $0.append((store, url)) }
-                try await store.migrate()
-                return store
+            try await ServiceScope.with { scope in
+                try await behaviour.run(
+                    .init { clock in
+                        let url = try await server.makeDatabase()
+                        databases.urls.withLock { $0.append(url) }
+                        let store = scope.start(
+                            try PostgresLedgerStore(
+                                url: url, poolSize: 8, clock: clock, logger: PostgresServer.storeLogger))
+                        try await store.migrate()
+                        return store
+                    })
             }
         } catch {
-            await Self.close(made.stores.withLock { $0 }, on: server)
+            await databases.drop(on: server)
             throw error
         }
-        await Self.close(made.stores.withLock { $0 }, on: server)
-    }
-
-    static func close(_ stores: [(store: PostgresLedgerStore, url: String)], on server: PostgresServer) async {
-        for (store, url) in stores {
-            await store.shutdown()
-            await server.dropDatabase(url)
-        }
+        await databases.drop(on: server)
     }
 }
 
-/// The stores one case made, so they can all be closed afterwards.
-final class MadeStores: Sendable {
-    let stores = Mutex<[(store: PostgresLedgerStore, url: String)]>([])
+/// The databases one case made, so they can all be dropped once its stores have stopped.
+final class MadeDatabases: Sendable {
+    let urls = Mutex<[String]>([])
+
+    func drop(on server: PostgresServer) async {
+        for url in urls.withLock({ $0 }) { await server.dropDatabase(url) }
+    }
 }

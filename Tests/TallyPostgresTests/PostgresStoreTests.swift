@@ -35,8 +35,16 @@ import Testing
     func oneIdempotencyKeyAppliesOnceAcrossStores() async throws {
         guard let server = try await PostgresServer.shared() else { return }
         let url = try await server.makeDatabase()
-        let first = try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger)
-        let second = try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger)
+        try await ServiceScope.with { scope in
+            let first = scope.start(try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger))
+            let second = scope.start(try PostgresLedgerStore(url: url, poolSize: 4, logger: PostgresServer.storeLogger))
+            try await Self.applyOnce(first, second)
+        }
+        await server.dropDatabase(url)
+    }
+
+    /// The test itself, with both stores running.
+    static func applyOnce(_ first: PostgresLedgerStore, _ second: PostgresLedgerStore) async throws {
         let realm = try await first.createRealm(name: "Idempotency")
         let points = try await first.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         let member = try await first.createMember(Credentials(username: "m"), in: realm.id)
@@ -69,9 +77,6 @@ import Testing
             #expect(error.code == .idempotencyKeyReused)
         }
         #expect(try await first.verify { _ in }.isClean)
-        await first.shutdown()
-        await second.shutdown()
-        await server.dropDatabase(url)
     }
 }
 

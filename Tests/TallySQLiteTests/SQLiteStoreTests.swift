@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import Synchronization
+import TallyTestSupport
 import Testing
 
 @testable import TallyCore
@@ -9,7 +10,7 @@ import Testing
 
 /// What only the SQLite store can show: durability settings, the file's exact contents after a
 /// rejection, the schema's own guards, and verify catching tampering done behind its back.
-@Suite struct SQLiteStoreTests {
+@Suite(.serviceScope) struct SQLiteStoreTests {
     struct Setup {
         let directory: TemporaryDirectory
         let path: String
@@ -18,12 +19,16 @@ import Testing
         let points: Currency
         let members: [Member]
 
-        init(durability: SQLiteDurability = .full, checkpointing: WALCheckpointer.Policy = .standard) async throws {
+        init(
+            durability: SQLiteDurability = .full, checkpointing: WALCheckpointer.Policy = .standard,
+            clock: TallyClock = .system
+        ) async throws {
             directory = try TemporaryDirectory()
             path = directory.path("tally.sqlite")
-            store = try SQLiteLedgerStore(
-                path: path, durability: durability, clock: .system, ids: nil, logger: Logger(label: "test"),
-                checkpointing: checkpointing)
+            store = ServiceScope.startForTest(
+                try SQLiteLedgerStore(
+                    path: path, durability: durability, clock: clock, ids: nil, logger: Logger(label: "test"),
+                    checkpointing: checkpointing))
             realm = try await store.createRealm(name: "Test")
             points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
             var members = [Member]()
@@ -159,7 +164,7 @@ import Testing
     @Test func reopeningKeepsEverythingAndMigrationIsIdempotent() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 42)]))
-        let reopened = try SQLiteLedgerStore(path: setup.path)
+        let reopened = ServiceScope.startForTest(try SQLiteLedgerStore(path: setup.path))
         try await reopened.migrate()
         #expect(
             try await reopened.balance(
@@ -258,6 +263,7 @@ import Testing
             groupChangesMax: 25)
         let ten = try setup.batch(Array(repeating: (0, 1), count: 10))
         let forty = try setup.batch(Array(repeating: (1, 1), count: 40))
+        async let writer: Void = committer.run()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<60 {
                 let batch = index == 30 ? forty : ten
@@ -268,6 +274,8 @@ import Testing
             }
             try await group.waitForAll()
         }
+        committer.finish()
+        await writer
         let stats = committer.statistics
         #expect(stats.jobs == 60)
         #expect(stats.largest <= 2, "a group went past its 25 changes")
@@ -320,6 +328,31 @@ import Testing
         #expect(try await setup.store.verify { _ in }.isClean)
     }
 
+    /// Graceful shutdown: every request already queued is committed and answered, and a request
+    /// that comes later is refused (503), not left waiting. The requests queue before the store
+    /// runs, so they are all queued when the shutdown comes with its start.
+    @Test func aGracefulShutdownCommitsWhatIsQueuedAndRefusesWhatComesLater() async throws {
+        let setup = try await Setup()
+        let store = try SQLiteLedgerStore(path: setup.path)
+        let batch = try setup.batch([(0, 1)])
+        let writes = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<50 { group.addTask { _ = try await store.apply(batch) } }
+                try await group.waitForAll()
+            }
+        }
+        while store.committer.queuedCount < 50 { await Task.yield() }
+        // The scope ends as soon as the store starts: its graceful shutdown comes at once.
+        try await ServiceScope.with { scope in scope.start(store) }
+        try await writes.value
+        #expect(store.committer.statistics.jobs == 50)
+        let error = await #expect(throws: TallyError.self) { _ = try await store.apply(batch) }
+        #expect(error?.code == .unavailable)
+        #expect(
+            try await store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 50)
+    }
+
     @Test func concurrentWritesAreGroupedIntoFewerTransactions() async throws {
         let setup = try await Setup()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -336,37 +369,49 @@ import Testing
                 BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 200)
     }
 
-    @Test func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
-        let setup = try await Setup()
-        // The writer's own checkpoint waits for a log of 65,536 pages; this import writes far
-        // fewer, so only the background checkpointer can move them into the database file.
+    /// The writer's own checkpoint waits for a log of 262,144 pages; this import writes far fewer,
+    /// so only the background checkpointer can move them into the database file: the file does
+    /// not grow until the store's clock reaches the checkpointer's next pass, and then it does.
+    /// (The limit turns a checkpointer that never sleeps again into a failure, not a hang.)
+    @Test(.timeLimit(.minutes(2))) func theLogIsCopiedBackInTheBackgroundNotByACommit() async throws {
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
+        let setup = try await Setup(clock: time.clock)
+        let interval = setup.store.checkpointer.policy.interval
         #expect(
             try await setup.store.pool.writeWithoutTransaction { db in
                 try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
             }
                 == setup.store.checkpointer.policy.backstopPages)
+        // The first pass ran when the store started; the checkpointer now waits for the next.
+        try await time.waitForSleeper(until: time.now.advanced(by: interval))
         let fileSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path)[.size] as? Int) ?? 0 }
         let before = fileSize()
         let rows = (0..<5_000).map { Credentials(username: "imported-\($0)", email: "m\($0)@example.com") }
         _ = try await setup.store.importMembers(rows, in: setup.realm.id, progress: { _ in })
-        let deadline = ContinuousClock.now + .seconds(10)
-        while fileSize() <= before && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(fileSize() > before, "the database file grew without any commit checkpointing")
+        #expect(fileSize() == before, "a commit copied the log into the database file")
+        time.advance(by: interval)
+        try await time.waitForSleeper(until: time.now.advanced(by: interval))
+        #expect(fileSize() > before, "the background pass did not copy the log into the database file")
     }
 
-    @Test func underSteadyWritesTheLogStartsOverInsteadOfGrowing() async throws {
+    // The limit turns a checkpointer that never sleeps again into a failure, not a hang.
+    @Test(.timeLimit(.minutes(2))) func underSteadyWritesTheLogStartsOverInsteadOfGrowing() async throws {
         // A small log limit, and a backstop so high that the writer never checkpoints by itself:
-        // only the background thread's request and the writer's pass between groups can let
-        // the log start over.
+        // only the background pass's request and the writer's pass between groups can let the
+        // log start over. Every 8 batches the test waits for the background pass it started
+        // last and moves the clock for the next, which runs while the writes go on.
+        let time = TallyClock.Manual(TallyClock.Instant(millisecondsSince1970: 1_800_000_000_000))
         let policy = WALCheckpointer.Policy(interval: .milliseconds(20), restartPages: 64, backstopPages: 1_000_000)
-        let setup = try await Setup(checkpointing: policy)
+        let setup = try await Setup(checkpointing: policy, clock: time.clock)
         let walSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path + "-wal")[.size] as? Int) ?? 0 }
         let frameBytes = 4_096 + 24
-        var batches = 0
-        let deadline = ContinuousClock.now + .seconds(2)
-        while batches < 400 || ContinuousClock.now < deadline {
-            _ = try await setup.store.apply(try setup.batch([(batches % 2, 1)]))
-            batches += 1
+        let batches = 400
+        for index in 0..<batches {
+            if index % 8 == 0 {
+                try await time.waitForSleeper(until: time.now.advanced(by: policy.interval))
+                time.advance(by: policy.interval)
+            }
+            _ = try await setup.store.apply(try setup.batch([(index % 2, 1)]))
         }
         // Every batch adds a few pages to the log; without the restart it would hold all of them.
         #expect(setup.store.checkpointer.finishedPasses > 0, "the writer never finished a pass")

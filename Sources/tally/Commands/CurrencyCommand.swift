@@ -21,12 +21,13 @@ struct CurrencyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
                 let draft = CurrencyDraft(
                     name: name, emoji: emoji, isDefault: self.default, minimumBalance: minimumBalance,
                     maximumBalance: maximumBalance, isTransferable: !nonTransferable)
-                Output.json(
-                    Representation.CurrencyBody(try await store.createCurrency(draft, in: try parseRealm(realm))))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.json(
+                        Representation.CurrencyBody(try await store.createCurrency(draft, in: try parseRealm(realm))))
+                }
             }
         }
     }

@@ -28,11 +28,13 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
                 let realmID = try realm.map(parseRealm)
                 let scopeSet = try scopes.map { text throws(TallyError) in try Scope.parseList(text) }
-                let issued = try await store.issueKey(realm: realmID, name: name, scopes: scopeSet, ids: IDGenerator())
-                Output.json(Representation.KeyBody(issued.key, secret: issued.secret.text))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    let issued = try await store.issueKey(
+                        realm: realmID, name: name, scopes: scopeSet, ids: IDGenerator())
+                    Output.json(Representation.KeyBody(issued.key, secret: issued.secret.text))
+                }
             }
         }
     }
@@ -47,8 +49,9 @@ struct KeyCommand: AsyncParsableCommand {
                 guard let keyID = KeyID(id) else {
                     throw TallyError.validation("The key id must be 24 hexadecimal digits.")
                 }
-                let store = try options.openStore(logger: Logger(label: "tally"))
-                Output.json(Representation.KeyBody(try await store.revokeKey(keyID)))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.json(Representation.KeyBody(try await store.revokeKey(keyID)))
+                }
             }
         }
     }
@@ -60,8 +63,10 @@ struct KeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
-                Output.jsonLines(try await store.keys(in: try realm.map(parseRealm)).map { Representation.KeyBody($0) })
+                let realmID = try realm.map(parseRealm)
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.jsonLines(try await store.keys(in: realmID).map { Representation.KeyBody($0) })
+                }
             }
         }
     }

@@ -21,11 +21,12 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
                 let credentials = Credentials(
                     username: username, discordId: discordId, twitterId: twitterId, wallet: wallet, email: email)
-                Output.json(
-                    Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.json(
+                        Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
+                }
             }
         }
     }
@@ -43,19 +44,20 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let realmID = try parseRealm(realm)
-                let store = try options.openStore(logger: Logger(label: "tally"))
-                let started = Date()
-                let rows = try MemberCSV.parse(try readInput())
-                Output.progress("parsed rows", done: rows.count, total: rows.count)
-                let total = rows.count
-                let members = try await store.importMembers(rows, in: realmID) { done in
-                    Output.progress("imported members", done: done, total: total)
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    let started = Date()
+                    let rows = try MemberCSV.parse(try readInput())
+                    Output.progress("parsed rows", done: rows.count, total: rows.count)
+                    let total = rows.count
+                    let members = try await store.importMembers(rows, in: realmID) { done in
+                        Output.progress("imported members", done: done, total: total)
+                    }
+                    Output.memberLines(members)
+                    let seconds = Date().timeIntervalSince(started)
+                    Output.message(
+                        "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."
+                    )
                 }
-                Output.memberLines(members)
-                let seconds = Date().timeIntervalSince(started)
-                Output.message(
-                    "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."
-                )
             }
         }
 

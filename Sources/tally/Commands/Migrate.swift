@@ -8,8 +8,9 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let store = try options.openStore(logger: Logger(label: "tally"))
-            try await store.migrate()
+            try await options.withStore(logger: Logger(label: "tally")) { store in
+                try await store.migrate()
+            }
             Output.json(["migrated": options.displayURL])
         }
     }

@@ -14,8 +14,9 @@ struct RealmCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
-                Output.json(Representation.RealmBody(try await store.createRealm(name: name)))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.json(Representation.RealmBody(try await store.createRealm(name: name)))
+                }
             }
         }
     }
@@ -26,8 +27,9 @@ struct RealmCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let store = try options.openStore(logger: Logger(label: "tally"))
-                Output.jsonLines(try await store.realms().map(Representation.RealmBody.init))
+                try await options.withStore(logger: Logger(label: "tally")) { store in
+                    Output.jsonLines(try await store.realms().map(Representation.RealmBody.init))
+                }
             }
         }
     }

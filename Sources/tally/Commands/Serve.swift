@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 import TallyCore
 import TallyHTTP
 
@@ -56,9 +57,6 @@ struct Serve: AsyncParsableCommand {
             var logger = Logger(label: "tally")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let store = try options.openStore(logger: logger)
-            // Fails at once on a database that cannot be reached or migrated, not on the first request.
-            try await store.migrate()
-            let demoData = demo ? try await DemoData.prepare(store) : nil
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
@@ -68,12 +66,29 @@ struct Serve: AsyncParsableCommand {
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
             let database = options.displayURL
             let host = hostname
-            let app = buildApplication(store: store, configuration: configuration, logger: logger) { boundPort in
+            let announcement = demo ? DemoAnnouncement() : nil
+            let app = buildApplication(
+                store: store, storeServices: [store], configuration: configuration, logger: logger,
+                beforeServerStarts: { try await announcement?.prepare(store) }
+            ) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
-                if let demoData { demoData.announce(baseURL: base) }
+                announcement?.announce(baseURL: base)
                 Output.json(Listening(url: base, database: database))
             }
             try await app.runService()
         }
     }
+}
+
+/// The demo data of `--demo`: prepared once the schema is migrated, announced once the server
+/// listens.
+private final class DemoAnnouncement: Sendable {
+    private let prepared = Mutex<DemoData?>(nil)
+
+    func prepare(_ store: any LedgerStore) async throws {
+        let data = try await DemoData.prepare(store)
+        prepared.withLock { $0 = data }
+    }
+
+    func announce(baseURL: String) { prepared.withLock { $0 }?.announce(baseURL: baseURL) }
 }

@@ -24,9 +24,10 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let store = try options.openStore(logger: Logger(label: "tally"))
-            let report = try await store.verify { done in
-                Output.progress("journal entries checked", done: done, total: nil)
+            let report = try await options.withStore(logger: Logger(label: "tally")) { store in
+                try await store.verify { done in
+                    Output.progress("journal entries checked", done: done, total: nil)
+                }
             }
             Output.json(
                 Result(
