@@ -23,15 +23,6 @@ extension TallyError.Code {
     }
 }
 
-/// The failure body of every non-2xx response: `{"error", "message", "details"?}`.
-struct ErrorBody: Encodable {
-    let error: String
-    let message: String
-    let details: [String: TallyError.DetailValue]?
-    /// Only on 429, as DRIP's rate-limit body has it.
-    let retryAfter: Int64?
-}
-
 extension TallyError.DetailValue: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()

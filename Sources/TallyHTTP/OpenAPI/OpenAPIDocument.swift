@@ -27,7 +27,7 @@ public enum OpenAPIDocument {
     static func pathParameter(_ name: String, pattern: Bool = true) -> JSONValue {
         [
             "name": .string(name), "in": "path", "required": true,
-            "schema": pattern ? Schema.objectIDInput : ["type": "string", "minLength": 1],
+            "schema": pattern ? OpenAPISchema.objectIDInput : ["type": "string", "minLength": 1],
         ]
     }
 
@@ -112,7 +112,7 @@ public enum OpenAPIDocument {
             tag: "Realm-Members", summary: "Get Realm Member Leaderboard (default currency when omitted)",
             scope: "members:read",
             parameters: [
-                query("currencyId", Schema.objectIDInput),
+                query("currencyId", OpenAPISchema.objectIDInput),
                 query("take", ["type": "integer", "minimum": 1, "maximum": 100]),
                 query("after", ["type": "string", "description": "endCursor of the previous page"]),
             ], success: 200, schema: "Leaderboard"),
@@ -150,8 +150,9 @@ public enum OpenAPIDocument {
                 page, limit, query("search", ["type": "string", "maxLength": 256]),
                 query("sortBy", ["type": "string", "enum": ["createdAt", "name", "updatedAt"]]),
                 query("sortOrder", ["type": "string", "enum": ["asc", "desc"]]),
-                query("includeArchived", Schema.boolean),
-                query("status", ["type": "string", "enum": ["active", "archived"]]), query("isDefault", Schema.boolean),
+                query("includeArchived", OpenAPISchema.boolean),
+                query("status", ["type": "string", "enum": ["active", "archived"]]),
+                query("isDefault", OpenAPISchema.boolean),
             ], success: 200, schema: "CurrencyList"),
         Operation(
             method: "get", place: .realm, path: "points", id: "getPoints", tag: "Compatibility",
@@ -207,7 +208,7 @@ public enum OpenAPIDocument {
         ]
         var response: [String: JSONValue] = [
             "description": .string(descriptions[status] ?? "Error"),
-            "content": ["application/json": ["schema": Schema.ref("Error")]],
+            "content": ["application/json": ["schema": OpenAPISchema.ref("Error")]],
         ]
         if status == 429 || status == 503 {
             response["headers"] = ["Retry-After": ["schema": ["type": "integer"], "description": "Seconds to wait"]]
@@ -219,7 +220,7 @@ public enum OpenAPIDocument {
         var responses: [String: JSONValue] = [:]
         if let schema = operation.schema {
             responses[String(operation.success)] = [
-                "description": "Success", "content": ["application/json": ["schema": Schema.ref(schema)]],
+                "description": "Success", "content": ["application/json": ["schema": OpenAPISchema.ref(schema)]],
             ]
         } else {
             responses[String(operation.success)] = ["description": "Done; no body"]
@@ -249,7 +250,9 @@ public enum OpenAPIDocument {
         }
         if !parameters.isEmpty { result["parameters"] = .array(parameters) }
         if let body = operation.body {
-            result["requestBody"] = ["required": true, "content": ["application/json": ["schema": Schema.ref(body)]]]
+            result["requestBody"] = [
+                "required": true, "content": ["application/json": ["schema": OpenAPISchema.ref(body)]],
+            ]
         }
         if legacyPrefix || operation.legacyOnly { result["deprecated"] = true }
         return .object(result)
@@ -272,7 +275,9 @@ public enum OpenAPIDocument {
             "get": [
                 "operationId": "health", "tags": ["Health"], "summary": "Health check (no key)", "security": [],
                 "responses": [
-                    "200": ["description": "Ok", "content": ["application/json": ["schema": Schema.ref("Health")]]]
+                    "200": [
+                        "description": "Ok", "content": ["application/json": ["schema": OpenAPISchema.ref("Health")]],
+                    ]
                 ],
             ]
         ]
@@ -320,7 +325,7 @@ public enum OpenAPIDocument {
                         "type": "http", "scheme": "bearer", "bearerFormat": "API Key", "description": "API Key",
                     ]
                 ],
-                "schemas": .object(Schema.components),
+                "schemas": .object(OpenAPISchema.components),
             ],
         ]
     }

@@ -1,7 +1,7 @@
 import TallyCore
 
-/// Small helpers that keep the OpenAPI document readable.
-enum Schema {
+/// The component schemas of the OpenAPI document, and small helpers that keep them readable.
+enum OpenAPISchema {
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
     static let string: JSONValue = ["type": "string"]
     static let nullableString: JSONValue = ["type": ["string", "null"]]
