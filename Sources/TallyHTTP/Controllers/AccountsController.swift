@@ -5,10 +5,7 @@ import TallyCore
 /// credential. A realm key looks only in its own realm; an admin key in every realm.
 struct AccountsController {
     let store: any LedgerStore
-
-    func addRoutes(api: RouterGroup<TallyRequestContext>) {
-        api.get("accounts/find", use: find)
-    }
+    let limits: Limits
 
     struct Found: Encodable, Sendable {
         let data: String?
@@ -21,11 +18,8 @@ struct AccountsController {
         enum CodingKeys: String, CodingKey { case data }
     }
 
-    @Sendable func find(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
-        guard key.isAdmin || key.scopes.contains(.membersRead) else {
-            throw TallyError(.forbidden, "This API key lacks the members:read scope.")
-        }
+    /// `GET /api/v1/accounts/find`: the first value that names a member, or `{"data": null}`.
+    @Sendable func find(_ request: Request, context: TallyRequestContext, key: APIKey) async throws -> Response {
         let query = QueryReader(request)
         let typeText = try query.required("type", maxLength: 32)
         guard let kind = SearchKind(dripType: typeText), kind != .dripId else {

@@ -7,24 +7,14 @@ struct CurrenciesController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
-        realms.get(":realmId/currencies", use: list)
-        realms.get(":realmId/points", use: list)
-        realms.post(":realmId/currencies", use: create)
-        realms.get(":realmId/currencies/:currencyId", use: get)
-        realms.patch(":realmId/currencies/:currencyId", use: update)
-        realms.patch(":realmId/currencies/:currencyId/metadata", use: metadata)
-        realms.delete(":realmId/currencies/:currencyId", use: archive)
-        realms.post(":realmId/currencies/:currencyId/unarchive", use: unarchive)
-    }
-
     typealias CurrencyList = Representation.ListBody<Representation.CurrencyBody, Representation.OffsetMeta>
 
     enum Status: String, CaseIterable { case active, archived }
 
     /// `GET /api/v1/realms/{realmId}/currencies` with paging, search, sorting and filters.
-    @Sendable func list(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesRead)
+    @Sendable func list(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let status = try query.choice("status", Status.self)
         let currencies = try await store.listCurrencies(
@@ -51,8 +41,9 @@ struct CurrenciesController {
     }
 
     /// `POST /api/v1/realms/{realmId}/currencies`: 201 with the bare currency.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func create(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let draft = CurrencyDraft(
@@ -73,8 +64,9 @@ struct CurrenciesController {
     }
 
     /// `GET /api/v1/realms/{realmId}/currencies/{currencyId}`: `{"data": Currency}`.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesRead)
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         return JSONResponse.make(
             .ok, Representation.DataBody(Representation.CurrencyBody(try await currency(context, realmID))))
     }
@@ -106,8 +98,9 @@ struct CurrenciesController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}`: the bare updated currency.
-    @Sendable func update(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func update(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let existing = try await currency(context, realmID)
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(UpdateBody.self, from: bytes)
@@ -122,8 +115,9 @@ struct CurrenciesController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}/metadata`: 204.
-    @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func metadata(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let existing = try await currency(context, realmID)
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(MetadataBody.self, from: bytes)
@@ -137,15 +131,17 @@ struct CurrenciesController {
 
     /// `DELETE /api/v1/realms/{realmId}/currencies/{currencyId}`: archives (204); balances and
     /// the journal stay, and the currency accepts no more changes.
-    @Sendable func archive(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func archive(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         _ = try await store.setCurrencyArchived(try await currency(context, realmID).id, in: realmID, archived: true)
         return Response(status: .noContent)
     }
 
     /// `POST /api/v1/realms/{realmId}/currencies/{currencyId}/unarchive`: 204.
-    @Sendable func unarchive(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func unarchive(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let id = try await currency(context, realmID).id
         return try await IdempotentWrite.run(
             .setCurrencyArchived(id, realm: realmID, archived: false), store: store, request: request, context: context,

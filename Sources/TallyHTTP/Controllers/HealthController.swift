@@ -4,9 +4,7 @@ import Hummingbird
 struct HealthController {
     struct Health: Encodable { let message: String }
 
-    func addRoutes(to router: Router<TallyRequestContext>) {
-        for path in ["api/v1/health", "api/v4/health"] {
-            router.get(RouterPath(path)) { _, _ in JSONResponse.make(.ok, Health(message: "Ok")) }
-        }
+    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
+        JSONResponse.make(.ok, Health(message: "Ok"))
     }
 }

@@ -7,21 +7,12 @@ struct MembersController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
-        realms.get(":realmId/members", use: list)
-        realms.get(":realmId/members/search", use: search)
-        realms.get(":realmId/members/leaderboard", use: leaderboard)
-        realms.post(":realmId/members", use: create)
-        realms.get(":realmId/members/:dripId", use: get)
-        realms.patch(":realmId/members/:dripId/metadata", use: metadata)
-        realms.get(":realmId/members/:dripId/transactions", use: journal)
-    }
-
     typealias MemberList = Representation.ListBody<Representation.RealmMemberBody, Representation.OffsetMeta>
 
     /// `GET /api/v1/realms/{realmId}/members/` with `page`, `limit`, `search`, `sortBy`, `sortOrder`.
-    @Sendable func list(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func list(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         var sortField = MemberQuery.SortField.joined
         if let sortBy = try query.string("sortBy", maxLength: 64), !sortBy.isEmpty {
@@ -55,8 +46,9 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/search?type=&values=` (at most 50 values).
-    @Sendable func search(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func search(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let typeText = try query.required("type", maxLength: 32)
         guard let kind = SearchKind(dripType: typeText) else {
@@ -121,8 +113,9 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/leaderboard?currencyId=&take=&after=`.
-    @Sendable func leaderboard(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func leaderboard(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let currency = try IDField.currency(
             try query.string("currencyId", maxLength: 64).flatMap { $0.isEmpty ? nil : $0 }, field: "currencyId")
@@ -160,8 +153,9 @@ struct MembersController {
     }
 
     /// `POST /api/v1/realms/{realmId}/members` (Tally): 201 with the new member.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersWrite)
+    @Sendable func create(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let credentials = Credentials(
@@ -176,8 +170,9 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/{dripId}` (Tally): the member with its balances.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         guard let details = try await store.memberDetails(memberID, in: realmID) else {
             throw try await notFound(memberID, realmID)
@@ -190,8 +185,9 @@ struct MembersController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/metadata`: 204.
-    @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersWrite)
+    @Sendable func metadata(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(MetadataBody.self, from: bytes)
@@ -218,8 +214,9 @@ struct MembersController {
 
     /// `GET /api/v1/realms/{realmId}/members/{dripId}/transactions?limit=&cursor=` (Tally): the
     /// member's journal, newest first.
-    @Sendable func journal(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func journal(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let query = QueryReader(request)
         let limit = try query.integer("limit", default: 25, range: 1...limits.pageSizeMax)

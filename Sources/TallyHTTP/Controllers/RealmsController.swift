@@ -6,14 +6,10 @@ struct RealmsController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(api: RouterGroup<TallyRequestContext>, realms: RouterGroup<TallyRequestContext>, createRealm: Bool) {
-        if createRealm { api.post("realms", use: create) }
-        realms.get(":realmId", use: get)
-    }
-
     /// `GET /api/v1/realms/{realmId}`: the bare realm.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.realmRead)
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         guard let realm = try await store.realm(realmID) else { throw TallyError.realmNotFound(realmID) }
         return JSONResponse.make(.ok, Representation.RealmBody(realm))
     }
@@ -25,9 +21,7 @@ struct RealmsController {
     }
 
     /// `POST /api/v1/realms` (Tally, admin key): 201 with the new realm.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
-        guard key.isAdmin else { throw TallyError(.forbidden, "Only an admin key may create realms.") }
+    @Sendable func create(_ request: Request, context: TallyRequestContext, key: APIKey) async throws -> Response {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let draft = RealmDraft(name: body.name, description: body.description ?? "", subdomain: body.subdomain)

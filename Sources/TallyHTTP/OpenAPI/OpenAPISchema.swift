@@ -56,6 +56,7 @@ enum OpenAPISchema {
                 ("retryAfter", integer),
             ], optional: ["details", "retryAfter"]),
         "Health": object([("message", ["type": "string", "enum": ["Ok"]])]),
+        "Document": ["type": "object"],
         "Realm": object([
             ("id", objectID), ("name", string), ("ownerId", objectID), ("description", string), ("subdomain", string),
             ("createdAt", dateTime), ("updatedAt", dateTime),
