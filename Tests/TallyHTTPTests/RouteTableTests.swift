@@ -148,17 +148,20 @@ import Testing
         return routes
     }
 
-    /// What the document says an operation needs, in the words the table's access gives it.
-    static func documentedAccess(_ operation: [String: Any]) -> String? {
-        if let security = operation["security"] as? [Any], security.isEmpty { return "open" }
-        return operation["description"] as? String
+    /// What the document says an operation needs: its description, and the roles it asks of the
+    /// bearer scheme (none for an open operation, which asks for no scheme at all).
+    static func documentedAccess(_ operation: [String: Any]) -> [String] {
+        let security = operation["security"] as? [[String: [String]]] ?? []
+        let roles = security.flatMap { $0["BearerAuth"] ?? ["other scheme"] }
+        return security.isEmpty ? ["open"] : [operation["description"] as? String ?? "no description"] + roles
     }
 
-    static func expectedDescription(_ access: TallyHTTP.Operation.Access) -> String {
+    static func expectedAccess(_ access: TallyHTTP.Operation.Access) -> [String] {
         switch access {
-        case .open: "open"
-        case .admin: "Needs an admin key."
-        case .key(let scope), .realm(let scope): "Needs a key with the \(scope.rawValue) scope, or an admin key."
+        case .open: ["open"]
+        case .admin: ["Needs an admin key.", "admin"]
+        case .key(let scope), .realm(let scope):
+            ["Needs a key with the \(scope.rawValue) scope, or an admin key.", scope.rawValue]
         }
     }
 
@@ -188,7 +191,7 @@ import Testing
         #expect(routed.subtracting(documented.keys).sorted() == [], "routed but not documented")
         for (route, access) in table {
             let operation = try #require(documented[route], "\(route) is not documented")
-            #expect(Self.documentedAccess(operation) == Self.expectedDescription(access), "\(route)")
+            #expect(Self.documentedAccess(operation) == Self.expectedAccess(access), "\(route)")
         }
     }
 

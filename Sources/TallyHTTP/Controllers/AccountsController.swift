@@ -25,11 +25,15 @@ struct AccountsController {
         guard let kind = SearchKind(dripType: typeText), kind != .dripId else {
             throw TallyError.validation("type must be one of: twitter-id, discord-id, wallet, email, username.")
         }
-        let values = try query.string("values", maxLength: 50 * 400) ?? query.string("value", maxLength: 50 * 400)
+        let values =
+            try query.string("values", maxLength: QueryReader.valuesLengthMax)
+            ?? query.string("value", maxLength: QueryReader.valuesLengthMax)
         let candidates = (values ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         guard !candidates.isEmpty else { throw TallyError.validation("The query parameter values is required.") }
-        guard candidates.count <= 50 else { throw TallyError.validation("values may hold at most 50 values.") }
+        guard candidates.count <= limits.searchValuesMax else {
+            throw TallyError.validation("values may hold at most \(limits.searchValuesMax) values.")
+        }
         for value in candidates {
             if let found = try await store.findAccount(kind: kind, value: value, in: key.realmID) {
                 return JSONResponse.make(.ok, Found(data: found.rawValue))

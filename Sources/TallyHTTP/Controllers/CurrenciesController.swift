@@ -20,7 +20,8 @@ struct CurrenciesController {
         let currencies = try await store.listCurrencies(
             in: realmID,
             query: CurrencyQuery(
-                page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
+                page: try query.pageRequest(limits: limits),
+                search: try query.string("search", maxLength: QueryReader.searchLengthMax),
                 sortField: try query.choice("sortBy", CurrencyQuery.SortField.self) ?? .createdAt,
                 order: try query.choice("sortOrder", SortOrder.self) ?? .ascending,
                 includeArchived: try query.boolean("includeArchived") ?? false,

@@ -7,6 +7,13 @@ struct MembersController {
     let store: any LedgerStore
     let limits: Limits
 
+    /// DRIP's `sortBy` vocabulary, as the document lists it and the error names it.
+    static let sortByValues = [
+        "username", "displayName", "firstVisit", "lastVisit", "updatedAt", "lastActive", "createdAt", "joinedAt",
+        "name",
+        "user", "status",
+    ]
+
     typealias MemberList = Representation.ListBody<Representation.RealmMemberBody, Representation.OffsetMeta>
 
     /// `GET /api/v1/realms/{realmId}/members/` with `page`, `limit`, `search`, `sortBy`, `sortOrder`.
@@ -17,17 +24,16 @@ struct MembersController {
         var sortField = MemberQuery.SortField.joined
         if let sortBy = try query.string("sortBy", maxLength: 64), !sortBy.isEmpty {
             guard let field = MemberQuery.sortField(dripSortBy: sortBy) else {
-                throw TallyError.validation(
-                    "sortBy must be one of: username, displayName, firstVisit, lastVisit, updatedAt, lastActive, createdAt, joinedAt, name, user, status."
-                )
+                throw TallyError.validation("sortBy must be one of: \(Self.sortByValues.joined(separator: ", ")).")
             }
             sortField = field
         }
         let page = try await store.listMembers(
             in: realmID,
             query: MemberQuery(
-                page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
-                sortField: sortField, order: try query.choice("sortOrder", SortOrder.self) ?? .ascending))
+                page: try query.pageRequest(limits: limits),
+                search: try query.string("search", maxLength: QueryReader.searchLengthMax), sortField: sortField,
+                order: try query.choice("sortOrder", SortOrder.self) ?? .ascending))
         return JSONResponse.make(
             .ok, MemberList(page.items.map(Representation.RealmMemberBody.init), meta: .init(page)))
     }
@@ -55,7 +61,9 @@ struct MembersController {
             throw TallyError.validation(
                 "type must be one of: \(SearchKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let raw = try query.string("values", maxLength: 50 * 400) ?? query.string("value", maxLength: 50 * 400)
+        let raw =
+            try query.string("values", maxLength: QueryReader.valuesLengthMax)
+            ?? query.string("value", maxLength: QueryReader.valuesLengthMax)
         let values = (raw ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }

@@ -55,7 +55,7 @@ public enum OpenAPIDocument {
             401: "Missing, malformed, unknown or revoked key",
             403: "A key of another realm, or without the scope", 404: "The realm, member or currency does not exist",
             409: "A credential or subdomain is taken, or the Idempotency-Key was used for another request",
-            413: "The body is over the limit",
+            413: "The body is over the limit of \(limits.bodyBytesMax) bytes",
             429: "Over the realm's rate limit", 503: "Storage is unavailable; retry",
         ]
         var response: [String: JSONValue] = [
@@ -108,18 +108,23 @@ public enum OpenAPIDocument {
             "summary": .string(operation.summary),
             "responses": .object(responses),
         ]
+        // The scope is also named as a role of the bearer scheme, which OpenAPI 3.1 allows for
+        // schemes other than OAuth, so that tools and tests can read it.
         switch operation.access {
         case .open:
             result["security"] = []
         case .admin:
             result["description"] = "Needs an admin key."
+            result["security"] = [["BearerAuth": ["admin"]]]
         case .key(let scope), .realm(let scope):
             result["description"] = .string("Needs a key with the \(scope.rawValue) scope, or an admin key.")
+            result["security"] = [["BearerAuth": [.string(scope.rawValue)]]]
         }
         if !parameters.isEmpty { result["parameters"] = .array(parameters) }
         if let body = operation.requestBody {
             result["requestBody"] = [
-                "required": true, "content": ["application/json": ["schema": OpenAPISchema.ref(body)]],
+                "required": true, "description": .string("At most \(limits.bodyBytesMax) bytes"),
+                "content": ["application/json": ["schema": OpenAPISchema.ref(body)]],
             ]
         }
         if legacyPrefix || operation.legacyOnly { result["deprecated"] = true }
@@ -163,7 +168,7 @@ public enum OpenAPIDocument {
                         "type": "http", "scheme": "bearer", "bearerFormat": "API Key", "description": "API Key",
                     ]
                 ],
-                "schemas": .object(OpenAPISchema.components),
+                "schemas": .object(OpenAPISchema.components(limits: limits)),
             ],
         ]
     }

@@ -6,15 +6,28 @@ extension Operation {
     /// router is built.
     static func table(limits: Limits) -> [Operation] {
         let query = OpenAPIDocument.query
-        let page = query("page", ["type": "integer", "minimum": 1, "maximum": 1_000_000], false, "1-based page")
-        let limit = query("limit", ["type": "integer", "minimum": 1, "maximum": 100], false, "items per page")
-        let sortOrder = query("sortOrder", ["type": "string", "enum": ["asc", "desc"]], false, nil)
-        let searchTypes: JSONValue = [
-            "type": "string",
-            "enum": [
-                "drip-id", "discord-id", "twitter-id", "wallet", "email", "username", "discord", "twitter", "drip",
-            ],
-        ]
+        let integer = { (range: ClosedRange<Int>) -> JSONValue in
+            [
+                "type": "integer", "minimum": .integer(Int64(range.lowerBound)),
+                "maximum": .integer(Int64(range.upperBound)),
+            ]
+        }
+        let choice = { (values: [String]) -> JSONValue in
+            ["type": "string", "enum": .array(values.map(JSONValue.string))]
+        }
+        let page = query("page", integer(1...QueryReader.pageNumberMax), false, "1-based page")
+        let limit = query("limit", integer(1...limits.pageSizeMax), false, "items per page")
+        let search = query(
+            "search", ["type": "string", "maxLength": .integer(Int64(QueryReader.searchLengthMax))], false, nil)
+        let sortOrder = query("sortOrder", choice(SortOrder.allCases.map(\.rawValue)), false, nil)
+        // No maxLength: what bounds `values` is the request line (`ServerConfiguration.headerBytesMax`
+        // bytes, percent-encoded), which a schema of one parameter cannot state.
+        let values = query(
+            "values", ["type": "string", "minLength": 1], true,
+            "At most \(limits.searchValuesMax) comma-separated values")
+        // The guides' older spellings of the kinds are accepted too.
+        let searchKinds = SearchKind.allCases.map(\.rawValue) + ["discord", "twitter", "drip"]
+        let credentialKinds = SearchKind.allCases.filter { $0 != .dripId }.map(\.rawValue) + ["discord", "twitter"]
         return [
             // Realm-Members-Balances
             Operation(
@@ -47,30 +60,20 @@ extension Operation {
                 method: .get, path: "members/", id: "listRealmMembers", tag: "Realm-Members",
                 summary: "List Realm Members",
                 query: [
-                    page, limit, query("search", ["type": "string", "maxLength": 256], false, nil),
-                    query(
-                        "sortBy",
-                        [
-                            "type": "string",
-                            "enum": [
-                                "username", "displayName", "firstVisit", "lastVisit", "updatedAt", "lastActive",
-                                "createdAt", "joinedAt", "name", "user", "status",
-                            ],
-                        ], false, nil), sortOrder,
+                    page, limit, search, query("sortBy", choice(MembersController.sortByValues), false, nil), sortOrder,
                 ], success: .ok, response: "MemberList", handler: .realm(.membersRead) { $0.members.list }),
             Operation(
                 method: .get, path: "members/search", id: "searchRealmMember", tag: "Realm-Members",
-                summary: "Search Realm Member (at most 50 comma-separated values)",
+                summary: "Search Realm Member (at most \(limits.searchValuesMax) comma-separated values)",
                 query: [
-                    query("type", searchTypes, true, nil),
-                    query("values", ["type": "string", "minLength": 1], true, nil), page, limit,
+                    query("type", choice(searchKinds), true, nil), values, page, limit,
                 ], success: .ok, response: "SearchResult", handler: .realm(.membersRead) { $0.members.search }),
             Operation(
                 method: .get, path: "members/leaderboard", id: "getRealmMemberLeaderboard", tag: "Realm-Members",
                 summary: "Get Realm Member Leaderboard (default currency when omitted)",
                 query: [
                     query("currencyId", OpenAPISchema.objectIDInput, false, nil),
-                    query("take", ["type": "integer", "minimum": 1, "maximum": 100], false, nil),
+                    query("take", integer(1...limits.pageSizeMax), false, nil),
                     query("after", ["type": "string", "description": "endCursor of the previous page"], false, nil),
                 ], success: .ok, response: "Leaderboard", handler: .realm(.membersRead) { $0.members.leaderboard }),
             Operation(
@@ -104,10 +107,10 @@ extension Operation {
             Operation(
                 method: .get, path: "currencies", id: "getCurrencies", tag: "Currencies", summary: "Get Currencies",
                 query: [
-                    page, limit, query("search", ["type": "string", "maxLength": 256], false, nil),
-                    query("sortBy", ["type": "string", "enum": ["createdAt", "name", "updatedAt"]], false, nil),
+                    page, limit, search,
+                    query("sortBy", choice(CurrencyQuery.SortField.allCases.map(\.rawValue)), false, nil),
                     sortOrder, query("includeArchived", OpenAPISchema.boolean, false, nil),
-                    query("status", ["type": "string", "enum": ["active", "archived"]], false, nil),
+                    query("status", choice(CurrenciesController.Status.allCases.map(\.rawValue)), false, nil),
                     query("isDefault", OpenAPISchema.boolean, false, nil),
                 ], success: .ok, response: "CurrencyList", handler: .realm(.currenciesRead) { $0.currencies.list }),
             Operation(
@@ -143,13 +146,7 @@ extension Operation {
                 method: .get, path: "/api/v1/accounts/find", id: "findAccount", tag: "Accounts",
                 summary: "Find Account (a realm key looks in its own realm)",
                 query: [
-                    query(
-                        "type",
-                        [
-                            "type": "string",
-                            "enum": ["twitter-id", "discord-id", "wallet", "email", "username", "discord", "twitter"],
-                        ], true, nil),
-                    query("values", ["type": "string", "minLength": 1], true, nil),
+                    query("type", choice(credentialKinds), true, nil), values,
                 ], success: .ok, response: "AccountFound", handler: .key(.membersRead) { $0.accounts.find }),
             // Health and this document
             Operation(
