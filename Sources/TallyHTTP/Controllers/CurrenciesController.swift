@@ -1,5 +1,6 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Currencies`: list, get, create, update, metadata, archive, unarchive. A currency id
 /// that is not 24 hex digits cannot exist, so it answers 404 like an unknown one.

@@ -1,5 +1,6 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Realm-Members` (list, search, leaderboard, metadata) and Tally's member extensions
 /// (create, get one, journal).

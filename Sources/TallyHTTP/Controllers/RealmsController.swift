@@ -1,5 +1,6 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Realms`: get a realm; and Tally's create-realm for admin keys.
 struct RealmsController {
