@@ -24,6 +24,7 @@ extension TallyError.Code {
 }
 
 extension TallyError.DetailValue: Encodable {
+    /// A bare string or integer, as the failure body's `details` carries it.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
