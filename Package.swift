@@ -56,11 +56,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The JSON shapes of Tally's records (DRIP's), shared by the HTTP API and the command line.
+        .target(name: "TallyRepresentations", dependencies: ["TallyCore"], swiftSettings: strict),
         // The HTTP API (Hummingbird 2).
         .target(
             name: "TallyHTTP",
             dependencies: [
-                "TallyCore",
+                "TallyCore", "TallyRepresentations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP",
+                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +107,7 @@ let package = Package(
         .testTarget(
             name: "TallyHTTPTests",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyTestSupport",
+                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

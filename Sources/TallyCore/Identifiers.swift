@@ -19,15 +19,18 @@ public struct TallyID<Kind>: Hashable, Sendable, Comparable, CustomStringConvert
     /// The canonical lowercase 24-hex text.
     public let rawValue: String
 
+    /// Characters in an id's text: 24 hex digits, as a MongoDB ObjectId.
+    public static var textLength: Int { 24 }
+
     /// Parses `text`; returns nil unless it matches `^[0-9a-fA-F]{24}$`.
     public init?(_ text: some StringProtocol) {
-        guard text.utf8.count == 24, text.utf8.allSatisfy(Self.isHexDigit) else { return nil }
+        guard text.utf8.count == Self.textLength, text.utf8.allSatisfy(Self.isHexDigit) else { return nil }
         self.rawValue = text.lowercased()
     }
 
     /// Wraps text already known to be canonical (read back from storage).
     public init(canonical: String) {
-        precondition(canonical.utf8.count == 24, "a stored id must be 24 hex digits")
+        precondition(canonical.utf8.count == Self.textLength, "a stored id must be 24 hex digits")
         self.rawValue = canonical
     }
 

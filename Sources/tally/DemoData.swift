@@ -1,6 +1,6 @@
 import Foundation
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 
 /// The data `tally serve --demo` creates and prints.
 struct DemoData: Sendable {

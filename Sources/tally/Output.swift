@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 
 /// Writes results (JSON on stdout) and messages (stderr), unbuffered so pipes see each line.
 enum Output {

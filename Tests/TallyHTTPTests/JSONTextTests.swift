@@ -1,6 +1,6 @@
 import Foundation
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 import Testing
 
 /// The hand-written member lines of `tally member import` say exactly what JSONEncoder says.

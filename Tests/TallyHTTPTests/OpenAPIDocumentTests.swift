@@ -10,7 +10,7 @@ import Testing
 @Suite(.serviceScope) struct OpenAPIDocumentTests {
     func documentedOperations() throws -> Set<String> {
         let document = try #require(
-            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json().utf8)) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
         var operations = Set<String>()
@@ -47,8 +47,50 @@ import Testing
         try await h.test { client in
             let response = try await client.send(.get, "/docs/json", key: nil)
             #expect(response.status == .ok)
-            #expect(String(buffer: response.body) == OpenAPIDocument.json)
+            #expect(String(buffer: response.body) == OpenAPIDocument.json(limits: h.limits))
         }
+    }
+
+    /// The document's bounds are the running server's, not numbers written into the document.
+    @Test func theBoundsAreTheServersLimits() throws {
+        let limits = Limits(
+            batchSizeMax: 7, bodyBytesMax: 5_000, initiatorLengthMax: 33, nameLengthMax: 44, credentialLengthMax: 77,
+            emojiLengthMax: 8, pageSizeMax: 55, searchValuesMax: 6, urlLengthMax: 99)
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json(limits: limits).utf8)) as? [String: Any])
+        func value(_ path: String) -> Any? {
+            path.split(separator: ".").reduce(document as Any?) { ($0 as? [String: Any])?[String($1)] }
+        }
+        let schemas = "components.schemas"
+        for request in ["BatchRequest", "LegacyBatchRequest"] {
+            #expect(value("\(schemas).\(request).properties.updates.maxItems") as? Int == 7)
+            #expect(value("\(schemas).\(request).properties.initiatorId.maxLength") as? Int == 33)
+        }
+        #expect(value("\(schemas).CreateRealm.properties.name.maxLength") as? Int == 44)
+        #expect(value("\(schemas).CreateCurrency.properties.emoji.maxLength") as? Int == 8)
+        #expect(value("\(schemas).CreateCurrency.properties.customEmojiUrl.maxLength") as? Int == 99)
+        #expect(value("\(schemas).CreateMember.properties.wallet.maxLength") as? Int == 77)
+        #expect(
+            value("\(schemas).RealmMember.properties.id.pattern") as? String == "^[0-9a-f]{\(RealmID.textLength)}$")
+
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        let batch = try #require(paths["/api/v1/realms/{realmId}/members/transaction"]?["patch"])
+        let responses = try #require(batch["responses"] as? [String: [String: Any]])
+        #expect((responses["413"]?["description"] as? String)?.contains("5000 bytes") == true)
+        let parameters = try #require(batch["parameters"] as? [[String: Any]])
+        let idempotencyKey = try #require(parameters.first { $0["name"] as? String == "Idempotency-Key" })
+        #expect((idempotencyKey["schema"] as? [String: Any])?["maxLength"] as? Int == IdempotencyClaim.keyLengthMax)
+
+        func maximum(_ path: String, _ parameter: String) throws -> Int? {
+            let operation = try #require(paths[path]?["get"])
+            let parameters = try #require(operation["parameters"] as? [[String: Any]])
+            let found = try #require(parameters.first { $0["name"] as? String == parameter })
+            return (found["schema"] as? [String: Any])?["maximum"] as? Int
+        }
+        #expect(try maximum("/api/v1/realms/{realmId}/members/", "limit") == 55)
+        #expect(try maximum("/api/v1/realm/{realmId}/currencies", "limit") == 55)
+        #expect(try maximum("/api/v1/realms/{realmId}/members/leaderboard", "take") == 55)
+        #expect(try maximum("/api/v1/realms/{realmId}/members/{dripId}/transactions", "limit") == 55)
     }
 }
 

@@ -1,10 +1,13 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import TallyCore
 import TallyTestSupport
 import Testing
+
+@testable import TallyHTTP
 
 /// Every realm route, checked the same way: it works with the right key, answers 403 to a key
 /// of another realm and to a key without its scope, 401 without a key, and 400 for a malformed
@@ -113,6 +116,159 @@ import Testing
             }
             let singular = try await send(client, route, h, prefix: "realm", key: h.adminKey)
             #expect(singular.status == route.success, "singular prefix: \(String(buffer: singular.body))")
+        }
+    }
+
+    // MARK: The table of operations
+
+    /// `/api/v1/realms/{realmId}/members/{dripId}` for the router, the document and the table alike:
+    /// `:name` becomes `{name}` and a trailing slash goes.
+    static func normalize(_ path: String) -> String {
+        let parts = path.split(separator: "/").map { part in
+            part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// Each operation of the table as `METHOD path` under every path it is served at, with the
+    /// access the table gives it.
+    static func tableRoutes(_ operations: [TallyHTTP.Operation]) -> [String: TallyHTTP.Operation.Access] {
+        var routes = [String: TallyHTTP.Operation.Access]()
+        for operation in operations {
+            let paths: [String]
+            switch operation.access {
+            case .realm: paths = OpenAPIDocument.realmPrefixes.map { operation.documentPath(prefix: $0) }
+            default: paths = [operation.path]
+            }
+            for path in paths {
+                let route = "\(operation.method) \(normalize(path))"
+                #expect(routes[route] == nil, "\(route) is in the table twice")
+                routes[route] = operation.access
+            }
+        }
+        return routes
+    }
+
+    /// What the document says an operation needs: its description, and the roles it asks of the
+    /// bearer scheme (none for an open operation, which asks for no scheme at all).
+    static func documentedAccess(_ operation: [String: Any]) -> [String] {
+        let security = operation["security"] as? [[String: [String]]] ?? []
+        let roles = security.flatMap { $0["BearerAuth"] ?? ["other scheme"] }
+        return security.isEmpty ? ["open"] : [operation["description"] as? String ?? "no description"] + roles
+    }
+
+    static func expectedAccess(_ access: TallyHTTP.Operation.Access) -> [String] {
+        switch access {
+        case .open: ["open"]
+        case .admin: ["Needs an admin key.", "admin"]
+        case .key(let scope), .realm(let scope):
+            ["Needs a key with the \(scope.rawValue) scope, or an admin key.", scope.rawValue]
+        }
+    }
+
+    @Test func theRouterAndTheDocumentServeExactlyTheTableWithItsAccess() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-table-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let limits = Limits.standard
+        let table = Self.tableRoutes(Operation.table(limits: limits))
+        let router = buildRouter(store: try TallySQLiteStoreForDocs.make(directory), limits: limits)
+        let routed = Set(
+            router.routes.filter { $0.method != .head }.map { "\($0.method) \(Self.normalize("\($0.path)"))" })
+        #expect(routed.subtracting(table.keys).sorted() == [], "routed but not in the table")
+        #expect(Set(table.keys).subtracting(routed).sorted() == [], "in the table but not routed")
+
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json(limits: limits).utf8)) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+        var documented = [String: [String: Any]]()
+        for (path, methods) in paths {
+            for (method, operation) in methods {
+                documented["\(method.uppercased()) \(Self.normalize(path))"] = operation
+            }
+        }
+        #expect(Set(documented.keys).subtracting(routed).sorted() == [], "documented but not routed")
+        #expect(routed.subtracting(documented.keys).sorted() == [], "routed but not documented")
+        for (route, access) in table {
+            let operation = try #require(documented[route], "\(route) is not documented")
+            #expect(Self.documentedAccess(operation) == Self.expectedAccess(access), "\(route)")
+        }
+    }
+
+    @Test func theHandListedRoutesCoverEveryRealmOperationOfTheTable() {
+        let listed = Set(
+            Self.routes.map { route in
+                "\(route.method) \(Self.normalize(String(route.path.prefix { $0 != "?" })))"
+            })
+        for operation in Operation.table(limits: .standard) {
+            guard case .realm = operation.access else { continue }
+            #expect(listed.contains("\(operation.method) \(Self.normalize(operation.path))"), "\(operation.id)")
+        }
+    }
+
+    /// A key without the scope the table names, or of another realm, gets 403 on every operation
+    /// that needs a key; a key with only that scope gets past the check. Read from the table, so a
+    /// new operation is covered the day it is added.
+    @Test(arguments: Backend.all)
+    func everyOperationChecksTheTablesAccessBeforeItsHandler(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend, limits: .standard)
+        defer { h.cleanUp() }
+        let ids = IDGenerator()
+        let everyScope = try await h.store.issueKey(
+            realm: h.realm.id, name: nil, scopes: Set(Scope.allCases), ids: ids)
+        var without = [Scope: String]()
+        var only = [Scope: String]()
+        for scope in Scope.allCases {
+            without[scope] = try await h.store.issueKey(
+                realm: h.realm.id, name: nil, scopes: Set(Scope.allCases).subtracting([scope]), ids: ids
+            ).secret.text
+            only[scope] = try await h.store.issueKey(realm: h.realm.id, name: nil, scopes: [scope], ids: ids).secret
+                .text
+        }
+        let (withoutScope, onlyScope) = (without, only)
+        let operations = Operation.table(limits: h.limits)
+        #expect(operations.contains { $0.access == .admin })
+        #expect(operations.contains { if case .key = $0.access { true } else { false } })
+        try await h.test { client in
+            for operation in operations {
+                let paths: [String]
+                switch operation.access {
+                case .open: continue
+                case .realm: paths = OpenAPIDocument.realmPrefixes.map { operation.documentPath(prefix: $0) }
+                case .admin, .key: paths = [operation.path]
+                }
+                for template in paths {
+                    let path = template.replacingOccurrences(of: "{realmId}", with: h.realm.id.rawValue)
+                        .replacingOccurrences(of: "{dripId}", with: h.members[0].id.rawValue)
+                        .replacingOccurrences(of: "{currencyId}", with: h.capped.id.rawValue)
+                    let route = "\(operation.method) \(path)"
+                    let refused: String
+                    let allowed: String
+                    switch operation.access {
+                    case .open:
+                        continue
+                    case .admin:
+                        (refused, allowed) = (everyScope.secret.text, h.adminKey)
+                    case .key(let scope), .realm(let scope):
+                        (refused, allowed) = (withoutScope[scope]!, onlyScope[scope]!)
+                    }
+                    let forbidden = try expectFailure(
+                        try await client.send(operation.method, path, key: refused), .forbidden, "Forbidden")
+                    if let scope = operation.access.scope {
+                        #expect(forbidden.message.contains(scope.rawValue), "\(route)")
+                    }
+                    if case .realm = operation.access {
+                        try expectFailure(
+                            try await client.send(operation.method, path, key: h.otherRealmKey), .forbidden, "Forbidden"
+                        )
+                    }
+                    try expectFailure(
+                        try await client.send(operation.method, path, key: nil), .unauthorized, "Unauthorized")
+                    let passed = try await client.send(operation.method, path, key: allowed)
+                    #expect(![.forbidden, .unauthorized].contains(passed.status), "\(route): \(passed.status)")
+                }
+            }
         }
     }
 }

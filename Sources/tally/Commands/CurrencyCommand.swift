@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 
 /// `tally currency create --realm ID --name NAME [--emoji E] [--default]`.
 struct CurrencyCommand: AsyncParsableCommand {

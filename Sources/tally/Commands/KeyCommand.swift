@@ -1,7 +1,7 @@
 import ArgumentParser
 import Logging
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 
 /// `tally key create|revoke|list`.
 struct KeyCommand: AsyncParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyCore
-import TallyHTTP
+import TallyRepresentations
 
 /// `tally member create` and `tally member import`.
 struct MemberCommand: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Logging
-import TallyHTTP
+import TallyRepresentations
 
 /// `tally realm create --name NAME`.
 struct RealmCommand: AsyncParsableCommand {

@@ -4,6 +4,13 @@ import TallyCore
 /// Reads query parameters strictly: a value that is present but malformed is a 400 naming the
 /// parameter, never silently ignored.
 struct QueryReader {
+    /// Highest `page` of an offset-paged list.
+    static let pageNumberMax = 1_000_000
+    /// Longest `search` text.
+    static let searchLengthMax = 256
+    /// Longest `values` list of a member search or account lookup (50 values of 400 characters).
+    static let valuesLengthMax = 50 * 400
+
     private let values: [String: String]
 
     init(_ request: Request) {
@@ -61,7 +68,7 @@ struct QueryReader {
     /// `page` and `limit` (DRIP's offset paging).
     func pageRequest(defaultLimit: Int = 10, limits: Limits) throws(TallyError) -> PageRequest {
         try PageRequest(
-            page: integer("page", default: 1, range: 1...1_000_000),
+            page: integer("page", default: 1, range: 1...Self.pageNumberMax),
             limit: integer("limit", default: defaultLimit, range: 1...limits.pageSizeMax), limits: limits)
     }
 }

@@ -1,5 +1,3 @@
-import TallyCore
-
 extension KeyedDecodingContainer {
     /// For partial updates: nil when the key is absent, `.some(nil)` when it is `null`.
     func decodePatch<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T?? {
@@ -23,28 +21,5 @@ extension KeyedDecodingContainer {
             return try JSONBody.decodeAmount(self, forKey: key)
         }
         return nil
-    }
-}
-
-/// A coding key made from any string, for bodies that accept several spellings of a field.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-/// Ids from request text, with errors that name the field.
-enum IDField {
-    static func member(_ text: String, field: String) throws(TallyError) -> MemberID {
-        guard let id = MemberID(text) else { throw .validation("\(field) must be 24 hexadecimal digits.") }
-        return id
-    }
-
-    static func currency(_ text: String?, field: String) throws(TallyError) -> CurrencyID? {
-        guard let text else { return nil }
-        guard let id = CurrencyID(text) else { throw .validation("\(field) must be 24 hexadecimal digits.") }
-        return id
     }
 }

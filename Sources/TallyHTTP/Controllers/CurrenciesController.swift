@@ -1,5 +1,6 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Currencies`: list, get, create, update, metadata, archive, unarchive. A currency id
 /// that is not 24 hex digits cannot exist, so it answers 404 like an unknown one.
@@ -7,30 +8,21 @@ struct CurrenciesController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
-        realms.get(":realmId/currencies", use: list)
-        realms.get(":realmId/points", use: list)
-        realms.post(":realmId/currencies", use: create)
-        realms.get(":realmId/currencies/:currencyId", use: get)
-        realms.patch(":realmId/currencies/:currencyId", use: update)
-        realms.patch(":realmId/currencies/:currencyId/metadata", use: metadata)
-        realms.delete(":realmId/currencies/:currencyId", use: archive)
-        realms.post(":realmId/currencies/:currencyId/unarchive", use: unarchive)
-    }
-
     typealias CurrencyList = Representation.ListBody<Representation.CurrencyBody, Representation.OffsetMeta>
 
     enum Status: String, CaseIterable { case active, archived }
 
     /// `GET /api/v1/realms/{realmId}/currencies` with paging, search, sorting and filters.
-    @Sendable func list(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesRead)
+    @Sendable func list(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let status = try query.choice("status", Status.self)
         let currencies = try await store.listCurrencies(
             in: realmID,
             query: CurrencyQuery(
-                page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
+                page: try query.pageRequest(limits: limits),
+                search: try query.string("search", maxLength: QueryReader.searchLengthMax),
                 sortField: try query.choice("sortBy", CurrencyQuery.SortField.self) ?? .createdAt,
                 order: try query.choice("sortOrder", SortOrder.self) ?? .ascending,
                 includeArchived: try query.boolean("includeArchived") ?? false,
@@ -51,8 +43,9 @@ struct CurrenciesController {
     }
 
     /// `POST /api/v1/realms/{realmId}/currencies`: 201 with the bare currency.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func create(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let draft = CurrencyDraft(
@@ -76,8 +69,9 @@ struct CurrenciesController {
     }
 
     /// `GET /api/v1/realms/{realmId}/currencies/{currencyId}`: `{"data": Currency}`.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesRead)
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         return JSONResponse.make(
             .ok, Representation.DataBody(Representation.CurrencyBody(try await currency(context, realmID))))
     }
@@ -109,8 +103,9 @@ struct CurrenciesController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}`: the bare updated currency.
-    @Sendable func update(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func update(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let existing = try await currency(context, realmID)
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(UpdateBody.self, from: bytes)
@@ -125,8 +120,9 @@ struct CurrenciesController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/currencies/{currencyId}/metadata`: 204.
-    @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func metadata(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let existing = try await currency(context, realmID)
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(MetadataBody.self, from: bytes)
@@ -140,15 +136,17 @@ struct CurrenciesController {
 
     /// `DELETE /api/v1/realms/{realmId}/currencies/{currencyId}`: archives (204); balances and
     /// the journal stay, and the currency accepts no more changes.
-    @Sendable func archive(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func archive(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         _ = try await store.setCurrencyArchived(try await currency(context, realmID).id, in: realmID, archived: true)
         return Response(status: .noContent)
     }
 
     /// `POST /api/v1/realms/{realmId}/currencies/{currencyId}/unarchive`: 204.
-    @Sendable func unarchive(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.currenciesWrite)
+    @Sendable func unarchive(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let id = try await currency(context, realmID).id
         return try await IdempotentWrite.run(
             .setCurrencyArchived(id, realm: realmID, archived: false), store: store, request: request, context: context,

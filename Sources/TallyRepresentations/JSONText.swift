@@ -34,39 +34,4 @@ public enum JSONText {
         }
         out.append(UInt8(ascii: "\""))
     }
-
-    /// Appends `"key":` followed by the string, or `null`.
-    static func appendField(_ key: String, _ value: String?, to out: inout [UInt8], first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        appendString(key, to: &out)
-        out.append(UInt8(ascii: ":"))
-        if let value { appendString(value, to: &out) } else { out.append(contentsOf: Array("null".utf8)) }
-    }
-}
-
-extension Representation.MemberBody {
-    /// This member as one line of JSON with sorted keys (the same text `JSONEncoder` with
-    /// `.sortedKeys` gives, nulls left out), ending in a newline.
-    public func appendJSONLine(to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func field(_ key: StaticString, _ value: String?) {
-            guard let value else { return }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            JSONText.appendString(value, to: &out)
-        }
-        field("discordId", discordId)
-        field("email", email)
-        field("id", id)
-        field("joinedAt", joinedAt)
-        field("realmId", realmId)
-        field("twitterId", twitterId)
-        field("username", username)
-        field("wallet", wallet)
-        out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
-    }
 }

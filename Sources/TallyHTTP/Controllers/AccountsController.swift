@@ -5,10 +5,7 @@ import TallyCore
 /// credential. A realm key looks only in its own realm; an admin key in every realm.
 struct AccountsController {
     let store: any LedgerStore
-
-    func addRoutes(api: RouterGroup<TallyRequestContext>) {
-        api.get("accounts/find", use: find)
-    }
+    let limits: Limits
 
     struct Found: Encodable, Sendable {
         let data: String?
@@ -21,21 +18,22 @@ struct AccountsController {
         enum CodingKeys: String, CodingKey { case data }
     }
 
-    @Sendable func find(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
-        guard key.isAdmin || key.scopes.contains(.membersRead) else {
-            throw TallyError(.forbidden, "This API key lacks the members:read scope.")
-        }
+    /// `GET /api/v1/accounts/find`: the first value that names a member, or `{"data": null}`.
+    @Sendable func find(_ request: Request, context: TallyRequestContext, key: APIKey) async throws -> Response {
         let query = QueryReader(request)
         let typeText = try query.required("type", maxLength: 32)
         guard let kind = SearchKind(dripType: typeText), kind != .dripId else {
             throw TallyError.validation("type must be one of: twitter-id, discord-id, wallet, email, username.")
         }
-        let values = try query.string("values", maxLength: 50 * 400) ?? query.string("value", maxLength: 50 * 400)
+        let values =
+            try query.string("values", maxLength: QueryReader.valuesLengthMax)
+            ?? query.string("value", maxLength: QueryReader.valuesLengthMax)
         let candidates = (values ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         guard !candidates.isEmpty else { throw TallyError.validation("The query parameter values is required.") }
-        guard candidates.count <= 50 else { throw TallyError.validation("values may hold at most 50 values.") }
+        guard candidates.count <= limits.searchValuesMax else {
+            throw TallyError.validation("values may hold at most \(limits.searchValuesMax) values.")
+        }
         for value in candidates {
             if let found = try await store.findAccount(kind: kind, value: value, in: key.realmID) {
                 return JSONResponse.make(.ok, Found(data: found.rawValue))

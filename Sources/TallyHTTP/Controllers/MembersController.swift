@@ -1,5 +1,6 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Realm-Members` (list, search, leaderboard, metadata) and Tally's member extensions
 /// (create, get one, journal).
@@ -7,36 +8,33 @@ struct MembersController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
-        realms.get(":realmId/members", use: list)
-        realms.get(":realmId/members/search", use: search)
-        realms.get(":realmId/members/leaderboard", use: leaderboard)
-        realms.post(":realmId/members", use: create)
-        realms.get(":realmId/members/:dripId", use: get)
-        realms.patch(":realmId/members/:dripId/metadata", use: metadata)
-        realms.get(":realmId/members/:dripId/transactions", use: journal)
-    }
+    /// DRIP's `sortBy` vocabulary, as the document lists it and the error names it.
+    static let sortByValues = [
+        "username", "displayName", "firstVisit", "lastVisit", "updatedAt", "lastActive", "createdAt", "joinedAt",
+        "name",
+        "user", "status",
+    ]
 
     typealias MemberList = Representation.ListBody<Representation.RealmMemberBody, Representation.OffsetMeta>
 
     /// `GET /api/v1/realms/{realmId}/members/` with `page`, `limit`, `search`, `sortBy`, `sortOrder`.
-    @Sendable func list(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func list(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         var sortField = MemberQuery.SortField.joined
         if let sortBy = try query.string("sortBy", maxLength: 64), !sortBy.isEmpty {
             guard let field = MemberQuery.sortField(dripSortBy: sortBy) else {
-                throw TallyError.validation(
-                    "sortBy must be one of: username, displayName, firstVisit, lastVisit, updatedAt, lastActive, createdAt, joinedAt, name, user, status."
-                )
+                throw TallyError.validation("sortBy must be one of: \(Self.sortByValues.joined(separator: ", ")).")
             }
             sortField = field
         }
         let page = try await store.listMembers(
             in: realmID,
             query: MemberQuery(
-                page: try query.pageRequest(limits: limits), search: try query.string("search", maxLength: 256),
-                sortField: sortField, order: try query.choice("sortOrder", SortOrder.self) ?? .ascending))
+                page: try query.pageRequest(limits: limits),
+                search: try query.string("search", maxLength: QueryReader.searchLengthMax), sortField: sortField,
+                order: try query.choice("sortOrder", SortOrder.self) ?? .ascending))
         return JSONResponse.make(
             .ok, MemberList(page.items.map(Representation.RealmMemberBody.init), meta: .init(page)))
     }
@@ -55,15 +53,18 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/search?type=&values=` (at most 50 values).
-    @Sendable func search(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func search(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let typeText = try query.required("type", maxLength: 32)
         guard let kind = SearchKind(dripType: typeText) else {
             throw TallyError.validation(
                 "type must be one of: \(SearchKind.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        let raw = try query.string("values", maxLength: 50 * 400) ?? query.string("value", maxLength: 50 * 400)
+        let raw =
+            try query.string("values", maxLength: QueryReader.valuesLengthMax)
+            ?? query.string("value", maxLength: QueryReader.valuesLengthMax)
         let values = (raw ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }
@@ -121,8 +122,9 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/leaderboard?currencyId=&take=&after=`.
-    @Sendable func leaderboard(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func leaderboard(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let query = QueryReader(request)
         let currency = try IDField.currency(
             try query.string("currencyId", maxLength: 64).flatMap { $0.isEmpty ? nil : $0 }, field: "currencyId")
@@ -160,8 +162,9 @@ struct MembersController {
     }
 
     /// `POST /api/v1/realms/{realmId}/members` (Tally): 201 with the new member.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersWrite)
+    @Sendable func create(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let credentials = Credentials(
@@ -176,8 +179,9 @@ struct MembersController {
     }
 
     /// `GET /api/v1/realms/{realmId}/members/{dripId}` (Tally): the member with its balances.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let details = try await store.memberDetails(memberID, in: realmID)
         return JSONResponse.make(.ok, Representation.RealmMemberBody(details))
@@ -188,8 +192,9 @@ struct MembersController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/metadata`: 204.
-    @Sendable func metadata(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersWrite)
+    @Sendable func metadata(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(MetadataBody.self, from: bytes)
@@ -216,8 +221,9 @@ struct MembersController {
 
     /// `GET /api/v1/realms/{realmId}/members/{dripId}/transactions?limit=&cursor=` (Tally): the
     /// member's journal, newest first.
-    @Sendable func journal(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.membersRead)
+    @Sendable func journal(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let query = QueryReader(request)
         let limit = try query.integer("limit", default: 25, range: 1...limits.pageSizeMax)

@@ -8,14 +8,6 @@ struct BalancesController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(to realms: RouterGroup<TallyRequestContext>) {
-        realms.patch(":realmId/members/transaction", use: batch)
-        realms.patch(":realmId/members/batch-point-balance", use: batch)
-        realms.patch(":realmId/members/:dripId/balance", use: single)
-        realms.patch(":realmId/members/:dripId/point-balance", use: single)
-        realms.patch(":realmId/members/:dripId/transfer", use: transfer)
-    }
-
     // MARK: Batch
 
     struct BatchBody: Decodable {
@@ -59,8 +51,9 @@ struct BalancesController {
     }
 
     /// `PATCH /api/v1/realms/{realmId}/members/transaction` (SPEC section 2).
-    @Sendable func batch(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.pointsWrite)
+    @Sendable func batch(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(BatchBody.self, from: bytes)
         try Batch.checkSize(body.updates.count, limits: limits)
@@ -115,8 +108,9 @@ struct BalancesController {
 
     /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/balance`: `balance` is the new balance and
     /// `id` the journal entry.
-    @Sendable func single(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.pointsWrite)
+    @Sendable func single(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let memberID = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(SingleBody.self, from: bytes)
@@ -174,8 +168,9 @@ struct BalancesController {
 
     /// `PATCH /api/v1/realms/{realmId}/members/{dripId}/transfer`: the path member sends; `balance`
     /// is the sender's new balance and `id` the sender's journal entry.
-    @Sendable func transfer(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.pointsWrite)
+    @Sendable func transfer(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
         let sender = try IDField.member(context.parameters.get("dripId") ?? "", field: "dripId")
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(TransferBody.self, from: bytes)

@@ -1,20 +1,17 @@
 import Hummingbird
 import TallyCore
+import TallyRepresentations
 
 /// The tag `Realms`: get a realm; and Tally's create-realm for admin keys.
 struct RealmsController {
     let store: any LedgerStore
     let limits: Limits
 
-    func addRoutes(api: RouterGroup<TallyRequestContext>, realms: RouterGroup<TallyRequestContext>, createRealm: Bool) {
-        if createRealm { api.post("realms", use: create) }
-        realms.get(":realmId", use: get)
-    }
-
     /// `GET /api/v1/realms/{realmId}`: the bare realm.
-    @Sendable func get(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        let realmID = try context.authorize(.realmRead)
-        return JSONResponse.make(.ok, Representation.RealmBody(try await store.realm(realmID)))
+    @Sendable func get(_ request: Request, context: TallyRequestContext, realmID: RealmID) async throws
+        -> Response
+    {
+        JSONResponse.make(.ok, Representation.RealmBody(try await store.realm(realmID)))
     }
 
     struct CreateBody: Decodable {
@@ -24,9 +21,7 @@ struct RealmsController {
     }
 
     /// `POST /api/v1/realms` (Tally, admin key): 201 with the new realm.
-    @Sendable func create(_ request: Request, context: TallyRequestContext) async throws -> Response {
-        guard let key = context.apiKey else { throw TallyError(.unauthorized, "An API key is required.") }
-        guard key.isAdmin else { throw TallyError(.forbidden, "Only an admin key may create realms.") }
+    @Sendable func create(_ request: Request, context: TallyRequestContext, key: APIKey) async throws -> Response {
         let bytes = try await JSONBody.collect(request, limits: limits)
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let draft = RealmDraft(name: body.name, description: body.description ?? "", subdomain: body.subdomain)

@@ -23,16 +23,8 @@ extension TallyError.Code {
     }
 }
 
-/// The failure body of every non-2xx response: `{"error", "message", "details"?}`.
-struct ErrorBody: Encodable {
-    let error: String
-    let message: String
-    let details: [String: TallyError.DetailValue]?
-    /// Only on 429, as DRIP's rate-limit body has it.
-    let retryAfter: Int64?
-}
-
 extension TallyError.DetailValue: Encodable {
+    /// A bare string or integer, as the failure body's `details` carries it.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

@@ -35,4 +35,25 @@ public struct TallyRequestContext: RequestContext {
         }
         return realmID
     }
+
+    /// Checks that the request's key holds `scope` (an admin key holds every scope), and returns
+    /// the key: for operations that act in the key's own realm rather than one named by the path.
+    func authorizeKey(_ scope: Scope) throws(TallyError) -> APIKey {
+        guard let key = apiKey else {
+            throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.")
+        }
+        guard key.isAdmin || key.scopes.contains(scope) else {
+            throw TallyError(.forbidden, "This API key lacks the \(scope.rawValue) scope.")
+        }
+        return key
+    }
+
+    /// Checks that the request's key is an admin key, and returns it.
+    func authorizeAdmin() throws(TallyError) -> APIKey {
+        guard let key = apiKey else {
+            throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.")
+        }
+        guard key.isAdmin else { throw TallyError(.forbidden, "Only an admin key may do this.") }
+        return key
+    }
 }

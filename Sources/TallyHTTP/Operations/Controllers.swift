@@ -1,0 +1,23 @@
+import TallyCore
+
+/// The controllers of one router, made once when it is built; the table of operations takes
+/// each operation's handler from here.
+struct Controllers: Sendable {
+    let balances: BalancesController
+    let members: MembersController
+    let currencies: CurrenciesController
+    let realms: RealmsController
+    let accounts: AccountsController
+    let health: HealthController
+    let document: DocumentController
+
+    init(store: any LedgerStore, limits: Limits, document: String) {
+        balances = BalancesController(store: store, limits: limits)
+        members = MembersController(store: store, limits: limits)
+        currencies = CurrenciesController(store: store, limits: limits)
+        realms = RealmsController(store: store, limits: limits)
+        accounts = AccountsController(store: store, limits: limits)
+        health = HealthController()
+        self.document = DocumentController(json: document)
+    }
+}

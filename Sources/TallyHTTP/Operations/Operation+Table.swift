@@ -1,0 +1,165 @@
+import TallyCore
+
+extension Operation {
+    /// Every operation Tally serves, for a server with `limits`: the router registers these behind
+    /// the key check each one names, and the OpenAPI document describes them. Built once, when the
+    /// router is built.
+    static func table(limits: Limits) -> [Operation] {
+        let query = OpenAPIDocument.query
+        let integer = { (range: ClosedRange<Int>) -> JSONValue in
+            [
+                "type": "integer", "minimum": .integer(Int64(range.lowerBound)),
+                "maximum": .integer(Int64(range.upperBound)),
+            ]
+        }
+        let choice = { (values: [String]) -> JSONValue in
+            ["type": "string", "enum": .array(values.map(JSONValue.string))]
+        }
+        let page = query("page", integer(1...QueryReader.pageNumberMax), false, "1-based page")
+        let limit = query("limit", integer(1...limits.pageSizeMax), false, "items per page")
+        let search = query(
+            "search", ["type": "string", "maxLength": .integer(Int64(QueryReader.searchLengthMax))], false, nil)
+        let sortOrder = query("sortOrder", choice(SortOrder.allCases.map(\.rawValue)), false, nil)
+        // No maxLength: what bounds `values` is the request line (`ServerConfiguration.headerBytesMax`
+        // bytes, percent-encoded), which a schema of one parameter cannot state.
+        let values = query(
+            "values", ["type": "string", "minLength": 1], true,
+            "At most \(limits.searchValuesMax) comma-separated values")
+        // The guides' older spellings of the kinds are accepted too.
+        let searchKinds = SearchKind.allCases.map(\.rawValue) + ["discord", "twitter", "drip"]
+        let credentialKinds = SearchKind.allCases.filter { $0 != .dripId }.map(\.rawValue) + ["discord", "twitter"]
+        return [
+            // Realm-Members-Balances
+            Operation(
+                method: .patch, path: "members/transaction", id: "batchUpdateMemberBalance",
+                tag: "Realm-Members-Balances", summary: "Batch Update Member Balance Of A Currency (all or nothing)",
+                requestBody: "BatchRequest", success: .ok, response: "BatchResponse",
+                handler: .realm(.pointsWrite) { $0.balances.batch }),
+            Operation(
+                method: .patch, path: "members/batch-point-balance", id: "batchPointBalance", tag: "Compatibility",
+                summary: "Older spelling of the batch endpoint (memberId, tokens, realmPointId)",
+                requestBody: "LegacyBatchRequest", success: .ok, response: "BatchResponse", legacyOnly: true,
+                handler: .realm(.pointsWrite) { $0.balances.batch }),
+            Operation(
+                method: .patch, path: "members/{dripId}/balance", id: "updateMemberBalance",
+                tag: "Realm-Members-Balances", summary: "Update Member Balance Of A Currency",
+                requestBody: "BalanceRequest", success: .ok, response: "BalanceResponse",
+                handler: .realm(.pointsWrite) { $0.balances.single }),
+            Operation(
+                method: .patch, path: "members/{dripId}/point-balance", id: "updatePointBalance", tag: "Compatibility",
+                summary: "Older spelling of the single update (tokens, realmPointId)",
+                requestBody: "LegacyBalanceRequest", success: .ok, response: "BalanceResponse", legacyOnly: true,
+                handler: .realm(.pointsWrite) { $0.balances.single }),
+            Operation(
+                method: .patch, path: "members/{dripId}/transfer", id: "transferMemberBalance",
+                tag: "Realm-Members-Balances", summary: "Transfer Member Balance Of A Currency (the path member sends)",
+                requestBody: "TransferRequest", success: .ok, response: "TransferResponse",
+                handler: .realm(.pointsWrite) { $0.balances.transfer }),
+            // Realm-Members
+            Operation(
+                method: .get, path: "members/", id: "listRealmMembers", tag: "Realm-Members",
+                summary: "List Realm Members",
+                query: [
+                    page, limit, search, query("sortBy", choice(MembersController.sortByValues), false, nil), sortOrder,
+                ], success: .ok, response: "MemberList", handler: .realm(.membersRead) { $0.members.list }),
+            Operation(
+                method: .get, path: "members/search", id: "searchRealmMember", tag: "Realm-Members",
+                summary: "Search Realm Member (at most \(limits.searchValuesMax) comma-separated values)",
+                query: [
+                    query("type", choice(searchKinds), true, nil), values, page, limit,
+                ], success: .ok, response: "SearchResult", handler: .realm(.membersRead) { $0.members.search }),
+            Operation(
+                method: .get, path: "members/leaderboard", id: "getRealmMemberLeaderboard", tag: "Realm-Members",
+                summary: "Get Realm Member Leaderboard (default currency when omitted)",
+                query: [
+                    query("currencyId", OpenAPISchema.objectIDInput, false, nil),
+                    query("take", integer(1...limits.pageSizeMax), false, nil),
+                    query("after", ["type": "string", "description": "endCursor of the previous page"], false, nil),
+                ], success: .ok, response: "Leaderboard", handler: .realm(.membersRead) { $0.members.leaderboard }),
+            Operation(
+                method: .patch, path: "members/{dripId}/metadata", id: "updateMemberMetadata", tag: "Realm-Members",
+                summary: "Update Member Metadata", requestBody: "Metadata", success: .noContent, response: nil,
+                handler: .realm(.membersWrite) { $0.members.metadata }),
+            Operation(
+                method: .post, path: "members", id: "createRealmMember", tag: "Tally",
+                summary: "Create a member with credentials", requestBody: "CreateMember", success: .created,
+                response: "RealmMember", extraErrors: [409], handler: .realm(.membersWrite) { $0.members.create }),
+            Operation(
+                method: .get, path: "members/{dripId}", id: "getRealmMember", tag: "Tally",
+                summary: "Get one member with its balances", success: .ok, response: "RealmMember",
+                handler: .realm(.membersRead) { $0.members.get }),
+            Operation(
+                method: .get, path: "members/{dripId}/transactions", id: "getMemberJournal", tag: "Tally",
+                summary: "A member's journal, newest first",
+                query: [
+                    limit,
+                    query("cursor", ["type": "string", "description": "nextCursor of the previous page"], false, nil),
+                ], success: .ok, response: "Journal", handler: .realm(.membersRead) { $0.members.journal }),
+            // Realms
+            Operation(
+                method: .get, path: "", id: "getRealm", tag: "Realms", summary: "Get Realm", success: .ok,
+                response: "Realm", handler: .realm(.realmRead) { $0.realms.get }),
+            Operation(
+                method: .post, path: "/api/v1/realms", id: "createRealm", tag: "Tally",
+                summary: "Create a realm (admin key)", requestBody: "CreateRealm", success: .created, response: "Realm",
+                extraErrors: [409], handler: .admin { $0.realms.create }),
+            // Currencies
+            Operation(
+                method: .get, path: "currencies", id: "getCurrencies", tag: "Currencies", summary: "Get Currencies",
+                query: [
+                    page, limit, search,
+                    query("sortBy", choice(CurrencyQuery.SortField.allCases.map(\.rawValue)), false, nil),
+                    sortOrder, query("includeArchived", OpenAPISchema.boolean, false, nil),
+                    query("status", choice(CurrenciesController.Status.allCases.map(\.rawValue)), false, nil),
+                    query("isDefault", OpenAPISchema.boolean, false, nil),
+                ], success: .ok, response: "CurrencyList", handler: .realm(.currenciesRead) { $0.currencies.list }),
+            Operation(
+                method: .get, path: "points", id: "getPoints", tag: "Compatibility",
+                summary: "Older name of Get Currencies", query: [page, limit], success: .ok, response: "CurrencyList",
+                legacyOnly: true, handler: .realm(.currenciesRead) { $0.currencies.list }),
+            Operation(
+                method: .post, path: "currencies", id: "createCurrency", tag: "Currencies", summary: "Create Currency",
+                requestBody: "CreateCurrency", success: .created, response: "Currency",
+                handler: .realm(.currenciesWrite) { $0.currencies.create }),
+            Operation(
+                method: .get, path: "currencies/{currencyId}", id: "getCurrency", tag: "Currencies",
+                summary: "Get Currency", success: .ok, response: "CurrencyData",
+                handler: .realm(.currenciesRead) { $0.currencies.get }),
+            Operation(
+                method: .patch, path: "currencies/{currencyId}", id: "updateCurrency", tag: "Currencies",
+                summary: "Update Currency", requestBody: "UpdateCurrency", success: .ok, response: "Currency",
+                handler: .realm(.currenciesWrite) { $0.currencies.update }),
+            Operation(
+                method: .patch, path: "currencies/{currencyId}/metadata", id: "updateCurrencyMetadata",
+                tag: "Currencies", summary: "Update Currency Metadata", requestBody: "Metadata", success: .noContent,
+                response: nil, handler: .realm(.currenciesWrite) { $0.currencies.metadata }),
+            Operation(
+                method: .delete, path: "currencies/{currencyId}", id: "archiveCurrency", tag: "Currencies",
+                summary: "Archive Currency", success: .noContent, response: nil,
+                handler: .realm(.currenciesWrite) { $0.currencies.archive }),
+            Operation(
+                method: .post, path: "currencies/{currencyId}/unarchive", id: "unarchiveCurrency", tag: "Currencies",
+                summary: "Unarchive Currency", success: .noContent, response: nil,
+                handler: .realm(.currenciesWrite) { $0.currencies.unarchive }),
+            // Accounts
+            Operation(
+                method: .get, path: "/api/v1/accounts/find", id: "findAccount", tag: "Accounts",
+                summary: "Find Account (a realm key looks in its own realm)",
+                query: [
+                    query("type", choice(credentialKinds), true, nil), values,
+                ], success: .ok, response: "AccountFound", handler: .key(.membersRead) { $0.accounts.find }),
+            // Health and this document
+            Operation(
+                method: .get, path: "/api/v1/health", id: "health", tag: "Health", summary: "Health check (no key)",
+                success: .ok, response: "Health", successDescription: "Ok", handler: .open { $0.health.get }),
+            Operation(
+                method: .get, path: "/api/v4/health", id: "healthLegacy", tag: "Health",
+                summary: "Health check (no key)", success: .ok, response: "Health", successDescription: "Ok",
+                handler: .open { $0.health.get }),
+            Operation(
+                method: .get, path: "/docs/json", id: "openAPIDocument", tag: "Health",
+                summary: "This document (no key)", success: .ok, response: "Document",
+                successDescription: "The OpenAPI 3.1 document", handler: .open { $0.document.get }),
+        ]
+    }
+}
