@@ -99,3 +99,17 @@ extension PostgresLedgerStore {
             revokedAtMilliseconds: try row["revoked_at"].decode(Int64?.self))
     }
 }
+
+/// A postgres-nio row, read by column name.
+struct PostgresStoredRow: StoredRow {
+    let row: PostgresRandomAccessRow
+
+    init(_ row: PostgresRandomAccessRow) { self.row = row }
+
+    func text(_ column: String) throws -> String { try row[column].decode(String.self) }
+    func optionalText(_ column: String) throws -> String? { try row[column].decode(String?.self) }
+    func integer(_ column: String) throws -> Int64 { try row[column].decode(Int64.self) }
+    func optionalInteger(_ column: String) throws -> Int64? { try row[column].decode(Int64?.self) }
+    func boolean(_ column: String) throws -> Bool { try row[column].decode(Bool.self) }
+    func bytes(_ column: String) throws -> [UInt8] { Array(try row[column].decode(Data.self)) }
+}

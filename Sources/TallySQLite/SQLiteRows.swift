@@ -57,3 +57,17 @@ extension SQLiteLedgerStore {
             revokedAtMilliseconds: row["revoked_at"])
     }
 }
+
+/// A GRDB row, read by column name.
+struct SQLiteStoredRow: StoredRow {
+    let row: Row
+
+    init(_ row: Row) { self.row = row }
+
+    func text(_ column: String) -> String { row[column] }
+    func optionalText(_ column: String) -> String? { row[column] }
+    func integer(_ column: String) -> Int64 { row[column] }
+    func optionalInteger(_ column: String) -> Int64? { row[column] }
+    func boolean(_ column: String) -> Bool { row[column] }
+    func bytes(_ column: String) -> [UInt8] { Array(row[column] as Data) }
+}
