@@ -2,7 +2,8 @@ import Foundation
 
 /// The names and encodings both stores share: the column lists their row decoders read, the
 /// columns of credentials, and how values SQL has no type for are held as text. The statements
-/// themselves stay in each store; their text differs where the engines differ.
+/// both engines word alike are in `StoredStatements` and `AuditQueries`; only those whose text
+/// the engines need to differ stay in each store.
 public enum StoredSchema {
     /// The columns of `realms` that a realm is decoded from.
     public static let realmColumns = "id, name, description, subdomain, created_at, updated_at"

@@ -34,7 +34,7 @@ extension PostgresLedgerStore {
             """)
         {
             // The query returns only the named currencies and, when a change names none, the default.
-            let found = try Self.currency(from: row)
+            let found = try Currency(stored: PostgresStoredRow(row))
             references.include(found, asDefault: usesDefault && found.isDefault)
         }
 

@@ -56,19 +56,10 @@ extension PostgresLedgerStore {
         async throws
     {
         for (index, member) in zip(members.indices, members) {
-            let c = member.credentials
             do {
-                try await run(
-                    connection,
-                    """
-                    INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
-                        created_at, updated_at)
-                    VALUES (\(member.realmID.rawValue), \(member.id.rawValue), \(c.username), \(c.discordId),
-                        \(c.twitterId), \(c.wallet), \(c.email), \(member.metadata?.text),
-                        \(member.createdAtMilliseconds), \(member.updatedAtMilliseconds))
-                    """)
+                try await run(connection, Self.statements.insert(member).query)
             } catch  where Self.isUniqueViolation(error) {
-                throw Self.credentialConflict(error, row: index, total: total, credentials: c)
+                throw Self.credentialConflict(error, row: index, total: total, credentials: member.credentials)
             }
         }
     }
@@ -91,27 +82,13 @@ extension PostgresLedgerStore {
     }
 
     func fetchMember(_ connection: PostgresConnection, _ id: MemberID, in realmID: RealmID) async throws -> Member? {
-        try await first(
-            connection,
-            """
-            SELECT \(unescaped: StoredSchema.memberColumns) FROM members
-            WHERE realm_id = \(realmID.rawValue) AND id = \(id.rawValue)
-            """
-        ).map(Self.member(from:))
+        try await row(connection, Self.statements.member(id, in: realmID)).map(Member.init(stored:))
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
         try await transaction("listMembers", .reading) { connection in
             try await requireRealm(connection, realmID)
-            var sql = SQLBuilder()
-            var filter = "realm_id = \(sql.bind(realmID.rawValue))"
-            if let search = query.search, !search.isEmpty {
-                // ILIKE: SQLite's LIKE ignores case, and the two stores must agree.
-                let pattern = sql.bind(StoredSchema.likeContains(search))
-                filter += " AND (username ILIKE \(pattern) ESCAPE '\\' OR email ILIKE \(pattern) ESCAPE '\\')"
-            }
-            let order = StoredSchema.order(query, caseless: Self.caseless)
-            return try await memberPage(connection, sql, filter: filter, order: order, query.page, realm: realmID)
+            return try await memberPage(connection, Self.statements.members(in: realmID, query), realm: realmID)
         }
     }
 
@@ -120,47 +97,28 @@ extension PostgresLedgerStore {
     ) async throws -> Page<MemberDetails> {
         try await transaction("searchMembers", .reading) { connection in
             try await requireRealm(connection, realmID)
-            let wanted = Array(Set(values.map(kind.stored)))
-            guard !wanted.isEmpty else { return Page(items: [], total: 0, request: page) }
-            var sql = SQLBuilder()
-            let filter =
-                "realm_id = \(sql.bind(realmID.rawValue)) AND \(StoredSchema.column(kind)) = ANY(\(sql.bind(wanted)))"
-            return try await memberPage(connection, sql, filter: filter, order: "id", page, realm: realmID)
+            guard let list = Self.statements.members(in: realmID, matching: kind, values, page) else {
+                return Page(items: [], total: 0, request: page)
+            }
+            return try await memberPage(connection, list, realm: realmID)
         }
     }
 
-    /// One page of the members `filter` keeps (its values bound in `sql`), in `order`, with
-    /// their balances.
+    /// One page of the members `list` selects, with their balances.
     private func memberPage(
-        _ connection: PostgresConnection, _ sql: SQLBuilder, filter: String, order: String, _ page: PageRequest,
-        realm realmID: RealmID
+        _ connection: PostgresConnection, _ list: StoredStatements.PageStatements, realm realmID: RealmID
     ) async throws -> Page<MemberDetails> {
-        var counting = sql
-        counting.text = "SELECT count(*) FROM members WHERE \(filter)"
-        let total = try await count(connection, counting.query)
-        var sql = sql
-        sql.text = """
-            SELECT \(StoredSchema.memberColumns) FROM members WHERE \(filter) ORDER BY \(order)
-            LIMIT \(sql.bind(Int64(page.limit))) OFFSET \(sql.bind(Int64(page.offset)))
-            """
-        let members = try await all(connection, sql.query).map(Self.member(from:))
-        return Page(items: try await details(members, connection, realm: realmID), total: total, request: page)
+        let members = try await rows(connection, list.rows).map(Member.init(stored:))
+        return Page(
+            items: try await details(members, connection, realm: realmID),
+            total: try await count(connection, list.count.query), request: list.request)
     }
 
     public func findAccount(kind: SearchKind, value: String, in realmID: RealmID?) async throws -> MemberID? {
         try await transaction("findAccount", .reading) { connection in
-            let column = StoredSchema.column(kind)
-            var sql = SQLBuilder()
-            let wanted = sql.bind(kind.stored(value))
-            if let realmID {
-                sql.text = """
-                    SELECT id FROM members WHERE realm_id = \(sql.bind(realmID.rawValue))
-                    AND \(column) = \(wanted) ORDER BY id LIMIT 1
-                    """
-            } else {
-                sql.text = "SELECT id FROM members WHERE \(column) = \(wanted) ORDER BY id LIMIT 1"
+            try await row(connection, Self.statements.account(kind, value, in: realmID)).map {
+                MemberID(canonical: try $0.text("id"))
             }
-            return try await first(connection, sql.query).map { MemberID(canonical: try $0["id"].decode(String.self)) }
         }
     }
 
@@ -168,12 +126,7 @@ extension PostgresLedgerStore {
         _ metadata: JSONValue, of member: MemberID, in realmID: RealmID, _ connection: PostgresConnection, now: Int64
     ) async throws {
         try await requireRealm(connection, realmID)
-        let updated = try await first(
-            connection,
-            """
-            UPDATE members SET metadata = \(metadata.text), updated_at = \(now)
-            WHERE realm_id = \(realmID.rawValue) AND id = \(member.rawValue) RETURNING 1
-            """)
-        guard updated != nil else { throw TallyError.notFound(member, in: realmID) }
+        guard try await row(connection, Self.statements.setMetadata(metadata, of: member, in: realmID, now: now)) != nil
+        else { throw TallyError.notFound(member, in: realmID) }
     }
 }

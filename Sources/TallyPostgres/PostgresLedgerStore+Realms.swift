@@ -4,13 +4,7 @@ import TallyCore
 extension PostgresLedgerStore {
     func insertRealm(_ realm: Realm, _ connection: PostgresConnection) async throws {
         do {
-            try await run(
-                connection,
-                """
-                INSERT INTO realms (id, name, description, subdomain, created_at, updated_at)
-                VALUES (\(realm.id.rawValue), \(realm.name), \(realm.description), \(realm.subdomain),
-                    \(realm.createdAtMilliseconds), \(realm.updatedAtMilliseconds))
-                """)
+            try await run(connection, Self.statements.insert(realm).query)
         } catch  where Self.isUniqueViolation(error) {
             throw TallyError.subdomainTaken(realm.subdomain)
         }
@@ -18,20 +12,16 @@ extension PostgresLedgerStore {
 
     public func realm(_ id: RealmID) async throws -> Realm {
         try await transaction("realm", .reading) { connection in
-            guard
-                let row = try await first(
-                    connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms WHERE id = \(id.rawValue)")
-            else { throw TallyError.realmNotFound(id) }
-            return try Self.realm(from: row)
+            guard let found = try await row(connection, Self.statements.realm(id)) else {
+                throw TallyError.realmNotFound(id)
+            }
+            return try Realm(stored: found)
         }
     }
 
     public func realms() async throws -> [Realm] {
         try await transaction("realms", .reading) { connection in
-            try await all(
-                connection, "SELECT \(unescaped: StoredSchema.realmColumns) FROM realms ORDER BY created_at, id"
-            )
-            .map(Self.realm(from:))
+            try await rows(connection, Self.statements.realms()).map(Realm.init(stored:))
         }
     }
 

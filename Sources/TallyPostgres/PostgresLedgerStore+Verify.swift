@@ -15,48 +15,9 @@ extension PostgresLedgerStore {
         -> VerifyReport
     {
         var auditor = JournalAuditor(progress: progress)
-        let listed = Int64(JournalAuditor.violationsListedMax)
-
-        let orphanQueries: [(JournalAuditor.Orphan, PostgresQuery)] = [
-            (
-                .journalEntry,
-                """
-                SELECT j.realm_id, j.member_id, j.currency_id, j.id FROM journal j
-                WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = j.realm_id AND m.id = j.member_id)
-                   OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = j.realm_id AND c.id = j.currency_id)
-                LIMIT \(listed)
-                """
-            ),
-            (
-                .balance,
-                """
-                SELECT b.realm_id, b.member_id, b.currency_id, NULL::text FROM balances b
-                WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = b.realm_id AND m.id = b.member_id)
-                   OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = b.realm_id AND c.id = b.currency_id)
-                LIMIT \(listed)
-                """
-            ),
-            (
-                .member,
-                """
-                SELECT m.realm_id, m.id, NULL::text, NULL::text FROM members m
-                WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = m.realm_id)
-                LIMIT \(listed)
-                """
-            ),
-            (
-                .currency,
-                """
-                SELECT c.realm_id, NULL::text, c.id, NULL::text FROM currencies c
-                WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = c.realm_id)
-                LIMIT \(listed)
-                """
-            ),
-        ]
-        for (what, query) in orphanQueries {
-            let rows = try await connection.query(query, logger: logger)
-            for try await (realm, member, currency, entry) in rows.decode((String?, String?, String?, String?).self) {
-                auditor.orphan(what, realmID: realm, memberID: member, currencyID: currency, entryID: entry)
+        for (what, sql) in AuditQueries.orphans {
+            for row in try await all(connection, PostgresQuery(unsafeSQL: sql)) {
+                try auditor.orphan(what, row: PostgresStoredRow(row))
             }
         }
 
@@ -78,34 +39,13 @@ extension PostgresLedgerStore {
         }
         auditor.finishJournal()
 
-        let unexplained = try await connection.query(
-            """
-            SELECT b.realm_id, b.member_id, b.currency_id, b.balance FROM balances b
-            WHERE b.balance != 0 AND NOT EXISTS (
-                SELECT 1 FROM journal j
-                WHERE j.realm_id = b.realm_id AND j.member_id = b.member_id AND j.currency_id = b.currency_id)
-            LIMIT \(listed)
-            """, logger: logger)
-        for try await (realm, member, currency, balance) in unexplained.decode((String, String, String, Int64).self) {
-            auditor.unexplainedBalance(realmID: realm, memberID: member, currencyID: currency, balance: balance)
+        for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.unexplainedBalances)) {
+            try auditor.unexplainedBalance(row: PostgresStoredRow(row))
         }
-
-        let outOfRange = try await connection.query(
-            """
-            SELECT b.realm_id, b.member_id, b.currency_id, b.balance, c.minimum_balance, c.maximum_balance
-            FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-            WHERE b.balance < c.minimum_balance OR (c.maximum_balance IS NOT NULL AND b.balance > c.maximum_balance)
-            LIMIT \(listed)
-            """, logger: logger)
-        for try await (realm, member, currency, balance, minimum, maximum) in outOfRange.decode(
-            (String, String, String, Int64, Int64, Int64?).self)
-        {
-            auditor.checkRange(
-                realmID: realm, memberID: member, currencyID: currency, balance: balance, minimum: minimum,
-                maximum: maximum)
+        for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.balancesOutOfRange)) {
+            try auditor.checkRange(row: PostgresStoredRow(row))
         }
-
-        auditor.countBalances(try await count(connection, "SELECT count(*) FROM balances"))
+        auditor.countBalances(try await count(connection, PostgresQuery(unsafeSQL: AuditQueries.balanceCount)))
         return auditor.report
     }
 }

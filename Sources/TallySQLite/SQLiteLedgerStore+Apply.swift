@@ -20,14 +20,14 @@ extension SQLiteLedgerStore {
             sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")
         for currencyID in batch.currencyIDs {
             if let row = try Row.fetchOne(currencyByID, arguments: [realm, currencyID.rawValue]) {
-                references.include(currency(from: row), asDefault: false)
+                references.include(try Currency(stored: SQLiteStoredRow(row)), asDefault: false)
             }
         }
         if batch.usesDefaultCurrency {
             let defaultCurrency = try db.cachedStatement(
                 sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND is_default = 1")
             if let row = try Row.fetchOne(defaultCurrency, arguments: [realm]) {
-                references.include(currency(from: row), asDefault: true)
+                references.include(try Currency(stored: SQLiteStoredRow(row)), asDefault: true)
             }
         }
 

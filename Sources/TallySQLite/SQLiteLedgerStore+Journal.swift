@@ -6,15 +6,8 @@ extension SQLiteLedgerStore {
         -> JournalPage
     {
         try await read("journal") { db in
-            var sql = "SELECT \(StoredSchema.journalColumns) FROM journal WHERE realm_id = ? AND member_id = ?"
-            var arguments: StatementArguments = [realmID.rawValue, member.rawValue]
-            if let before {
-                sql += " AND seq < ?"
-                _ = arguments.append(contentsOf: [before])
-            }
-            sql += " ORDER BY seq DESC LIMIT ?"
-            _ = arguments.append(contentsOf: [JournalPage.rowsToFetch(limit: limit)])
-            let entries = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.journalEntry(from:))
+            let entries = try db.rows(Self.statements.journal(of: member, in: realmID, before: before, limit: limit))
+                .map(JournalEntry.init(stored:))
             // Only an empty page can belong to a member that does not exist.
             if entries.isEmpty, try Self.fetchMember(db, member, in: realmID) == nil {
                 try Self.requireRealm(db, realmID)

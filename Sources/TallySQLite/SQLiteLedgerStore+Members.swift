@@ -69,24 +69,13 @@ extension SQLiteLedgerStore {
     }
 
     static func fetchMember(_ db: Database, _ id: MemberID, in realmID: RealmID) throws -> Member? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(StoredSchema.memberColumns) FROM members WHERE realm_id = ? AND id = ?",
-            arguments: [realmID.rawValue, id.rawValue]
-        ).map(member(from:))
+        try db.row(statements.member(id, in: realmID)).map(Member.init(stored:))
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
         try await read("listMembers") { db in
             try Self.requireRealm(db, realmID)
-            var filter = "realm_id = ?"
-            var arguments: StatementArguments = [realmID.rawValue]
-            if let search = query.search, !search.isEmpty {
-                filter += " AND (username LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')"
-                let pattern = StoredSchema.likeContains(search)
-                _ = arguments.append(contentsOf: [pattern, pattern])
-            }
-            let order = StoredSchema.order(query, caseless: Self.caseless)
-            return try Self.memberPage(db, filter: filter, arguments, order: order, query.page, realm: realmID)
+            return try Self.memberPage(db, Self.statements.members(in: realmID, query), realm: realmID)
         }
     }
 
@@ -95,44 +84,25 @@ extension SQLiteLedgerStore {
     ) async throws -> Page<MemberDetails> {
         try await read("searchMembers") { db in
             try Self.requireRealm(db, realmID)
-            let wanted = Array(Set(values.map(kind.stored)))
-            guard !wanted.isEmpty else { return Page(items: [], total: 0, request: page) }
-            let placeholders = Array(repeating: "?", count: wanted.count).joined(separator: ",")
-            var arguments: StatementArguments = [realmID.rawValue]
-            _ = arguments.append(contentsOf: StatementArguments(wanted))
-            let filter = "realm_id = ? AND \(StoredSchema.column(kind)) IN (\(placeholders))"
-            return try Self.memberPage(db, filter: filter, arguments, order: "id", page, realm: realmID)
+            guard let list = Self.statements.members(in: realmID, matching: kind, values, page) else {
+                return Page(items: [], total: 0, request: page)
+            }
+            return try Self.memberPage(db, list, realm: realmID)
         }
     }
 
-    /// One page of the members `filter` keeps, in `order`, with their balances.
-    private static func memberPage(
-        _ db: Database, filter: String, _ arguments: StatementArguments, order: String, _ page: PageRequest,
-        realm realmID: RealmID
-    ) throws -> Page<MemberDetails> {
-        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM members WHERE \(filter)", arguments: arguments) ?? 0
-        let members = try Row.fetchAll(
-            db,
-            sql: "SELECT \(StoredSchema.memberColumns) FROM members WHERE \(filter) ORDER BY \(order) LIMIT ? OFFSET ?",
-            arguments: arguments + [page.limit, page.offset]
-        ).map(member(from:))
-        return Page(items: try details(members, db, realm: realmID), total: total, request: page)
+    /// One page of the members `list` selects, with their balances.
+    private static func memberPage(_ db: Database, _ list: StoredStatements.PageStatements, realm realmID: RealmID)
+        throws -> Page<MemberDetails>
+    {
+        let members = try db.rows(list.rows).map(Member.init(stored:))
+        return Page(
+            items: try details(members, db, realm: realmID), total: try db.count(list.count), request: list.request)
     }
 
     public func findAccount(kind: SearchKind, value: String, in realmID: RealmID?) async throws -> MemberID? {
         try await read("findAccount") { db in
-            let column = StoredSchema.column(kind)
-            let wanted = kind.stored(value)
-            let id: String?
-            if let realmID {
-                id = try String.fetchOne(
-                    db, sql: "SELECT id FROM members WHERE realm_id = ? AND \(column) = ? ORDER BY id LIMIT 1",
-                    arguments: [realmID.rawValue, wanted])
-            } else {
-                id = try String.fetchOne(
-                    db, sql: "SELECT id FROM members WHERE \(column) = ? ORDER BY id LIMIT 1", arguments: [wanted])
-            }
-            return id.map(MemberID.init(canonical:))
+            try db.row(Self.statements.account(kind, value, in: realmID)).map { MemberID(canonical: $0.text("id")) }
         }
     }
 
@@ -140,9 +110,8 @@ extension SQLiteLedgerStore {
         _ metadata: JSONValue, of member: MemberID, in realmID: RealmID, _ db: Database, now: Int64
     ) throws {
         try requireRealm(db, realmID)
-        try db.execute(
-            sql: "UPDATE members SET metadata = ?, updated_at = ? WHERE realm_id = ? AND id = ?",
-            arguments: [metadata.text, now, realmID.rawValue, member.rawValue])
-        guard db.changesCount == 1 else { throw TallyError.notFound(member, in: realmID) }
+        guard try db.row(statements.setMetadata(metadata, of: member, in: realmID, now: now)) != nil else {
+            throw TallyError.notFound(member, in: realmID)
+        }
     }
 }

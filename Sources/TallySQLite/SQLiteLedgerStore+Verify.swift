@@ -11,44 +11,8 @@ extension SQLiteLedgerStore {
 
     static func verify(_ db: Database, progress: @escaping @Sendable (Int) -> Void) throws -> VerifyReport {
         var auditor = JournalAuditor(progress: progress)
-        let listed = "LIMIT \(JournalAuditor.violationsListedMax)"
-
-        let orphanQueries: [(JournalAuditor.Orphan, String)] = [
-            (
-                .journalEntry,
-                """
-                SELECT j.realm_id, j.member_id, j.currency_id, j.id FROM journal j
-                WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = j.realm_id AND m.id = j.member_id)
-                   OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = j.realm_id AND c.id = j.currency_id)
-                """
-            ),
-            (
-                .balance,
-                """
-                SELECT b.realm_id, b.member_id, b.currency_id, NULL FROM balances b
-                WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = b.realm_id AND m.id = b.member_id)
-                   OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = b.realm_id AND c.id = b.currency_id)
-                """
-            ),
-            (
-                .member,
-                """
-                SELECT m.realm_id, m.id, NULL, NULL FROM members m
-                WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = m.realm_id)
-                """
-            ),
-            (
-                .currency,
-                """
-                SELECT c.realm_id, NULL, c.id, NULL FROM currencies c
-                WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = c.realm_id)
-                """
-            ),
-        ]
-        for (what, sql) in orphanQueries {
-            for row in try Row.fetchAll(db, sql: "\(sql) \(listed)") {
-                auditor.orphan(what, realmID: row[0], memberID: row[1], currencyID: row[2], entryID: row[3])
-            }
+        for (what, sql) in AuditQueries.orphans {
+            for row in try Row.fetchAll(db, sql: sql) { try auditor.orphan(what, row: SQLiteStoredRow(row)) }
         }
 
         // A point lookup per chain keeps the journal scan on its index.
@@ -70,34 +34,13 @@ extension SQLiteLedgerStore {
         }
         auditor.finishJournal()
 
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT b.realm_id, b.member_id, b.currency_id, b.balance FROM balances b
-                WHERE b.balance != 0 AND NOT EXISTS (
-                    SELECT 1 FROM journal j
-                    WHERE j.realm_id = b.realm_id AND j.member_id = b.member_id AND j.currency_id = b.currency_id)
-                \(listed)
-                """)
-        {
-            auditor.unexplainedBalance(realmID: row[0], memberID: row[1], currencyID: row[2], balance: row[3])
+        for row in try Row.fetchAll(db, sql: AuditQueries.unexplainedBalances) {
+            try auditor.unexplainedBalance(row: SQLiteStoredRow(row))
         }
-
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT b.realm_id, b.member_id, b.currency_id, b.balance, c.minimum_balance, c.maximum_balance
-                FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-                WHERE b.balance < c.minimum_balance OR (c.maximum_balance IS NOT NULL AND b.balance > c.maximum_balance)
-                \(listed)
-                """)
-        {
-            auditor.checkRange(
-                realmID: row[0], memberID: row[1], currencyID: row[2], balance: row[3], minimum: row[4],
-                maximum: row[5])
+        for row in try Row.fetchAll(db, sql: AuditQueries.balancesOutOfRange) {
+            try auditor.checkRange(row: SQLiteStoredRow(row))
         }
-
-        auditor.countBalances(try Int.fetchOne(db, sql: "SELECT count(*) FROM balances") ?? 0)
+        auditor.countBalances(try Int.fetchOne(db, sql: AuditQueries.balanceCount) ?? 0)
         return auditor.report
     }
 }

@@ -67,9 +67,11 @@ public final class PostgresServer: @unchecked Sendable {
                 "-E", "UTF8", "--no-sync",
             ])
         let port = try Self.freePort()
+        // Swift Testing runs the suites in parallel, and every test on PostgreSQL holds a pool of
+        // its own until it ends: 200 connections ran out once the suite passed 150 tests.
         let script = """
             "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses=127.0.0.1 -p "$PG_PORT" -c fsync=on \
-                -c unix_socket_directories="$PG_DIR" -c max_connections=200 >"$PG_DIR/server.log" 2>&1 &
+                -c unix_socket_directories="$PG_DIR" -c max_connections=600 >"$PG_DIR/server.log" 2>&1 &
             pg=$!
             alive() { [ -r "/proc/$PG_OWNER/stat" ] && [ "$(cut -d' ' -f3 "/proc/$PG_OWNER/stat")" != Z ]; }
             while alive && kill -0 "$pg" 2>/dev/null && [ ! -e "$PG_DIR/stop" ]; do sleep 0.2; done

@@ -1,3 +1,4 @@
+import PostgresNIO
 import Synchronization
 import TallyCore
 import TallyPostgres
@@ -77,6 +78,47 @@ import Testing
             #expect(error.code == .idempotencyKeyReused)
         }
         #expect(try await first.verify { _ in }.isClean)
+    }
+
+    /// verify's shared queries on PostgreSQL's typed rows: a member of no realm (its NULL
+    /// columns read as text), and a balance no entry explains that also lies under its floor.
+    @Test(.enabled(if: PostgresServer.available, "PostgreSQL is not installed"), .serviceScope)
+    func verifyReportsAnOrphanAnUnexplainedBalanceAndABrokenFloor() async throws {
+        guard let server = try await PostgresServer.shared() else { return }
+        let url = try await server.makeDatabase()
+        let store = ServiceScope.startForTest(
+            try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+        let realm = try await store.createRealm(name: "Audit")
+        let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let member = try await store.createMember(Credentials(username: "m"), in: realm.id)
+        let lost = "ffffffffffffffffffffffff"
+        let parsed = try PostgresURL(url)
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password,
+                database: parsed.database, tls: .disable),
+            id: 1, logger: PostgresServer.storeLogger)
+        // A replica session skips foreign keys and triggers, which would refuse both rows.
+        try await connection.query("SET session_replication_role = replica", logger: PostgresServer.storeLogger)
+        try await connection.query(
+            """
+            INSERT INTO members (realm_id, id, created_at, updated_at) VALUES (\(lost), \(lost), 0, 0)
+            """, logger: PostgresServer.storeLogger)
+        try await connection.query(
+            """
+            INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)
+            VALUES (\(realm.id.rawValue), \(points.id.rawValue), \(member.id.rawValue), -3, 0)
+            """, logger: PostgresServer.storeLogger)
+        try await connection.close()
+        let report = try await store.verify { _ in }
+        #expect(
+            report.violations.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [
+                .belowMinimum, .journalSumMismatch, .orphanRow,
+            ])
+        let orphan = try #require(report.violations.first { $0.kind == .orphanRow })
+        #expect(orphan.realmID == lost && orphan.memberID == lost && orphan.currencyID == nil)
+        #expect(report.balancesChecked == 1)
+        await server.dropDatabase(url)
     }
 }
 

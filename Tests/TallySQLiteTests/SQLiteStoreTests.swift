@@ -118,6 +118,28 @@ import Testing
         #expect(kinds == [.journalSumMismatch, .belowMinimum])
     }
 
+    /// Rows of no realm: foreign keys refuse them, so they are written with the keys off.
+    @Test func verifyReportsRowsThatPointAtNothing() async throws {
+        let setup = try await Setup()
+        let lost = "ffffffffffffffffffffffff"
+        try await DatabaseQueue(path: setup.path).writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    PRAGMA foreign_keys = OFF;
+                    INSERT INTO members (realm_id, id, created_at, updated_at) VALUES ('\(lost)', '\(lost)', 0, 0);
+                    INSERT INTO currencies (realm_id, id, name, created_at, updated_at)
+                    VALUES ('\(lost)', 'eeeeeeeeeeeeeeeeeeeeeeee', 'Lost', 0, 0);
+                    """)
+        }
+        let violations = try await setup.store.verify { _ in }.violations
+        #expect(violations.map(\.kind) == [.orphanRow, .orphanRow])
+        #expect(
+            violations.map(\.message)
+                == ["member", "currency"].map { "A \($0) refers to a realm, member or currency that does not exist." })
+        #expect(violations[0].memberID == lost && violations[0].currencyID == nil)
+        #expect(violations[1].memberID == nil && violations[1].currencyID == "eeeeeeeeeeeeeeeeeeeeeeee")
+    }
+
     @Test func verifyReportsABrokenChain() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 10)]))

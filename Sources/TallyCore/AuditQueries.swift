@@ -1,0 +1,93 @@
+/// The queries of `tally verify` that both engines run as written, each listing at most
+/// `JournalAuditor.violationsListedMax` rows. A store runs them and feeds the rows to a
+/// `JournalAuditor`; only the journal walk stays in each store, where the engines need different
+/// plans to keep it on its index and its memory flat.
+public enum AuditQueries {
+    private static let listed = "LIMIT \(JournalAuditor.violationsListedMax)"
+
+    /// For each kind of row that can point at nothing, the rows that do: `realm_id`, `member_id`,
+    /// `currency_id` and `entry_id`, each text or NULL. The NULLs are cast, so that an engine
+    /// that types its columns (PostgreSQL) reads them as text.
+    public static let orphans: [(JournalAuditor.Orphan, String)] = [
+        (
+            .journalEntry,
+            """
+            SELECT j.realm_id, j.member_id, j.currency_id, j.id AS entry_id FROM journal j
+            WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = j.realm_id AND m.id = j.member_id)
+               OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = j.realm_id AND c.id = j.currency_id)
+            \(listed)
+            """
+        ),
+        (
+            .balance,
+            """
+            SELECT b.realm_id, b.member_id, b.currency_id, CAST(NULL AS TEXT) AS entry_id FROM balances b
+            WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.realm_id = b.realm_id AND m.id = b.member_id)
+               OR NOT EXISTS (SELECT 1 FROM currencies c WHERE c.realm_id = b.realm_id AND c.id = b.currency_id)
+            \(listed)
+            """
+        ),
+        (
+            .member,
+            """
+            SELECT m.realm_id, m.id AS member_id, CAST(NULL AS TEXT) AS currency_id, CAST(NULL AS TEXT) AS entry_id
+            FROM members m
+            WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = m.realm_id)
+            \(listed)
+            """
+        ),
+        (
+            .currency,
+            """
+            SELECT c.realm_id, CAST(NULL AS TEXT) AS member_id, c.id AS currency_id, CAST(NULL AS TEXT) AS entry_id
+            FROM currencies c
+            WHERE NOT EXISTS (SELECT 1 FROM realms r WHERE r.id = c.realm_id)
+            \(listed)
+            """
+        ),
+    ]
+
+    /// Non-zero balances no journal entry explains.
+    public static let unexplainedBalances = """
+        SELECT b.realm_id, b.member_id, b.currency_id, b.balance FROM balances b
+        WHERE b.balance != 0 AND NOT EXISTS (
+            SELECT 1 FROM journal j
+            WHERE j.realm_id = b.realm_id AND j.member_id = b.member_id AND j.currency_id = b.currency_id)
+        \(listed)
+        """
+
+    /// Balances outside their currency's floor and ceiling.
+    public static let balancesOutOfRange = """
+        SELECT b.realm_id, b.member_id, b.currency_id, b.balance, c.minimum_balance, c.maximum_balance
+        FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
+        WHERE b.balance < c.minimum_balance OR (c.maximum_balance IS NOT NULL AND b.balance > c.maximum_balance)
+        \(listed)
+        """
+
+    /// How many balance rows there are.
+    public static let balanceCount = "SELECT count(*) FROM balances"
+}
+
+extension JournalAuditor {
+    /// A row of `AuditQueries.orphans`.
+    public mutating func orphan(_ what: Orphan, row: some StoredRow) throws {
+        orphan(
+            what, realmID: try row.optionalText("realm_id"), memberID: try row.optionalText("member_id"),
+            currencyID: try row.optionalText("currency_id"), entryID: try row.optionalText("entry_id"))
+    }
+
+    /// A row of `AuditQueries.unexplainedBalances`.
+    public mutating func unexplainedBalance(row: some StoredRow) throws {
+        unexplainedBalance(
+            realmID: try row.text("realm_id"), memberID: try row.text("member_id"),
+            currencyID: try row.text("currency_id"), balance: try row.integer("balance"))
+    }
+
+    /// A row of `AuditQueries.balancesOutOfRange`.
+    public mutating func checkRange(row: some StoredRow) throws {
+        checkRange(
+            realmID: try row.text("realm_id"), memberID: try row.text("member_id"),
+            currencyID: try row.text("currency_id"), balance: try row.integer("balance"),
+            minimum: try row.integer("minimum_balance"), maximum: try row.optionalInteger("maximum_balance"))
+    }
+}

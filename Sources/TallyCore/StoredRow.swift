@@ -1,0 +1,107 @@
+/// A row a store fetched, read by column name; each store's driver row conforms. What a record's
+/// columns mean is worded here once, for the column lists of `StoredSchema`, so the stores only
+/// say how their driver reads a text, an integer, a boolean or bytes.
+public protocol StoredRow {
+    /// The text in `column`.
+    func text(_ column: String) throws -> String
+    /// The text in `column`, nil for NULL.
+    func optionalText(_ column: String) throws -> String?
+    /// The integer in `column`.
+    func integer(_ column: String) throws -> Int64
+    /// The integer in `column`, nil for NULL.
+    func optionalInteger(_ column: String) throws -> Int64?
+    /// The boolean in `column`.
+    func boolean(_ column: String) throws -> Bool
+    /// The bytes in `column`.
+    func bytes(_ column: String) throws -> [UInt8]
+}
+
+extension Realm {
+    /// A realm from the columns `StoredSchema.realmColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            id: RealmID(canonical: try row.text("id")), name: try row.text("name"),
+            description: try row.text("description"), subdomain: try row.optionalText("subdomain"),
+            createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"))
+    }
+}
+
+extension Currency {
+    /// A currency from the columns `StoredSchema.currencyColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            id: CurrencyID(canonical: try row.text("id")), realmID: RealmID(canonical: try row.text("realm_id")),
+            name: try row.text("name"), emoji: try row.optionalText("emoji"),
+            customEmojiURL: try row.optionalText("custom_emoji_url"),
+            metadata: StoredSchema.json(try row.optionalText("metadata")), isDefault: try row.boolean("is_default"),
+            archivedAtMilliseconds: try row.optionalInteger("archived_at"),
+            minimumBalance: try row.integer("minimum_balance"),
+            maximumBalance: try row.optionalInteger("maximum_balance"),
+            isTransferable: try row.boolean("transferable"), createdAtMilliseconds: try row.integer("created_at"),
+            updatedAtMilliseconds: try row.integer("updated_at"))
+    }
+}
+
+extension Member {
+    /// A member from the columns `StoredSchema.memberColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            id: MemberID(canonical: try row.text("id")), realmID: RealmID(canonical: try row.text("realm_id")),
+            credentials: Credentials(
+                username: try row.optionalText("username"), discordId: try row.optionalText("discord_id"),
+                twitterId: try row.optionalText("twitter_id"), wallet: try row.optionalText("wallet"),
+                email: try row.optionalText("email")),
+            metadata: StoredSchema.json(try row.optionalText("metadata")),
+            createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"))
+    }
+}
+
+extension JournalEntry {
+    /// An entry from the columns `StoredSchema.journalColumns` lists. A kind this version does not
+    /// know reads as `batch`.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            id: JournalEntryID(canonical: try row.text("id")), sequence: try row.integer("seq"),
+            realmID: RealmID(canonical: try row.text("realm_id")),
+            memberID: MemberID(canonical: try row.text("member_id")),
+            currencyID: CurrencyID(canonical: try row.text("currency_id")), amount: try row.integer("amount"),
+            balanceBefore: try row.integer("balance_before"), balanceAfter: try row.integer("balance_after"),
+            batchID: BatchID(canonical: try row.text("batch_id")), initiatorID: try row.optionalText("initiator_id"),
+            kind: EntryKind(rawValue: try row.text("kind")) ?? .batch,
+            createdAtMilliseconds: try row.integer("created_at"))
+    }
+}
+
+extension APIKey {
+    /// A key from the columns `StoredSchema.keyColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            id: KeyID(canonical: try row.text("id")),
+            realmID: try row.optionalText("realm_id").map(RealmID.init(canonical:)), name: try row.optionalText("name"),
+            scopes: StoredSchema.scopes(text: try row.text("scopes")), secretHash: try row.bytes("secret_hash"),
+            createdAtMilliseconds: try row.integer("created_at"),
+            revokedAtMilliseconds: try row.optionalInteger("revoked_at"))
+    }
+}
+
+extension LeaderboardRanking.Row {
+    /// A row of `StoredStatements.leaderboard`: the member's columns and its `balance`.
+    public init(stored row: some StoredRow) throws {
+        self.init(member: try Member(stored: row), balance: try row.integer("balance"))
+    }
+}
+
+extension MemberDetails {
+    /// Each member, in the order given, with its balances from the rows of
+    /// `StoredStatements.heldBalances`, in the order fetched.
+    public static func joining(_ members: [Member], heldBalances rows: [some StoredRow]) throws -> [MemberDetails] {
+        try joining(
+            members,
+            balances: rows.map {
+                (
+                    try $0.text("balance_member_id"),
+                    HeldBalance(currency: try Currency(stored: $0), balance: try $0.integer("balance"))
+                )
+            })
+    }
+}
