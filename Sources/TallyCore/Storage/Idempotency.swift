@@ -1,33 +1,3 @@
-/// Every change a store can make, as a value, so that one method (`LedgerWriter.perform`) runs
-/// any of them in a transaction together with its idempotency record.
-public enum LedgerWrite: Sendable {
-    case apply(Batch)
-    case createRealm(RealmDraft)
-    case createCurrency(CurrencyDraft, realm: RealmID)
-    case updateCurrency(CurrencyID, realm: RealmID, patch: CurrencyPatch)
-    case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)
-    case createMember(Credentials, metadata: JSONValue?, realm: RealmID)
-    case setMemberMetadata(JSONValue, member: MemberID, realm: RealmID)
-    /// Many members at once, all or nothing, in a transaction of its own; `progress` receives the
-    /// count inserted so far from time to time.
-    case importMembers([Credentials], realm: RealmID, progress: @Sendable (Int) -> Void)
-    /// Stores a key the caller made (only its secret's hash).
-    case createKey(APIKey)
-    /// Marks a key revoked; revoking twice keeps the first time.
-    case revokeKey(KeyID)
-}
-
-/// What a write produced.
-public enum LedgerWriteResult: Sendable, Equatable {
-    case receipt(BatchReceipt)
-    case realm(Realm)
-    case currency(Currency)
-    case member(Member)
-    case members([Member])
-    case key(APIKey)
-    case done
-}
-
 /// A response as the HTTP layer sent it, stored for replay.
 public struct StoredResponse: Sendable, Equatable {
     /// The HTTP status code.
@@ -101,54 +71,5 @@ extension IdempotencyClaim {
     /// The record to store beside the write's result, rendered inside its transaction.
     public func record(for result: LedgerWriteResult) -> IdempotencyRecord {
         IdempotencyRecord(requestHash: requestHash, response: render(result))
-    }
-}
-
-/// What `perform` did.
-public enum WriteOutcome: Sendable, Equatable {
-    /// The write ran now; with a claim, `response` is what was stored.
-    case performed(LedgerWriteResult, response: StoredResponse?)
-    /// The claim's key was already used for this same request: nothing was written, and this is
-    /// the response stored the first time.
-    case replayed(StoredResponse)
-}
-
-extension LedgerWriteResult {
-    /// The receipt of an `.apply` write. Asking a different write for it is a programmer error.
-    public var receipt: BatchReceipt {
-        guard case .receipt(let receipt) = self else { preconditionFailure("not the result of a batch: \(self)") }
-        return receipt
-    }
-
-    /// The realm of a `.createRealm` write.
-    public var realm: Realm {
-        guard case .realm(let realm) = self else { preconditionFailure("not the result of a realm write: \(self)") }
-        return realm
-    }
-
-    /// The currency of a currency write.
-    public var currency: Currency {
-        guard case .currency(let currency) = self else {
-            preconditionFailure("not the result of a currency write: \(self)")
-        }
-        return currency
-    }
-
-    /// The member of a `.createMember` write.
-    public var member: Member {
-        guard case .member(let member) = self else { preconditionFailure("not the result of a member write: \(self)") }
-        return member
-    }
-
-    /// The members of an `.importMembers` write.
-    public var members: [Member] {
-        guard case .members(let members) = self else { preconditionFailure("not the result of an import: \(self)") }
-        return members
-    }
-
-    /// The key of a key write.
-    public var key: APIKey {
-        guard case .key(let key) = self else { preconditionFailure("not the result of a key write: \(self)") }
-        return key
     }
 }
