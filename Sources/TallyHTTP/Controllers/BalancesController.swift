@@ -82,13 +82,14 @@ struct BalancesController {
 
     // MARK: Single update
 
-    struct SingleBody: Decodable {
+    /// The fields a single update and a transfer share, under their DRIP names and the older
+    /// ones bots still send (`tokens`, `realmPointId`).
+    struct ChangeFields {
         let amount: Int64
         let currencyId: String?
         let initiatorId: String?
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: AnyKey.self)
+        init(_ container: KeyedDecodingContainer<AnyKey>) throws {
             guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
                 throw DecodingError.keyNotFound(AnyKey("amount"), .init(codingPath: [], debugDescription: ""))
             }
@@ -96,6 +97,14 @@ struct BalancesController {
             currencyId = try container.decodeFirst(
                 String.self, forKeys: [AnyKey("currencyId"), AnyKey("realmPointId")])
             initiatorId = try container.decodeFirst(String.self, forKeys: [AnyKey("initiatorId")])
+        }
+    }
+
+    struct SingleBody: Decodable {
+        let fields: ChangeFields
+
+        init(from decoder: any Decoder) throws {
+            fields = try ChangeFields(try decoder.container(keyedBy: AnyKey.self))
         }
     }
 
@@ -118,10 +127,10 @@ struct BalancesController {
             realmID: realmID,
             changes: [
                 Change(
-                    memberID: memberID, amount: body.amount,
-                    currencyID: try IDField.currency(body.currencyId, field: "currencyId"))
+                    memberID: memberID, amount: body.fields.amount,
+                    currencyID: try IDField.currency(body.fields.currencyId, field: "currencyId"))
             ],
-            initiatorID: body.initiatorId, kind: .single, limits: limits)
+            initiatorID: body.fields.initiatorId, kind: .single, limits: limits)
         return try await IdempotentWrite.run(
             .apply(batch), store: store, request: request, context: context, body: bytes
         ) {
@@ -137,24 +146,16 @@ struct BalancesController {
     // MARK: Transfer
 
     struct TransferBody: Decodable {
-        let amount: Int64
+        let fields: ChangeFields
         let recipientId: String
-        let currencyId: String?
-        let initiatorId: String?
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: AnyKey.self)
-            guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
-                throw DecodingError.keyNotFound(AnyKey("amount"), .init(codingPath: [], debugDescription: ""))
-            }
+            fields = try ChangeFields(container)
             guard let recipient = try container.decodeFirst(String.self, forKeys: [AnyKey("recipientId")]) else {
                 throw DecodingError.keyNotFound(AnyKey("recipientId"), .init(codingPath: [], debugDescription: ""))
             }
-            self.amount = amount
             recipientId = recipient
-            currencyId = try container.decodeFirst(
-                String.self, forKeys: [AnyKey("currencyId"), AnyKey("realmPointId")])
-            initiatorId = try container.decodeFirst(String.self, forKeys: [AnyKey("initiatorId")])
         }
     }
 
@@ -176,8 +177,8 @@ struct BalancesController {
         let body = try JSONBody.decode(TransferBody.self, from: bytes)
         let batch = try Transfer.batch(
             realm: realmID, sender: sender, recipient: try IDField.member(body.recipientId, field: "recipientId"),
-            amount: body.amount, currency: try IDField.currency(body.currencyId, field: "currencyId"),
-            initiatorID: body.initiatorId, limits: limits)
+            amount: body.fields.amount, currency: try IDField.currency(body.fields.currencyId, field: "currencyId"),
+            initiatorID: body.fields.initiatorId, limits: limits)
         return try await IdempotentWrite.run(
             .apply(batch), store: store, request: request, context: context, body: bytes
         ) {
