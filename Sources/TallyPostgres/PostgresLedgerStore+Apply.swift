@@ -19,9 +19,11 @@ extension PostgresLedgerStore {
         var references = BatchPlanner.References()
         let memberIDs = batch.memberIDs.map(\.rawValue)
         for row in try await all(
-            connection, "SELECT id FROM members WHERE realm_id = \(realm) AND id = ANY(\(memberIDs))")
+            connection, "SELECT id, ghost FROM members WHERE realm_id = \(realm) AND id = ANY(\(memberIDs))")
         {
-            references.existingMembers.insert(MemberID(canonical: try row["id"].decode(String.self)))
+            let member = MemberID(canonical: try row["id"].decode(String.self))
+            references.existingMembers.insert(member)
+            if try row["ghost"].decode(Bool.self) { references.ghosts.insert(member) }
         }
         let currencyIDs = batch.currencyIDs.map(\.rawValue)
         let usesDefault = batch.usesDefaultCurrency

@@ -41,6 +41,8 @@ extension PostgresLedgerStore {
             return .key(key)
         case .revokeKey(let id):
             return .key(try await revokeKey(id, connection, now: now))
+        case .credential(let write, let ids):
+            return try await perform(write, connection, now: now, ids: ids)
         }
     }
 

@@ -165,10 +165,12 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         }
     }
 
-    /// Deadlock victims and serialization failures succeed when run again.
+    /// Deadlock victims and serialization failures succeed when run again, and so does a write
+    /// that created a credential another transaction created first: run again, it finds it.
     static func isRetryable(_ error: any Error) -> Bool {
         guard let state = sqlState(error) else { return false }
         return state == "40P01" || state == "40001"
+            || (state == "23505" && constraint(error) == "credentials_identity")
     }
 
     /// The SQLSTATE of a server error, if `error` is one.

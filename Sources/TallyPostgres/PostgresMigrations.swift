@@ -7,7 +7,9 @@ import PostgresNIO
 /// in PL/pgSQL, and a journal keyed by (realm_id, seq) so it can be distributed by realm.
 enum PostgresMigrations {
     /// Every migration, in order: (id, statements).
-    static let all: [(id: String, sql: [String])] = [("0001-foundation", foundation)]
+    static let all: [(id: String, sql: [String])] = [
+        ("0001-foundation", foundation), ("0003-ghost-credentials", ghostCredentials),
+    ]
 
     /// Applies the migrations not yet recorded, each in its own transaction, under an advisory
     /// lock so that servers starting together do not race to create the same tables.
@@ -195,5 +197,43 @@ enum PostgresMigrations {
         )
         """,
         "CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at)",
+    ]
+
+    /// Ghost credentials: identities that hold balances before a member owns them. Each one's
+    /// balances live under a balance holder, a `members` row marked `ghost` that member lists,
+    /// searches and leaderboards skip; the journal gains the `link` kind, for the moves of a link.
+    static let ghostCredentials: [String] = [
+        "ALTER TABLE members ADD COLUMN ghost BOOLEAN NOT NULL DEFAULT false",
+        "CREATE INDEX members_ghosts ON members(realm_id, id) WHERE ghost",
+        """
+        CREATE TABLE credentials (
+            realm_id TEXT NOT NULL,
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            type TEXT NOT NULL CHECK (type IN ('twitter-id', 'discord-id', 'wallet', 'email', 'custom')),
+            source TEXT NOT NULL,
+            value TEXT NOT NULL,
+            match_key TEXT NOT NULL,
+            account_id TEXT,
+            provider TEXT,
+            username TEXT,
+            chain TEXT,
+            wallet_provider TEXT,
+            wallet_name TEXT,
+            metadata TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            linked_at BIGINT,
+            PRIMARY KEY (realm_id, id),
+            FOREIGN KEY (realm_id, id) REFERENCES members(realm_id, id),
+            FOREIGN KEY (realm_id, account_id) REFERENCES members(realm_id, id)
+        )
+        """,
+        "CREATE UNIQUE INDEX credentials_identity ON credentials(realm_id, type, source, match_key)",
+        "ALTER TABLE journal DROP CONSTRAINT journal_kind_check",
+        // NOT VALID: the rows already there passed the narrower check; new rows are checked.
+        """
+        ALTER TABLE journal ADD CONSTRAINT journal_kind_check
+            CHECK (kind IN ('batch', 'single', 'transfer', 'link')) NOT VALID
+        """,
     ]
 }

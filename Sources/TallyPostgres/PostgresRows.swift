@@ -13,7 +13,7 @@ extension PostgresLedgerStore {
             caseless: { column, direction in
                 "lower(\(column)) \(direction) \(direction == "ASC" ? "NULLS FIRST" : "NULLS LAST")"
             },
-            isTrue: { column in column }))
+            isTrue: { column in column }, lockRows: " FOR UPDATE"))
 
     /// Every row of `query`.
     func all(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {

@@ -12,9 +12,11 @@ extension SQLiteLedgerStore {
         try requireRealm(db, batch.realmID)
 
         var references = BatchPlanner.References()
-        let memberExists = try db.cachedStatement(sql: "SELECT 1 FROM members WHERE realm_id = ? AND id = ?")
-        for member in batch.memberIDs where try Int.fetchOne(memberExists, arguments: [realm, member.rawValue]) != nil {
+        let memberExists = try db.cachedStatement(sql: "SELECT ghost FROM members WHERE realm_id = ? AND id = ?")
+        for member in batch.memberIDs {
+            guard let ghost = try Bool.fetchOne(memberExists, arguments: [realm, member.rawValue]) else { continue }
             references.existingMembers.insert(member)
+            if ghost { references.ghosts.insert(member) }
         }
         let currencyByID = try db.cachedStatement(
             sql: "SELECT \(StoredSchema.currencyColumns) FROM currencies WHERE realm_id = ? AND id = ?")

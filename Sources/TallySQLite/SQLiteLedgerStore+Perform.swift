@@ -31,6 +31,8 @@ extension SQLiteLedgerStore {
             return .key(key)
         case .revokeKey(let id):
             return .key(try revokeKey(id, db, now: now))
+        case .credential(let write, let ids):
+            return try perform(write, db, now: now, ids: ids)
         }
     }
 

@@ -122,6 +122,59 @@ enum SQLiteMigrations {
                     CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
                     """)
         }
+        migrator.registerMigration("0003-ghost-credentials") { db in
+            // Ghost credentials: identities that hold balances before a member owns them. Each
+            // one's balances live under a balance holder, a `members` row marked `ghost` that
+            // member lists, searches and leaderboards skip.
+            try db.execute(
+                sql: """
+                    ALTER TABLE members ADD COLUMN ghost INTEGER NOT NULL DEFAULT 0 CHECK (ghost IN (0, 1));
+                    CREATE INDEX members_ghosts ON members(realm_id, id) WHERE ghost = 1;
+                    CREATE TABLE credentials (
+                        realm_id TEXT NOT NULL,
+                        id TEXT NOT NULL CHECK (length(id) = 24),
+                        type TEXT NOT NULL CHECK (type IN ('twitter-id', 'discord-id', 'wallet', 'email', 'custom')),
+                        source TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        match_key TEXT NOT NULL,
+                        account_id TEXT,
+                        provider TEXT,
+                        username TEXT,
+                        chain TEXT,
+                        wallet_provider TEXT,
+                        wallet_name TEXT,
+                        metadata TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        linked_at INTEGER,
+                        PRIMARY KEY (realm_id, id),
+                        FOREIGN KEY (realm_id, id) REFERENCES members(realm_id, id),
+                        FOREIGN KEY (realm_id, account_id) REFERENCES members(realm_id, id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX credentials_identity ON credentials(realm_id, type, source, match_key);
+                    """)
+            try widenJournalKinds(db)
+        }
         return migrator
+    }
+
+    /// Lets the journal hold `link` entries. SQLite cannot alter a CHECK constraint, and
+    /// rebuilding the journal would copy every entry, so this edits the table's declared SQL in
+    /// place, as SQLite documents for loosening a constraint ("Making Other Kinds Of Table Schema
+    /// Changes"): widening an IN list changes no stored row, only which new rows are accepted.
+    static func widenJournalKinds(_ db: Database) throws {
+        let narrow = "kind IN ('batch', 'single', 'transfer')"
+        let wide = "kind IN ('batch', 'single', 'transfer', 'link')"
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        try db.execute(
+            sql: "UPDATE sqlite_schema SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'journal'",
+            arguments: [narrow, wide])
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+        try db.execute(sql: "PRAGMA writable_schema = OFF")
+        let declared = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'journal'") ?? ""
+        guard declared.contains(wide) else {
+            throw DatabaseError(message: "could not widen the journal's kinds; its declared SQL is unexpected")
+        }
     }
 }

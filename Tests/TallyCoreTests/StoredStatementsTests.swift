@@ -108,7 +108,7 @@ struct MemoryRow: StoredRow {
             in: realm, MemberQuery(page: try PageRequest(), search: "ann", sortField: .username))
         #expect(
             list.count.text
-                == "SELECT count(*) FROM members WHERE realm_id = :1 AND (username LIKES :2 ESCAPE '\\' OR email LIKES :2 ESCAPE '\\')"
+                == "SELECT count(*) FROM members WHERE realm_id = :1 AND NOT (truth(ghost)) AND (username LIKES :2 ESCAPE '\\' OR email LIKES :2 ESCAPE '\\')"
         )
         #expect(list.count.values == [.text(realm.rawValue), .text("%ann%")])
         #expect(list.rows.text.contains("ORDER BY fold(username) ASC, id ASC"))
@@ -120,7 +120,8 @@ struct MemoryRow: StoredRow {
         #expect(statements.members(in: realm, matching: .email, [], page) == nil)
         let upper = member.rawValue.uppercased()
         let list = try #require(statements.members(in: realm, matching: .dripId, [upper, member.rawValue], page))
-        #expect(list.count.text == "SELECT count(*) FROM members WHERE realm_id = :1 AND id IN (:2)")
+        #expect(
+            list.count.text == "SELECT count(*) FROM members WHERE realm_id = :1 AND NOT (truth(ghost)) AND id IN (:2)")
         #expect(list.count.values == [.text(realm.rawValue), .text(member.rawValue)])
         #expect(list.rows.text.hasSuffix("ORDER BY id\nLIMIT :3 OFFSET :4"))
         let two = try #require(statements.members(in: realm, matching: .wallet, ["a", "b"], page))
@@ -130,9 +131,12 @@ struct MemoryRow: StoredRow {
 
     @Test func anAccountLookupNamesTheRealmOnlyWhenGiven() {
         let anywhere = statements.account(.discordId, "42", in: nil)
-        #expect(anywhere.text == "SELECT id FROM members WHERE discord_id = :1 ORDER BY id LIMIT 1")
+        #expect(
+            anywhere.text == "SELECT id FROM members WHERE discord_id = :1 AND NOT (truth(ghost)) ORDER BY id LIMIT 1")
         let inRealm = statements.account(.dripId, member.rawValue.uppercased(), in: realm)
-        #expect(inRealm.text == "SELECT id FROM members WHERE realm_id = :2 AND id = :1 ORDER BY id LIMIT 1")
+        #expect(
+            inRealm.text
+                == "SELECT id FROM members WHERE realm_id = :2 AND id = :1 AND NOT (truth(ghost)) ORDER BY id LIMIT 1")
         #expect(inRealm.values == [.text(member.rawValue), .text(realm.rawValue)])
     }
 

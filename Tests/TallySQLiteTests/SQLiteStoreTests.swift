@@ -97,6 +97,62 @@ import Testing
         }
     }
 
+    /// A database made before ghost credentials (schema 0001, with entries) opens with the new
+    /// code: its entries stay, the journal accepts `link` entries and still refuses unknown kinds.
+    @Test func aDatabaseFromBeforeGhostCredentialsUpgradesInPlace() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("old.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try SQLiteMigrations.migrator().migrate(old, upTo: "0001-foundation")
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO realms VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'Old', '', NULL, 0, 0);
+                    INSERT INTO currencies (realm_id, id, name, is_default, created_at, updated_at)
+                        VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'cccccccccccccccccccccccc', 'Points', 1, 0, 0);
+                    INSERT INTO members (realm_id, id, username, created_at, updated_at)
+                        VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'dddddddddddddddddddddddd', 'old', 0, 0);
+                    INSERT INTO balances VALUES ('aaaaaaaaaaaaaaaaaaaaaaaa', 'cccccccccccccccccccccccc', 'dddddddddddddddddddddddd', 7, 0);
+                    INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                        batch_id, kind, created_at)
+                    VALUES ('eeeeeeeeeeeeeeeeeeeeeeee', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'dddddddddddddddddddddddd',
+                        'cccccccccccccccccccccccc', 7, 0, 7, 'ffffffffffffffffffffffff', 'batch', 0);
+                    """)
+        }
+        try old.close()
+
+        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        let realm = RealmID(canonical: "aaaaaaaaaaaaaaaaaaaaaaaa")
+        let member = MemberID(canonical: "dddddddddddddddddddddddd")
+        #expect(try await store.verify { _ in }.isClean)
+        #expect(try await store.memberDetails(member, in: realm).balances.map(\.balance) == [7])
+        let identity = try CredentialIdentity(kind: .email, value: "late@example.com")
+        _ = try await store.perform(
+            .credential(
+                .change(try CredentialBatch(realmID: realm, changes: [CredentialChange(identity: identity, amount: 3)]))
+            ),
+            idempotency: nil)
+        _ = try await store.perform(
+            .credential(.link(identity, to: member, realm: realm, initiatorID: nil)), idempotency: nil)
+        #expect(try await store.memberDetails(member, in: realm).balances.map(\.balance) == [10])
+        #expect(try await store.journal(of: member, in: realm, limit: 5).first?.kind == .link)
+        #expect(try await store.verify { _ in }.isClean)
+        let reopened = try DatabaseQueue(path: path)
+        let integrity = try await reopened.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(integrity == "ok")
+        #expect(throws: DatabaseError.self) {
+            try reopened.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                            batch_id, kind, created_at)
+                        VALUES ('111111111111111111111111', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'dddddddddddddddddddddddd',
+                            'cccccccccccccccccccccccc', 1, 10, 11, 'ffffffffffffffffffffffff', 'gift', 0)
+                        """)
+            }
+        }
+    }
+
     @Test func verifyReportsABalanceChangedBehindTheJournalsBack() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 10), (1, 4)]))

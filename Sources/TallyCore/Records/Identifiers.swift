@@ -10,6 +10,8 @@ public enum JournalEntryKind: Sendable {}
 public enum BatchKind: Sendable {}
 /// Marks API key ids.
 public enum KeyKind: Sendable {}
+/// Marks ghost credential ids.
+public enum CredentialKind: Sendable {}
 
 /// A 24-hex identifier compatible with MongoDB ObjectIds, typed by what it names so that a
 /// member id can never be passed where a realm id is expected.
@@ -74,3 +76,5 @@ public typealias JournalEntryID = TallyID<JournalEntryKind>
 public typealias BatchID = TallyID<BatchKind>
 /// An API key's id (public; the secret is separate).
 public typealias KeyID = TallyID<KeyKind>
+/// A ghost credential's id; also the id of the balance holder that keeps its balances.
+public typealias CredentialID = TallyID<CredentialKind>

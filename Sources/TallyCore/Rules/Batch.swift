@@ -6,6 +6,8 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case single
     /// One side of a transfer.
     case transfer
+    /// One side of a ghost credential's balance moving to the member it is linked to.
+    case link
 }
 
 /// An ordered list of changes applied all-or-nothing in one database transaction.
@@ -18,22 +20,22 @@ public struct Batch: Sendable, Equatable {
     public let initiatorID: String?
     /// What kind of request produced it.
     public let kind: EntryKind
+    /// True when its changes may address the balance holders of ghost credentials (a change
+    /// addressed by credential); a change addressed by member id never reaches one.
+    public let reachesGhosts: Bool
 
     /// Validates the field rules of SPEC section 2 that need no storage: size and initiator length.
     public init(
         realmID: RealmID, changes: [Change], initiatorID: String? = nil, kind: EntryKind = .batch,
-        limits: Limits = .standard
+        reachesGhosts: Bool = false, limits: Limits = .standard
     ) throws(TallyError) {
         try Self.checkSize(changes.count, limits: limits)
-        if let initiatorID {
-            guard initiatorID.count <= limits.initiatorLengthMax else {
-                throw .validation("initiatorId must be at most \(limits.initiatorLengthMax) characters.")
-            }
-        }
+        try Self.checkInitiator(initiatorID, limits: limits)
         self.realmID = realmID
         self.changes = changes
         self.initiatorID = initiatorID
         self.kind = kind
+        self.reachesGhosts = reachesGhosts
     }
 
     /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined.
@@ -41,6 +43,14 @@ public struct Batch: Sendable, Equatable {
         guard count > 0 else { throw .validation("updates must hold at least 1 change.") }
         guard count <= limits.batchSizeMax else {
             throw .validation("updates must hold at most \(limits.batchSizeMax) changes; got \(count).")
+        }
+    }
+
+    /// Rejects an `initiatorId` over `limits.initiatorLengthMax` characters.
+    public static func checkInitiator(_ initiatorID: String?, limits: Limits) throws(TallyError) {
+        guard let initiatorID else { return }
+        guard initiatorID.count <= limits.initiatorLengthMax else {
+            throw .validation("initiatorId must be at most \(limits.initiatorLengthMax) characters.")
         }
     }
 

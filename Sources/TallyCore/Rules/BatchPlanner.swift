@@ -14,8 +14,11 @@
 public enum BatchPlanner {
     /// What a store read for the batch before resolving it, inside its transaction.
     public struct References: Sendable {
-        /// The members of the batch's realm that exist (among those the batch names).
+        /// The members of the batch's realm that exist (among those the batch names), balance
+        /// holders of ghost credentials included.
         public var existingMembers: Set<MemberID>
+        /// Which of `existingMembers` are the balance holders of ghost credentials.
+        public var ghosts: Set<MemberID> = []
         /// The realm's currencies the batch names, plus its default currency if it has one.
         public var currencies: [CurrencyID: Currency]
         /// The realm's default currency, if any.
@@ -58,7 +61,9 @@ public enum BatchPlanner {
         var keys = [BalanceKey]()
         keys.reserveCapacity(batch.changes.count)
         for (index, change) in batch.changes.enumerated() {
-            guard references.existingMembers.contains(change.memberID) else {
+            guard references.existingMembers.contains(change.memberID),
+                batch.reachesGhosts || !references.ghosts.contains(change.memberID)
+            else {
                 throw TallyError(
                     .memberNotFound,
                     "Change \(index) (dripId \(change.memberID)): the member does not exist in realm \(batch.realmID).",
@@ -81,7 +86,8 @@ public enum BatchPlanner {
                     "Change \(index) (dripId \(change.memberID)): currency \(currencyID) does not exist in realm \(batch.realmID).",
                     details: details(index, change, currencyID: currencyID))
             }
-            guard !currency.isArchived else {
+            // A link moves points that already exist, so an archived currency does not stop it.
+            guard !currency.isArchived || batch.kind == .link else {
                 throw TallyError(
                     .currencyNotFound,
                     "Change \(index) (dripId \(change.memberID)): currency \(currencyID) is archived and accepts no changes.",

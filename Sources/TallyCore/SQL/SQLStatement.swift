@@ -23,17 +23,21 @@ public struct SQLDialect: Sendable {
     /// The condition that a boolean column is true, worded as the engine's partial indexes word
     /// it, so that a query can use them.
     public let isTrue: @Sendable (_ column: String) -> String
+    /// The clause, with its leading space, that locks the rows a SELECT reads until the
+    /// transaction ends; empty for an engine whose writer is alone (SQLite).
+    public let lockRows: String
 
     /// A dialect.
     public init(
         placeholder: @escaping @Sendable (_ number: Int) -> String, caselessLike: String,
         caseless: @escaping @Sendable (_ column: String, _ direction: String) -> String,
-        isTrue: @escaping @Sendable (_ column: String) -> String
+        isTrue: @escaping @Sendable (_ column: String) -> String, lockRows: String = ""
     ) {
         self.placeholder = placeholder
         self.caselessLike = caselessLike
         self.caseless = caseless
         self.isTrue = isTrue
+        self.lockRows = lockRows
     }
 }
 

@@ -98,10 +98,14 @@ extension MemberDetails {
         try joining(
             members,
             balances: rows.map {
-                (
-                    try $0.text("balance_member_id"),
-                    HeldBalance(currency: try Currency(stored: $0), balance: try $0.integer("balance"))
-                )
+                (try $0.text("balance_member_id"), try HeldBalance(stored: $0))
             })
+    }
+}
+
+extension HeldBalance {
+    /// One row of `StoredStatements.heldBalances`.
+    public init(stored row: some StoredRow) throws {
+        self.init(currency: try Currency(stored: row), balance: try row.integer("balance"))
     }
 }

@@ -40,6 +40,9 @@ public enum StoredSchema {
         }
     }
 
+    /// The column a credential of `kind` is compared in, holding `CredentialMatching.key`.
+    public static func matchColumn(_ kind: Credentials.Kind) -> String { column(kind) }
+
     /// The column a member search or account lookup matches: the credential's, or `id`.
     public static func column(_ kind: SearchKind) -> String { kind.credential.map(column) ?? "id" }
 

@@ -9,7 +9,7 @@ public struct StoredStatements: Sendable {
     /// The statements in `dialect`.
     public init(_ dialect: SQLDialect) { self.dialect = dialect }
 
-    private func statement() -> SQLStatement { SQLStatement(dialect) }
+    func statement() -> SQLStatement { SQLStatement(dialect) }
 
     /// A count of the rows a list matches, and one page of them (its values bound in both).
     public struct PageStatements: Sendable {
@@ -186,7 +186,7 @@ public struct StoredStatements: Sendable {
         var sql = statement()
         sql.text = """
             SELECT \(StoredSchema.memberColumns) FROM members
-            WHERE realm_id = \(sql.bind(realmID.rawValue)) AND id = \(sql.bind(id.rawValue))
+            WHERE realm_id = \(sql.bind(realmID.rawValue)) AND id = \(sql.bind(id.rawValue)) AND \(isFalse("ghost"))
             """
         return sql
     }
@@ -195,7 +195,7 @@ public struct StoredStatements: Sendable {
     /// ignoring case, on both engines alike.
     public func members(in realmID: RealmID, _ query: MemberQuery) -> PageStatements {
         var sql = statement()
-        var filter = "realm_id = \(sql.bind(realmID.rawValue))"
+        var filter = "realm_id = \(sql.bind(realmID.rawValue)) AND \(isFalse("ghost"))"
         if let search = query.search, !search.isEmpty {
             let (pattern, like) = (sql.bind(StoredSchema.likeContains(search)), dialect.caselessLike)
             filter += " AND (username \(like) \(pattern) ESCAPE '\\' OR email \(like) \(pattern) ESCAPE '\\')"
@@ -214,29 +214,21 @@ public struct StoredStatements: Sendable {
         guard !wanted.isEmpty else { return nil }
         var sql = statement()
         let filter =
-            "realm_id = \(sql.bind(realmID.rawValue)) AND \(StoredSchema.column(kind)) IN (\(sql.bind(list: wanted)))"
+            "realm_id = \(sql.bind(realmID.rawValue)) AND \(isFalse("ghost")) AND \(StoredSchema.column(kind)) IN (\(sql.bind(list: wanted)))"
         return page(of: "members", StoredSchema.memberColumns, filter: filter, order: "id", request, sql)
     }
 
     /// The balances `members` hold, with their currencies, oldest currency first: one query for
     /// a page of members. Rows read with `MemberDetails.joining(_:heldBalances:)`.
     public func heldBalances(of members: [Member], in realmID: RealmID) -> SQLStatement {
-        var sql = statement()
-        sql.text = """
-            SELECT b.member_id AS balance_member_id, b.balance,
-                \(StoredSchema.qualified(StoredSchema.currencyColumns, "c"))
-            FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-            WHERE b.realm_id = \(sql.bind(realmID.rawValue)) AND b.member_id IN (\(sql.bind(list: members.map(\.id.rawValue))))
-            ORDER BY c.created_at, c.id
-            """
-        return sql
+        heldBalances(ofIDs: members.map(\.id), in: realmID)
     }
 
     /// The id of the first member (in id order) whose `kind` is `value`, in the realm or, for
     /// nil, in any realm.
     public func account(_ kind: SearchKind, _ value: String, in realmID: RealmID?) -> SQLStatement {
         var sql = statement()
-        var filter = "\(StoredSchema.column(kind)) = \(sql.bind(kind.stored(value)))"
+        var filter = "\(StoredSchema.column(kind)) = \(sql.bind(kind.stored(value))) AND \(isFalse("ghost"))"
         if let realmID { filter = "realm_id = \(sql.bind(realmID.rawValue)) AND \(filter)" }
         sql.text = "SELECT id FROM members WHERE \(filter) ORDER BY id LIMIT 1"
         return sql
@@ -248,7 +240,8 @@ public struct StoredStatements: Sendable {
         var sql = statement()
         sql.text = """
             UPDATE members SET metadata = \(sql.bind(metadata.text)), updated_at = \(sql.bind(now))
-            WHERE realm_id = \(sql.bind(realmID.rawValue)) AND id = \(sql.bind(member.rawValue)) RETURNING 1
+            WHERE realm_id = \(sql.bind(realmID.rawValue)) AND id = \(sql.bind(member.rawValue)) AND \(isFalse("ghost"))
+            RETURNING 1
             """
         return sql
     }
@@ -288,6 +281,7 @@ public struct StoredStatements: Sendable {
             SELECT b.balance, \(StoredSchema.qualified(StoredSchema.memberColumns, "m"))
             FROM balances b JOIN members m ON m.realm_id = b.realm_id AND m.id = b.member_id
             WHERE b.realm_id = \(sql.bind(realmID.rawValue)) AND b.currency_id = \(sql.bind(currencyID.rawValue))
+            AND \(isFalse("m.ghost"))
             """
         if let cursor {
             let (balance, member) = (sql.bind(cursor.balance), sql.bind(cursor.memberID.rawValue))
@@ -305,11 +299,24 @@ public struct StoredStatements: Sendable {
         -> SQLStatement
     {
         var sql = statement()
-        let anchor = sql.bind(anchor)
+        let (anchor, realm, currency) = (sql.bind(anchor), sql.bind(realmID.rawValue), sql.bind(currencyID.rawValue))
+        // Every balance of the currency, less those of ghost credentials' holders: the first
+        // count stays on the leaderboard index, and the second starts from the (few) holders.
         sql.text = """
-            SELECT count(*) AS total, count(*) FILTER (WHERE balance > \(anchor)) AS greater,
-                count(*) FILTER (WHERE balance >= \(anchor)) AS greater_or_equal
-            FROM balances WHERE realm_id = \(sql.bind(realmID.rawValue)) AND currency_id = \(sql.bind(currencyID.rawValue))
+            WITH everyone AS (
+                SELECT count(*) AS total, count(*) FILTER (WHERE balance > \(anchor)) AS greater,
+                    count(*) FILTER (WHERE balance >= \(anchor)) AS greater_or_equal
+                FROM balances WHERE realm_id = \(realm) AND currency_id = \(currency)
+            ), ghosts AS (
+                SELECT count(*) AS total, count(*) FILTER (WHERE b.balance > \(anchor)) AS greater,
+                    count(*) FILTER (WHERE b.balance >= \(anchor)) AS greater_or_equal
+                FROM members m JOIN balances b
+                    ON b.realm_id = m.realm_id AND b.currency_id = \(currency) AND b.member_id = m.id
+                WHERE m.realm_id = \(realm) AND \(dialect.isTrue("m.ghost"))
+            )
+            SELECT e.total - g.total AS total, e.greater - g.greater AS greater,
+                e.greater_or_equal - g.greater_or_equal AS greater_or_equal
+            FROM everyone e, ghosts g
             """
         return sql
     }

@@ -40,6 +40,11 @@ public protocol LedgerReadModel: Sendable {
     func leaderboard(in realm: RealmID, currency: CurrencyID?, after: LeaderboardCursor?, take: Int) async throws
         -> LeaderboardPage
 
+    /// The credential named by `identity`, with the balances it addresses (its own while a ghost,
+    /// its member's once linked). `CREDENTIAL_NOT_FOUND` when there is none; `Not Found` for an
+    /// unknown realm.
+    func credentialDetails(_ identity: CredentialIdentity, in realm: RealmID) async throws -> CredentialDetails
+
     /// The current balance (0 when never touched).
     func balance(_ key: BalanceKey, in realm: RealmID) async throws -> Int64
     /// A member's journal entries, newest first: at most `limit`, older than the entry with

@@ -15,6 +15,8 @@ public enum LedgerWrite: Sendable {
     case createKey(APIKey)
     /// Marks a key revoked; revoking twice keeps the first time.
     case revokeKey(KeyID)
+    /// A write of ghost credentials.
+    case credential(CredentialWrite)
 }
 
 /// What a write produced.
@@ -25,6 +27,8 @@ public enum LedgerWriteResult: Sendable, Equatable {
     case member(Member)
     case members([Member])
     case key(APIKey)
+    case credential(GhostCredential)
+    case credentialChanges(CredentialReceipt)
     case done
 }
 
@@ -68,6 +72,22 @@ extension LedgerWriteResult {
     public var members: [Member] {
         guard case .members(let members) = self else { preconditionFailure("not the result of an import: \(self)") }
         return members
+    }
+
+    /// The credential of a credential write.
+    public var credential: GhostCredential {
+        guard case .credential(let credential) = self else {
+            preconditionFailure("not the result of a credential write: \(self)")
+        }
+        return credential
+    }
+
+    /// The receipt of a credential batch.
+    public var credentialReceipt: CredentialReceipt {
+        guard case .credentialChanges(let receipt) = self else {
+            preconditionFailure("not the result of a credential batch: \(self)")
+        }
+        return receipt
     }
 
     /// The key of a key write.

@@ -11,6 +11,9 @@ public enum PreparedWrite: Sendable {
     case importMembers([Member], RealmID, progress: @Sendable (Int) -> Void)
     case createKey(APIKey)
     case revokeKey(KeyID)
+    /// Its ids are made inside the transaction, with `ids`: how many it needs depends on what
+    /// exists.
+    case credential(CredentialWrite, ids: IDGenerator)
 
     /// Validates `write` and makes the ids and timestamps it needs.
     public init(_ write: LedgerWrite, ids: IDGenerator, now: Int64) throws(TallyError) {
@@ -58,6 +61,9 @@ public enum PreparedWrite: Sendable {
             self = .createKey(key)
         case .revokeKey(let id):
             self = .revokeKey(id)
+        case .credential(let write):
+            if case .setMetadata(let metadata, _, _) = write { _ = try metadata.validatedMetadata(limits: .standard) }
+            self = .credential(write, ids: ids)
         }
     }
 }
@@ -65,8 +71,11 @@ public enum PreparedWrite: Sendable {
 extension PreparedWrite {
     /// How many balance changes the write makes; other writes count as one.
     public var changeCount: Int {
-        if case .apply(let batch, _, _) = self { return max(batch.changes.count, 1) }
-        return 1
+        switch self {
+        case .apply(let batch, _, _): max(batch.changes.count, 1)
+        case .credential(.change(let batch), _): batch.changes.count
+        default: 1
+        }
     }
 
     /// True for a write that runs in a transaction of its own, never grouped with others: an

@@ -65,3 +65,35 @@ extension TallyError {
         .validation("\(count) existing balance(s) would fall outside the new minimumBalance/maximumBalance.")
     }
 }
+
+/// The sentences of the ghost credential rules (`CredentialPlanner`).
+extension TallyError {
+    /// 404 `CREDENTIAL_NOT_FOUND`: the realm holds no credential for the identity.
+    public static func credentialNotFound(_ identity: CredentialIdentity, in realm: RealmID) -> TallyError {
+        TallyError(
+            .credentialNotFound, "No credential \(identity) exists in realm \(realm).",
+            details: ["type": .text(identity.kind.rawValue), "value": .text(String(identity.value.prefix(64)))])
+    }
+
+    /// 409: a credential for the identity already exists.
+    public static func credentialExists(_ identity: CredentialIdentity) -> TallyError {
+        TallyError(.conflict, "A credential \(identity) already exists in this realm.")
+    }
+
+    /// 409: the identity is a credential of another member than the one asked for.
+    public static func credentialOwned(_ identity: CredentialIdentity, by owner: MemberID) -> TallyError {
+        TallyError(.conflict, "The credential \(identity) belongs to member \(owner).")
+    }
+
+    /// 409: the credential is already linked to another member; linking is one-way.
+    public static func credentialLinked(_ identity: CredentialIdentity, to account: MemberID) -> TallyError {
+        TallyError(.conflict, "The credential \(identity) is already linked to member \(account); linking is one-way.")
+    }
+
+    /// 400 `CANNOT_DELETE_WITH_BALANCES`.
+    public static func cannotDeleteWithBalances(_ identity: CredentialIdentity) -> TallyError {
+        TallyError(
+            .cannotDeleteWithBalances,
+            "The credential \(identity) still holds balances; move or link them before deleting it.")
+    }
+}

@@ -21,6 +21,8 @@ public struct TallyError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case rateLimited = "Rate limit exceeded"
         case unavailable = "UNAVAILABLE"
+        case credentialNotFound = "CREDENTIAL_NOT_FOUND"
+        case cannotDeleteWithBalances = "CANNOT_DELETE_WITH_BALANCES"
     }
 
     /// The stable code.

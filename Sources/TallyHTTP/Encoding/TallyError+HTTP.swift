@@ -9,11 +9,11 @@ extension TallyError.Code {
     public var status: HTTPResponse.Status {
         switch self {
         case .validation, .memberNotFound, .currencyNotFound, .insufficientBalance, .balanceLimitExceeded,
-            .amountOverflow, .currencyNotTransferable:
+            .amountOverflow, .currencyNotTransferable, .cannotDeleteWithBalances:
             .badRequest
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
-        case .notFound: .notFound
+        case .notFound, .credentialNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .conflict, .idempotencyKeyReused: .conflict
         case .payloadTooLarge: .contentTooLarge

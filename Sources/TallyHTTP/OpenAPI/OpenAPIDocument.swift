@@ -157,7 +157,12 @@ public enum OpenAPIDocument {
             "tags": [
                 ["name": "Realm-Members-Balances"], ["name": "Realm-Members"], ["name": "Realms"],
                 ["name": "Currencies"],
-                ["name": "Accounts"], ["name": "Health"],
+                ["name": "Accounts"],
+                [
+                    "name": "Credentials",
+                    "description": "Ghost credentials: identities that hold points before a member owns them",
+                ],
+                ["name": "Credentials-Balances"], ["name": "Health"],
                 ["name": "Tally", "description": "Tally's extensions to the DRIP API"],
                 ["name": "Compatibility", "description": "Older DRIP spellings that real bots still send"],
             ],

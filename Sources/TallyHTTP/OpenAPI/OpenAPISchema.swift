@@ -73,6 +73,13 @@ enum OpenAPISchema {
             "type": "object", "additionalProperties": true,
             "description": .string("At most \(limits.metadataBytesMax) bytes of JSON"),
         ]
+        let requiredText = string(maxLength: limits.credentialLengthMax, minLength: 1)
+        let credentialType: JSONValue = [
+            "type": "string", "enum": .array(CredentialIdentity.Kind.allCases.map { .string($0.rawValue) }),
+        ]
+        let nullableObjectID: JSONValue = [
+            "type": ["string", "null"], "pattern": .string("^[0-9a-f]{\(RealmID.textLength)}$"),
+        ]
         let updates = { (item: JSONValue) -> JSONValue in
             ["type": "array", "minItems": 1, "maxItems": .integer(Int64(limits.batchSizeMax)), "items": item]
         }
@@ -160,7 +167,8 @@ enum OpenAPISchema {
                 ("id", objectID), ("dripId", objectID), ("currencyId", objectID), ("amount", int64),
                 ("balanceBefore", int64), ("balanceAfter", int64), ("batchId", objectID),
                 ("initiatorId", nullableString),
-                ("kind", ["type": "string", "enum": ["batch", "single", "transfer"]]), ("createdAt", dateTime),
+                ("kind", ["type": "string", "enum": .array(EntryKind.allCases.map { .string($0.rawValue) })]),
+                ("createdAt", dateTime),
             ]),
             "JournalMeta": object([("hasNextPage", boolean), ("nextCursor", nullableString)]),
             "Journal": list("JournalEntry", meta: "JournalMeta"),
@@ -225,6 +233,73 @@ enum OpenAPISchema {
             "TransferResponse": object([
                 ("id", objectID), ("senderId", objectID), ("recipientId", objectID), ("balance", int64),
                 ("currencyId", objectID),
+            ]),
+            "SocialCredentialRequest": input(
+                [
+                    ("provider", requiredText), ("providerId", requiredText), ("username", requiredText),
+                    ("accountId", objectIDInput), ("metadata", metadataInput),
+                ], required: ["provider", "providerId"]),
+            "WalletCredentialRequest": input(
+                [
+                    ("address", requiredText), ("chain", requiredText), ("walletProvider", requiredText),
+                    ("walletName", requiredText), ("accountId", objectIDInput), ("metadata", metadataInput),
+                ], required: ["address", "chain"]),
+            "GhostCredential": object([
+                ("id", objectID), ("type", credentialType), ("value", string), ("source", nullableString),
+                ("format", string), ("publicIdentifier", string), ("oauthProvider", nullableString),
+                ("oauthAccountId", nullableString), ("oauthUsername", nullableString),
+                ("oauthAccountPhotos", ["type": "array", "items": string]), ("address", nullableString),
+                ("chain", nullableString), ("walletName", nullableString), ("walletProvider", nullableString),
+                ("isVerified", boolean), ("accountId", nullableObjectID), ("metadata", nullableMetadata),
+                ("createdAt", dateTime), ("linkedAt", ["type": ["string", "null"], "format": "date-time"]),
+            ]),
+            "GhostCredentialFound": object([
+                ("id", objectID), ("type", credentialType), ("value", string), ("source", nullableString),
+                ("format", string), ("publicIdentifier", string), ("accountId", nullableObjectID), ("linked", boolean),
+                ("balances", ["type": "array", "items": ref("MemberBalance")]), ("metadata", nullableMetadata),
+            ]),
+            "CredentialBalanceRequest": input(
+                [("amount", int64), ("realmPointId", nullableIDInput), ("initiatorId", initiator)],
+                required: ["amount"]),
+            "CredentialBalanceResponse": object([
+                ("credentialId", objectID), ("identifier", string), ("balance", int64), ("realmPointId", objectID),
+                ("linked", boolean), ("accountId", nullableObjectID),
+            ]),
+            "CredentialTransactionRequest": input(
+                [
+                    (
+                        "updates",
+                        updates(
+                            input(
+                                [
+                                    ("type", credentialType), ("value", requiredText), ("source", requiredText),
+                                    ("amount", int64), ("realmPointId", nullableIDInput),
+                                ], required: ["type", "value", "amount"]))
+                    ),
+                    ("initiatorId", initiator),
+                ], required: ["updates"]),
+            "CredentialTransactionResponse": object([
+                ("success", ["type": "boolean", "enum": [true]]),
+                (
+                    "results",
+                    [
+                        "type": "array",
+                        "items": object([
+                            ("type", credentialType), ("value", string), ("credentialId", objectID),
+                            ("balance", int64), ("realmPointId", objectID), ("linked", boolean),
+                        ]),
+                    ]
+                ),
+                ("errors", ["type": "array", "maxItems": 0]),
+            ]),
+            "CredentialTransferRequest": input(
+                [
+                    ("amount", ["type": "integer", "format": "int64", "minimum": 1, "maximum": .integer(Int64.max)]),
+                    ("realmPointId", nullableIDInput), ("initiatorId", initiator),
+                ], required: ["amount"]),
+            "CredentialTransferResponse": object([
+                ("fromCredentialId", objectID), ("toCredentialId", objectID), ("amount", int64),
+                ("realmPointId", objectID), ("fromBalance", int64), ("toBalance", int64),
             ]),
             "AccountFound": object([
                 ("data", ["type": ["string", "null"], "pattern": .string("^[0-9a-f]{\(RealmID.textLength)}$")])

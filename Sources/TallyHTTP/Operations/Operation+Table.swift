@@ -28,6 +28,21 @@ extension Operation {
         // The guides' older spellings of the kinds are accepted too.
         let searchKinds = SearchKind.allCases.map(\.rawValue) + ["discord", "twitter", "drip"]
         let credentialKinds = SearchKind.allCases.filter { $0 != .dripId }.map(\.rawValue) + ["discord", "twitter"]
+        // A ghost credential named in the query: type, value and (for custom) source, each name
+        // after a prefix for the two sides of a transfer.
+        let credentialText: JSONValue = [
+            "type": "string", "minLength": 1, "maxLength": .integer(Int64(limits.credentialLengthMax)),
+        ]
+        let identity = { (prefix: String) -> [JSONValue] in
+            func name(_ field: String) -> String {
+                prefix.isEmpty ? field : prefix + field.prefix(1).uppercased() + field.dropFirst()
+            }
+            return [
+                query(name("type"), choice(CredentialIdentity.Kind.allCases.map(\.rawValue)), true, nil),
+                query(name("value"), credentialText, true, nil),
+                query(name("source"), credentialText, false, "Required when the type is custom"),
+            ]
+        }
         return [
             // Realm-Members-Balances
             Operation(
@@ -148,6 +163,55 @@ extension Operation {
                 query: [
                     query("type", choice(credentialKinds), true, nil), values,
                 ], success: .ok, response: "AccountFound", handler: .key(.membersRead) { $0.accounts.find }),
+            // Credentials (ghost credentials)
+            Operation(
+                method: .post, path: "credentials/social", id: "createSocialCredential", tag: "Credentials",
+                summary: "Create a social credential, linked to an account or not",
+                requestBody: "SocialCredentialRequest",
+                success: .ok, response: "GhostCredential",
+                handler: .realm(.membersWrite) { $0.credentials.createSocial }),
+            Operation(
+                method: .post, path: "credentials/wallet", id: "createWalletCredential", tag: "Credentials",
+                summary: "Create a wallet credential, linked to an account or not",
+                requestBody: "WalletCredentialRequest", success: .ok, response: "GhostCredential",
+                handler: .realm(.membersWrite) { $0.credentials.createWallet }),
+            Operation(
+                method: .get, path: "credentials/find", id: "findCredential", tag: "Credentials",
+                summary: "Find a credential with the balances it addresses (404 when none)", query: identity(""),
+                success: .ok, response: "GhostCredentialFound", handler: .realm(.membersRead) { $0.credentials.find }),
+            Operation(
+                method: .post, path: "credentials/link", id: "linkCredential", tag: "Credentials",
+                summary: "Link a credential to an account (its balances move to the account)",
+                query: identity("") + [
+                    query("accountId", OpenAPISchema.objectIDInput, true, nil),
+                    query(
+                        "initiatorId", ["type": "string", "maxLength": .integer(Int64(limits.initiatorLengthMax))],
+                        false, nil),
+                ], success: .noContent, response: nil, handler: .realm(.membersWrite) { $0.credentials.link }),
+            Operation(
+                method: .delete, path: "credentials/", id: "deleteCredential", tag: "Credentials",
+                summary: "Delete a credential that holds no balance", query: identity(""), success: .noContent,
+                response: nil, handler: .realm(.membersWrite) { $0.credentials.delete }),
+            Operation(
+                method: .patch, path: "credentials/metadata", id: "updateCredentialMetadata", tag: "Credentials",
+                summary: "Set a credential's metadata", query: identity(""), requestBody: "Metadata",
+                success: .noContent, response: nil, handler: .realm(.membersWrite) { $0.credentials.metadata }),
+            // Credentials-Balances
+            Operation(
+                method: .patch, path: "credentials/balance", id: "updateCredentialBalance",
+                tag: "Credentials-Balances", summary: "Change a credential's balance (creating the credential if new)",
+                query: identity(""), requestBody: "CredentialBalanceRequest", success: .ok,
+                response: "CredentialBalanceResponse", handler: .realm(.pointsWrite) { $0.credentials.balance }),
+            Operation(
+                method: .patch, path: "credentials/transaction", id: "batchUpdateCredentialBalance",
+                tag: "Credentials-Balances", summary: "Batch update credential balances (all or nothing)",
+                requestBody: "CredentialTransactionRequest", success: .ok, response: "CredentialTransactionResponse",
+                handler: .realm(.pointsWrite) { $0.credentials.transaction }),
+            Operation(
+                method: .patch, path: "credentials/transfer", id: "transferCredentialBalance",
+                tag: "Credentials-Balances", summary: "Move points between two credentials",
+                query: identity("from") + identity("to"), requestBody: "CredentialTransferRequest", success: .ok,
+                response: "CredentialTransferResponse", handler: .realm(.pointsWrite) { $0.credentials.transfer }),
             // Health and this document
             Operation(
                 method: .get, path: "/api/v1/health", id: "health", tag: "Health", summary: "Health check (no key)",
