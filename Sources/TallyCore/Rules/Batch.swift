@@ -25,23 +25,29 @@ public struct Batch: Sendable, Equatable {
         limits: Limits = .standard
     ) throws(TallyError) {
         try Self.checkSize(changes.count, limits: limits)
-        if let initiatorID {
-            guard initiatorID.count <= limits.initiatorLengthMax else {
-                throw .validation("initiatorId must be at most \(limits.initiatorLengthMax) characters.")
-            }
-        }
+        try Self.checkInitiator(initiatorID, limits: limits)
         self.realmID = realmID
         self.changes = changes
         self.initiatorID = initiatorID
         self.kind = kind
     }
 
-    /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined.
-    public static func checkSize(_ count: Int, limits: Limits) throws(TallyError) {
-        guard count > 0 else { throw .validation("updates must hold at least 1 change.") }
+    /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined;
+    /// `field` names the list in the error (`entries` on the legacy v4 route).
+    public static func checkSize(_ count: Int, field: String = "updates", limits: Limits) throws(TallyError) {
+        guard count > 0 else { throw .validation("\(field) must hold at least 1 change.") }
         guard count <= limits.batchSizeMax else {
-            throw .validation("updates must hold at most \(limits.batchSizeMax) changes; got \(count).")
+            throw .validation("\(field) must hold at most \(limits.batchSizeMax) changes; got \(count).")
         }
+    }
+
+    /// Rejects an initiator text over `limits.initiatorLengthMax` characters; `field` names it in
+    /// the error.
+    public static func checkInitiator(_ text: String?, field: String = "initiatorId", limits: Limits)
+        throws(TallyError)
+    {
+        guard let text, text.count > limits.initiatorLengthMax else { return }
+        throw .validation("\(field) must be at most \(limits.initiatorLengthMax) characters.")
     }
 
     /// The distinct members the batch names, in first-seen order.

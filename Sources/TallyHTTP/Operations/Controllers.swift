@@ -8,6 +8,7 @@ struct Controllers: Sendable {
     let currencies: CurrenciesController
     let realms: RealmsController
     let accounts: AccountsController
+    let legacy: LegacyRealmController
     let health: HealthController
     let document: DocumentController
 
@@ -17,6 +18,7 @@ struct Controllers: Sendable {
         currencies = CurrenciesController(store: store, limits: limits)
         realms = RealmsController(store: store, limits: limits)
         accounts = AccountsController(store: store, limits: limits)
+        legacy = LegacyRealmController(store: store, limits: limits)
         health = HealthController()
         self.document = DocumentController(json: document)
     }
