@@ -3,10 +3,26 @@ import TallyCore
 extension Representation {
     /// A member in DRIP's `RealmMember` shape, with its credentials and balances.
     public struct RealmMemberBody: Encodable, Sendable {
-        let details: MemberDetails
+        /// How `balances` is written.
+        public enum BalancesShape: Sendable {
+            /// DRIP's list of `{balance, currencyId, currencyName, currencyEmoji}`.
+            case list
+            /// The legacy v4 object from currency id to balance (`{"<currency id>": 1500}`), which
+            /// bots read with `balances[id]` and `balances.keys()`.
+            case map
+        }
 
-        /// The shape of a member with its balances.
-        public init(_ details: MemberDetails) { self.details = details }
+        let details: MemberDetails
+        let balancesShape: BalancesShape
+
+        /// The shape of a member with its balances, as DRIP's list.
+        public init(_ details: MemberDetails) { self.init(details, balances: .list) }
+
+        /// The shape of a member with its balances, written as `balancesShape` says.
+        public init(_ details: MemberDetails, balances balancesShape: BalancesShape) {
+            self.details = details
+            self.balancesShape = balancesShape
+        }
 
         struct CredentialBody: Encodable {
             let format: String
@@ -75,12 +91,20 @@ extension Representation {
                     .init(format: "email", publicIdentifier: email, oauthProvider: nil, oauthAccountId: nil))
             }
             try container.encode(credentials, forKey: .credentials)
-            try container.encode(
-                details.balances.map {
-                    BalanceBody(
-                        balance: $0.balance, currencyId: $0.currency.id.rawValue, currencyName: $0.currency.name,
-                        currencyEmoji: $0.currency.emoji)
-                }, forKey: .balances)
+            switch balancesShape {
+            case .list:
+                try container.encode(
+                    details.balances.map {
+                        BalanceBody(
+                            balance: $0.balance, currencyId: $0.currency.id.rawValue, currencyName: $0.currency.name,
+                            currencyEmoji: $0.currency.emoji)
+                    }, forKey: .balances)
+            case .map:
+                try container.encode(
+                    Dictionary(
+                        details.balances.map { ($0.currency.id.rawValue, $0.balance) }, uniquingKeysWith: { $1 }),
+                    forKey: .balances)
+            }
             try container.encode(member.metadata, forKey: .metadata)
             try container.encodeNil(forKey: .notes)
         }

@@ -82,14 +82,15 @@ enum QueryCases {
             try expectEqual(last.nextCursor, nil, "no cursor after the last page")
             try expectTrue(first.entries.allSatisfy { $0.memberID == f.members[0].id }, "only this member")
         },
-        .init(name: "a read of one thing returns it or throws Not Found, the realm's first") { factory in
+        .init(name: "a read of one thing returns it or throws a 404, the realm's first") { factory in
             let f = try await Fixture.make(factory, members: 1)
             let ghostRealm = RealmID("0123456789abcdef01234567")!
             let ghostMember = MemberID("0123456789abcdef01234568")!
             let ghostCurrency = CurrencyID("0123456789abcdef01234569")!
             func expectNotFound(_ expected: TallyError, _ what: String, _ read: () async throws -> Void) async throws {
-                let error = try await expectTallyError(.notFound, what, read)
+                let error = try await expectTallyError(expected.code, what, read)
                 try expectEqual(error, expected, what)
+                try expectTrue(error.isMissingTarget, "\(what): a missing target")
             }
             try expectEqual(try await f.store.realm(f.realm.id), f.realm, "a realm")
             try expectEqual(try await f.store.currency(f.points.id, in: f.realm.id), f.points, "a currency")
@@ -118,14 +119,61 @@ enum QueryCases {
                 _ = try await f.store.journal(of: f.members[0].id, in: ghostRealm, before: nil, limit: 5)
             }
         },
-        .init(name: "member metadata is replaced, and an unknown member is Not Found") { factory in
+        .init(name: "Discord ids resolve to the realm's members, in chunks, and an unknown one fails as its kind says")
+        {
+            factory in
+            let f = try await Fixture.make(factory, members: 0)
+            let other = try await f.store.createRealm(name: "Other")
+            let snowflakes = ["1190194345295482952", "1190194345295482953", "17", "18446744073709551615", "99"]
+            var holders = [MemberID]()
+            for snowflake in snowflakes {
+                holders.append(try await f.store.createMember(Credentials(discordId: snowflake), in: f.realm.id).id)
+            }
+            let stranger = try await f.store.createMember(Credentials(discordId: "555"), in: other.id)
+            let references: [MemberReference] =
+                snowflakes.map { .discordID($0) } + [
+                    .dripID(stranger.id), .discordID("555"), .discordID(snowflakes[0]),
+                ]
+            // Two at a time, so the five Discord ids take three searches.
+            let found = try await f.store.memberIDs(
+                of: references, in: f.realm.id, limits: Limits(pageSizeMax: 2, searchValuesMax: 2))
+            try expectEqual(found, holders.map { Optional($0) } + [stranger.id, nil, holders[0]], "resolved in order")
+            let changes = [
+                ReferencedChange(member: .discordID(snowflakes[1]), amount: 5),
+                ReferencedChange(member: .discordID("555"), amount: 7, currencyID: f.points.id),
+            ]
+            for (kind, addressed) in [(EntryKind.batch, false), (.single, true), (.transfer, true)] {
+                let error = try await expectTallyError(.memberNotFound, "\(kind): another realm's Discord id") {
+                    _ = try await f.store.resolve(changes, in: f.realm.id, kind: kind, limits: .standard)
+                }
+                try expectEqual(error.isMissingTarget, addressed, "\(kind): answered as its kind says")
+                try expectEqual(error.details?["index"], .integer(1), "\(kind): details.index")
+                try expectEqual(error.details?["discordId"], .text("555"), "\(kind): details.discordId")
+                try expectEqual(error.details?["amount"], .integer(7), "\(kind): details.amount")
+                try expectEqual(error.details?["currencyId"], .text(f.points.id.rawValue), "\(kind): currencyId")
+            }
+            let resolved = try await f.store.resolve(
+                Array(changes.prefix(1)), in: f.realm.id, kind: .batch, limits: .standard)
+            try expectEqual(resolved, [Change(memberID: holders[1], amount: 5)], "a resolved change")
+            let lone = try await expectTallyError(.memberNotFound, "a path's unknown Discord id") {
+                _ = try await f.store.memberID(of: .discordID("42"), in: f.realm.id, limits: .standard)
+            }
+            try expectTrue(lone.isMissingTarget, "a path's member is a missing target")
+            try expectEqual(lone.details, ["discordId": .text("42")], "details name the Discord id")
+            _ = try await expectTallyError(.notFound, "an unknown realm") {
+                _ = try await f.store.memberID(
+                    of: .discordID("17"), in: RealmID("0123456789abcdef01234567")!, limits: .standard)
+            }
+        },
+        .init(name: "member metadata is replaced, and an unknown member is MEMBER_NOT_FOUND") { factory in
             let f = try await Fixture.make(factory, members: 1)
             try await f.store.setMemberMetadata(["level": 3, "tags": ["a", "b"]], of: f.members[0].id, in: f.realm.id)
             let details = try await f.store.memberDetails(f.members[0].id, in: f.realm.id)
             try expectEqual(details.member.metadata, ["level": 3, "tags": ["a", "b"]], "metadata stored")
-            _ = try await expectTallyError(.notFound, "unknown member") {
+            let unknown = try await expectTallyError(.memberNotFound, "unknown member") {
                 try await f.store.setMemberMetadata([:], of: MemberID("0123456789abcdef01234567")!, in: f.realm.id)
             }
+            try expectTrue(unknown.isMissingTarget, "the path's member is a missing target")
             _ = try await expectTallyError(.validation, "metadata must be an object") {
                 try await f.store.setMemberMetadata([1, 2], of: f.members[0].id, in: f.realm.id)
             }

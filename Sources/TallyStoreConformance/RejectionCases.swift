@@ -46,6 +46,29 @@ enum RejectionCases {
             try expectEqual(error.details?["dripId"], .text(ghost.rawValue), "details.dripId")
             try expectTrue(
                 error.message.contains("1") && error.message.contains(ghost.rawValue), "message names index and dripId")
+            try expectTrue(!error.isMissingTarget, "a change of a batch is refused (400), not a missing target")
+        },
+        .init(name: "an unknown member of a single update or a transfer is a missing target, the party named") {
+            factory in
+            let f = try await Fixture.make(factory)
+            _ = try await f.store.apply(try f.batch([(0, 10)]))
+            let ghost = MemberID("0123456789abcdef01234567")!
+            let single = try Batch(realmID: f.realm.id, changes: [Change(memberID: ghost, amount: 1)], kind: .single)
+            let lone = try await expectRejected(f, single, .memberNotFound, "single update")
+            try expectTrue(lone.isMissingTarget, "a single update's member is addressed (404)")
+            try expectEqual(lone.details?["dripId"], .text(ghost.rawValue), "single: details.dripId")
+            try expectEqual(lone.details?["index"], .integer(0), "single: details.index")
+            for (sender, recipient, party) in [
+                (f.members[0].id, ghost, "recipient"), (ghost, f.members[0].id, "sender"),
+            ] {
+                let transfer = try Transfer.batch(
+                    realm: f.realm.id, sender: sender, recipient: recipient, amount: 1, currency: nil, initiatorID: nil)
+                let error = try await expectRejected(f, transfer, .memberNotFound, "transfer, unknown \(party)")
+                try expectTrue(error.isMissingTarget, "a transfer's \(party) is addressed (404)")
+                try expectEqual(error.details?["party"], .text(party), "details.party")
+                try expectEqual(error.details?["dripId"], .text(ghost.rawValue), "\(party): details.dripId")
+                try expectTrue(error.message.contains(party), "the message names the \(party)")
+            }
         },
         .init(name: "a member of another realm is not found") { factory in
             let f = try await Fixture.make(factory)

@@ -32,7 +32,7 @@ enum WriteCases {
                 _ = try await f.store.updateCurrency(f.points.id, in: f.realm.id, patch: makeDefault)
             }
         },
-        .init(name: "editing an unknown currency or member is Not Found, named in one sentence") { factory in
+        .init(name: "editing an unknown currency or member is a 404, named in one sentence") { factory in
             let f = try await Fixture.make(factory)
             let ghostCurrency = CurrencyID("0123456789abcdef01234567")!
             let ghostMember = MemberID("0123456789abcdef01234567")!
@@ -44,7 +44,7 @@ enum WriteCases {
                 _ = try await f.store.setCurrencyArchived(ghostCurrency, in: f.realm.id, archived: true)
             }
             try expectEqual(archive, .notFound(ghostCurrency, in: f.realm.id), "archive's error")
-            let metadata = try await expectTallyError(.notFound, "metadata") {
+            let metadata = try await expectTallyError(.memberNotFound, "metadata") {
                 try await f.store.setMemberMetadata(["a": 1], of: ghostMember, in: f.realm.id)
             }
             try expectEqual(metadata, .notFound(ghostMember, in: f.realm.id), "metadata's error")

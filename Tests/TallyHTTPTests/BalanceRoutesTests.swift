@@ -26,12 +26,21 @@ import Testing
             #expect(journal.map(\.id.rawValue) == [first["id"] as? String])
             #expect(journal.first?.kind == .single)
             #expect(journal.first?.initiatorID == "bot")
-            // A member that does not exist is a change failure, as in a batch.
-            try expectFailure(
-                try await client.send(
-                    .patch, "/api/v1/realms/\(h.realm.id)/members/0123456789abcdef01234567/balance", key: h.key,
-                    json: #"{"amount":1}"#),
-                .badRequest, "MEMBER_NOT_FOUND")
+            // A member the path names that does not exist is 404 MEMBER_NOT_FOUND (DRIP's guides tell
+            // bots 404 means "member not found"), with the details a change failure carries.
+            for prefix in ["realms", "realm"] {
+                for route in ["balance", "point-balance"] {
+                    let unknown = try expectFailure(
+                        try await client.send(
+                            .patch, "/api/v1/\(prefix)/\(h.realm.id)/members/0123456789abcdef01234567/\(route)",
+                            key: h.key, json: #"{"amount":1}"#),
+                        .notFound, "MEMBER_NOT_FOUND")
+                    #expect(
+                        unknown.details == [
+                            "index": .integer(0), "dripId": .text("0123456789abcdef01234567"), "amount": .integer(1),
+                        ])
+                }
+            }
             try expectFailure(
                 try await client.send(
                     .patch, "/api/v1/realms/\(h.realm.id)/members/zzz/balance", key: h.key, json: #"{"amount":1}"#),
@@ -88,11 +97,26 @@ import Testing
                 (#"{"amount":-5,"recipientId":"\#(b)"}"#, "VALIDATION_ERROR"),
                 (#"{"amount":1}"#, "VALIDATION_ERROR"),
                 (#"{"amount":1,"recipientId":"nope"}"#, "VALIDATION_ERROR"),
-                (#"{"amount":1,"recipientId":"0123456789abcdef01234567"}"#, "MEMBER_NOT_FOUND"),
             ]
             for (json, code) in refusals {
                 try expectFailure(try await client.send(.patch, path, key: h.key, json: json), .badRequest, code)
             }
+            // An unknown recipient or sender is 404 MEMBER_NOT_FOUND, the details naming the party.
+            let ghost = "0123456789abcdef01234567"
+            let recipient = try expectFailure(
+                try await client.send(.patch, path, key: h.key, json: #"{"amount":1,"recipientId":"\#(ghost)"}"#),
+                .notFound, "MEMBER_NOT_FOUND")
+            #expect(
+                recipient.details == [
+                    "index": .integer(1), "dripId": .text(ghost), "amount": .integer(1), "party": .text("recipient"),
+                ])
+            let sender = try expectFailure(
+                try await client.send(
+                    .patch, "/api/v1/realm/\(h.realm.id)/members/\(ghost)/transfer", key: h.key,
+                    json: #"{"amount":1,"recipientId":"\#(b)"}"#),
+                .notFound, "MEMBER_NOT_FOUND")
+            #expect(sender.details?["party"] == .text("sender"))
+            #expect(sender.details?["dripId"] == .text(ghost))
         }
         #expect(try await h.balance(0) == 3)
         #expect(try await h.balance(1) == 7)

@@ -75,7 +75,7 @@ import Testing
                 try await client.send(
                     .post, "\(base(h))/social", key: h.key,
                     json: #"{"provider":"discord","providerId":"1","accountId":"0123456789abcdef01234567"}"#),
-                .notFound, "Not Found")
+                .notFound, "MEMBER_NOT_FOUND")
         }
     }
 
@@ -155,7 +155,7 @@ import Testing
             // The ghost's balance holder is no member: routes addressed by member id never reach it.
             try expectFailure(
                 try await client.send(.get, "/api/v1/realms/\(h.realm.id)/members/\(ghost)", key: h.key), .notFound,
-                "Not Found")
+                "MEMBER_NOT_FOUND")
             let byMemberID = try await client.send(
                 .patch, h.batchPath, key: h.key, json: #"{"updates":[{"dripId":"\#(ghost)","amount":-30}]}"#)
             try expectFailure(byMemberID, .badRequest, "MEMBER_NOT_FOUND")
@@ -217,7 +217,7 @@ import Testing
             try expectFailure(
                 try await client.send(
                     .post, "\(base(h))/link?type=discord-id&value=7&accountId=0123456789abcdef01234567", key: h.key),
-                .notFound, "Not Found")
+                .notFound, "MEMBER_NOT_FOUND")
             try expectFailure(
                 try await client.send(.post, "\(base(h))/link?type=discord-id&value=8&accountId=\(bob)", key: h.key),
                 .notFound, "CREDENTIAL_NOT_FOUND")

@@ -138,7 +138,7 @@ import Testing
             try expectFailure(
                 try await client.send(
                     .patch, "\(base)/0123456789abcdef01234567/metadata", key: h.key, json: #"{"metadata":{}}"#),
-                .notFound, "Not Found")
+                .notFound, "MEMBER_NOT_FOUND")
             try expectFailure(
                 try await client.send(.patch, "\(base)/\(id)/metadata", key: h.key, json: #"{"metadata":"x"}"#),
                 .badRequest, "VALIDATION_ERROR")
@@ -158,7 +158,8 @@ import Testing
             #expect((fetched["metadata"] as? [String: Bool]) == ["vip": true])
             #expect((fetched["balances"] as? [[String: Any]])?.first?["balance"] as? Int == 18)
             try expectFailure(
-                try await client.send(.get, "\(base)/0123456789abcdef01234567", key: h.key), .notFound, "Not Found")
+                try await client.send(.get, "\(base)/0123456789abcdef01234567", key: h.key), .notFound,
+                "MEMBER_NOT_FOUND")
 
             let page1 = try object(try await client.send(.get, "\(base)/\(id)/transactions?limit=2", key: h.key))
             #expect((page1["data"] as? [[String: Any]])?.map { $0["amount"] as? Int } == [7, 6])
@@ -178,7 +179,7 @@ import Testing
                 "VALIDATION_ERROR")
             try expectFailure(
                 try await client.send(.get, "\(base)/0123456789abcdef01234567/transactions", key: h.key), .notFound,
-                "Not Found")
+                "MEMBER_NOT_FOUND")
         }
     }
 

@@ -11,18 +11,20 @@ import Testing
 
 /// Every realm route, checked the same way: it works with the right key, answers 403 to a key
 /// of another realm and to a key without its scope, 401 without a key, and 400 for a malformed
-/// realm id; and it answers the same under the singular `/api/v1/realm/` prefix.
+/// realm id; and a v1 route answers the same under the singular `/api/v1/realm/` prefix.
 @Suite(.serviceScope) struct RouteTableTests {
     struct Route: CustomStringConvertible, Sendable {
         let method: HTTPRequest.Method
-        let path: String  // relative to the realm, with {dripId}, {other} and {currencyId} placeholders
+        let path: String  // relative to the realm, with {dripId}, {memberId}, {other} and {currencyId} placeholders
         let scope: Scope
         let body: String?
         let success: HTTPResponse.Status
         /// What the same request answers when sent again (a creation: 409); nil when the same.
         var again: HTTPResponse.Status? = nil
+        /// The prefixes it is served under, canonical first.
+        var prefixes = OpenAPIDocument.realmPrefixes
 
-        var description: String { "\(method) \(path)" }
+        var description: String { "\(method) \(prefixes[0])/{realmId}\(path)" }
     }
 
     static let routes: [Route] = [
@@ -101,22 +103,40 @@ import Testing
         Route(
             method: .patch, path: "/credentials/transaction", scope: .pointsWrite,
             body: #"{"updates":[{"type":"wallet","value":"0xabc","amount":5}]}"#, success: .ok),
+        Route(
+            method: .get, path: "/members/{memberId}", scope: .membersRead, body: nil, success: .ok,
+            prefixes: OpenAPIDocument.legacyRealmPrefixes),
+        Route(
+            method: .patch, path: "/members/{memberId}/tokenBalance", scope: .pointsWrite, body: #"{"tokens":5}"#,
+            success: .ok, prefixes: OpenAPIDocument.legacyRealmPrefixes),
+        Route(
+            method: .patch, path: "/members/tokenBalance", scope: .pointsWrite,
+            body: #"{"entries":[{"memberId":"{dripId}","tokens":5}]}"#, success: .ok,
+            prefixes: OpenAPIDocument.legacyRealmPrefixes),
+        Route(
+            method: .patch, path: "/members/{memberId}/transfer", scope: .pointsWrite,
+            body: #"{"tokens":0,"recipientId":"{other}"}"#, success: .badRequest,
+            prefixes: OpenAPIDocument.legacyRealmPrefixes),
+        Route(
+            method: .get, path: "/leaderboard", scope: .membersRead, body: nil, success: .ok,
+            prefixes: OpenAPIDocument.legacyRealmPrefixes),
     ]
 
     func fill(_ text: String, _ h: HTTPHarness) -> String {
         text.replacingOccurrences(of: "{dripId}", with: h.members[0].id.rawValue)
+            .replacingOccurrences(of: "{memberId}", with: h.members[0].id.rawValue)
             .replacingOccurrences(of: "{other}", with: h.members[1].id.rawValue)
             .replacingOccurrences(of: "{currencyId}", with: h.capped.id.rawValue)
     }
 
     func send(
-        _ client: any TestClientProtocol, _ route: Route, _ h: HTTPHarness, prefix: String = "realms",
+        _ client: any TestClientProtocol, _ route: Route, _ h: HTTPHarness, prefix: String? = nil,
         realm: String? = nil, key: String?
     ) async throws -> TestResponse {
         var headers = HTTPFields()
         if let key { headers[.authorization] = "Bearer \(key)" }
         headers[.contentType] = "application/json"
-        let uri = "/api/v1/\(prefix)/\(realm ?? h.realm.id.rawValue)\(fill(route.path, h))"
+        let uri = "\(prefix ?? route.prefixes[0])/\(realm ?? h.realm.id.rawValue)\(fill(route.path, h))"
         return try await client.executeRequest(
             uri: uri, method: route.method, headers: headers, body: route.body.map { ByteBuffer(string: fill($0, h)) })
     }
@@ -145,9 +165,10 @@ import Testing
             if route.success != .noContent {
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             }
-            let singular = try await send(client, route, h, prefix: "realm", key: h.adminKey)
-            #expect(
-                singular.status == route.again ?? route.success, "singular prefix: \(String(buffer: singular.body))")
+            for prefix in route.prefixes.dropFirst() {
+                let twin = try await send(client, route, h, prefix: prefix, key: h.adminKey)
+                #expect(twin.status == route.again ?? route.success, "\(prefix): \(String(buffer: twin.body))")
+            }
         }
     }
 
@@ -169,7 +190,7 @@ import Testing
         for operation in operations {
             let paths: [String]
             switch operation.access {
-            case .realm: paths = OpenAPIDocument.realmPrefixes.map { operation.documentPath(prefix: $0) }
+            case .realm: paths = operation.realmPrefixes.map { operation.documentPath(prefix: $0) }
             default: paths = [operation.path]
             }
             for path in paths {
@@ -231,11 +252,13 @@ import Testing
     @Test func theHandListedRoutesCoverEveryRealmOperationOfTheTable() {
         let listed = Set(
             Self.routes.map { route in
-                "\(route.method) \(Self.normalize(String(route.path.prefix { $0 != "?" })))"
+                "\(route.method) \(route.prefixes) \(Self.normalize(String(route.path.prefix { $0 != "?" })))"
             })
         for operation in Operation.table(limits: .standard) {
             guard case .realm = operation.access else { continue }
-            #expect(listed.contains("\(operation.method) \(Self.normalize(operation.path))"), "\(operation.id)")
+            #expect(
+                listed.contains("\(operation.method) \(operation.realmPrefixes) \(Self.normalize(operation.path))"),
+                "\(operation.id)")
         }
     }
 
@@ -267,12 +290,13 @@ import Testing
                 let paths: [String]
                 switch operation.access {
                 case .open: continue
-                case .realm: paths = OpenAPIDocument.realmPrefixes.map { operation.documentPath(prefix: $0) }
+                case .realm: paths = operation.realmPrefixes.map { operation.documentPath(prefix: $0) }
                 case .admin, .key: paths = [operation.path]
                 }
                 for template in paths {
                     let path = template.replacingOccurrences(of: "{realmId}", with: h.realm.id.rawValue)
                         .replacingOccurrences(of: "{dripId}", with: h.members[0].id.rawValue)
+                        .replacingOccurrences(of: "{memberId}", with: h.members[0].id.rawValue)
                         .replacingOccurrences(of: "{currencyId}", with: h.capped.id.rawValue)
                     let route = "\(operation.method) \(path)"
                     let refused: String

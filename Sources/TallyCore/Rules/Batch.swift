@@ -38,20 +38,22 @@ public struct Batch: Sendable, Equatable {
         self.reachesGhosts = reachesGhosts
     }
 
-    /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined.
-    public static func checkSize(_ count: Int, limits: Limits) throws(TallyError) {
-        guard count > 0 else { throw .validation("updates must hold at least 1 change.") }
+    /// Rejects an empty batch or one over `limits.batchSizeMax`, before any change is examined;
+    /// `field` names the list in the error (`entries` on the legacy v4 route).
+    public static func checkSize(_ count: Int, field: String = "updates", limits: Limits) throws(TallyError) {
+        guard count > 0 else { throw .validation("\(field) must hold at least 1 change.") }
         guard count <= limits.batchSizeMax else {
-            throw .validation("updates must hold at most \(limits.batchSizeMax) changes; got \(count).")
+            throw .validation("\(field) must hold at most \(limits.batchSizeMax) changes; got \(count).")
         }
     }
 
-    /// Rejects an `initiatorId` over `limits.initiatorLengthMax` characters.
-    public static func checkInitiator(_ initiatorID: String?, limits: Limits) throws(TallyError) {
-        guard let initiatorID else { return }
-        guard initiatorID.count <= limits.initiatorLengthMax else {
-            throw .validation("initiatorId must be at most \(limits.initiatorLengthMax) characters.")
-        }
+    /// Rejects an initiator text over `limits.initiatorLengthMax` characters; `field` names it in
+    /// the error.
+    public static func checkInitiator(_ text: String?, field: String = "initiatorId", limits: Limits)
+        throws(TallyError)
+    {
+        guard let text, text.count > limits.initiatorLengthMax else { return }
+        throw .validation("\(field) must be at most \(limits.initiatorLengthMax) characters.")
     }
 
     /// The distinct members the batch names, in first-seen order.

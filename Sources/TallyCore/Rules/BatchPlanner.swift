@@ -10,7 +10,8 @@
 /// Precedence (one test per boundary): field checks happen when the `Batch` is built; then
 /// references (member, then currency, then for transfers its `transferable` flag) for every
 /// change in order; then, walking the changes in
-/// order, overflow, then the currency's floor and ceiling.
+/// order, overflow, then the currency's floor and ceiling. An unknown member is answered as
+/// `MemberNaming(batch.kind)` says: 404 for a single update's or a transfer's, 400 in a batch.
 public enum BatchPlanner {
     /// What a store read for the batch before resolving it, inside its transaction.
     public struct References: Sendable {
@@ -64,10 +65,9 @@ public enum BatchPlanner {
             guard references.existingMembers.contains(change.memberID),
                 batch.reachesGhosts || !references.ghosts.contains(change.memberID)
             else {
-                throw TallyError(
-                    .memberNotFound,
-                    "Change \(index) (dripId \(change.memberID)): the member does not exist in realm \(batch.realmID).",
-                    details: details(index, change, currencyID: change.currencyID))
+                throw unknownMember(
+                    index: index, named: .dripID(change.memberID), amount: change.amount,
+                    currencyID: change.currencyID, realm: batch.realmID, kind: batch.kind)
             }
             let currencyID: CurrencyID
             if let explicit = change.currencyID {
@@ -156,6 +156,29 @@ public enum BatchPlanner {
         // Safe: every key of the batch was set by its last change above.
         let finals = resolved.balanceKeys.map { FinalBalance(key: $0, balance: running[$0]!) }
         return BatchPlan(batch: batch, entries: entries, finalBalances: finals)
+    }
+
+    /// `MEMBER_NOT_FOUND` for the change at `index` of a batch of `kind`, whose member the request
+    /// named by `reference`: details `index`, `dripId` (or `discordId`), `amount`, `currencyId`
+    /// when given, and for a transfer the `party`; answered as `MemberNaming(kind)` says.
+    static func unknownMember(
+        index: Int, named reference: MemberReference, amount: Int64, currencyID: CurrencyID?, realm: RealmID,
+        kind: EntryKind
+    ) -> TallyError {
+        var facts: [String: TallyError.DetailValue] = [
+            "index": .integer(Int64(index)), reference.detailKey: .text(reference.description),
+            "amount": .integer(amount),
+        ]
+        if let currencyID { facts["currencyId"] = .text(currencyID.rawValue) }
+        var who = "\(reference.detailKey) \(reference)"
+        if kind == .transfer {
+            let party = Transfer.party(ofChange: index)
+            facts["party"] = .text(party)
+            who = "the \(party), \(who)"
+        }
+        return .memberNotFound(
+            "Change \(index) (\(who)): the member does not exist in realm \(realm).", details: facts,
+            naming: MemberNaming(kind))
     }
 
     private static func details(_ index: Int, _ change: Change, currencyID: CurrencyID?) -> [String: TallyError

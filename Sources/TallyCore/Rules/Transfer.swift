@@ -7,7 +7,7 @@ public enum Transfer {
         realm: RealmID, sender: MemberID, recipient: MemberID, amount: Int64, currency: CurrencyID?,
         initiatorID: String?, limits: Limits = .standard
     ) throws(TallyError) -> Batch {
-        guard amount >= 1 else { throw .validation("amount must be at least 1.") }
+        try checkAmount(amount)
         guard sender != recipient else {
             throw .validation("A member cannot transfer to itself; recipientId must differ from the sender.")
         }
@@ -18,5 +18,17 @@ public enum Transfer {
                 Change(memberID: recipient, amount: amount, currencyID: currency),
             ],
             initiatorID: initiatorID, kind: .transfer, limits: limits)
+    }
+
+    /// Refuses an amount below 1: a field check, made before any member is looked up.
+    public static func checkAmount(_ amount: Int64) throws(TallyError) {
+        guard amount >= 1 else { throw .validation("amount must be at least 1.") }
+    }
+
+    /// Which party of a transfer the change at `index` of its batch is: `sender`, then
+    /// `recipient` (the `party` of a failure's details).
+    public static func party(ofChange index: Int) -> String {
+        precondition(index == 0 || index == 1, "a transfer is two changes")
+        return index == 0 ? "sender" : "recipient"
     }
 }

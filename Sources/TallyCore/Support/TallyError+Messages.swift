@@ -3,8 +3,8 @@
 ///
 /// Not found is one contract (see `LedgerReadModel`): a read of one thing a route names returns
 /// it or throws one of these 404s, the realm's first when the realm is missing too, so no caller
-/// has to look again to word the error. A change of a batch that names an unknown member fails
-/// with `MEMBER_NOT_FOUND` instead (`BatchPlanner`).
+/// has to look again to word the error. An unknown member is `MEMBER_NOT_FOUND`, answered 404
+/// when the route addressed it and 400 when a change of a batch named it (`MemberNaming`).
 extension TallyError {
     /// 404: the realm does not exist.
     public static func realmNotFound(_ id: RealmID) -> TallyError {
@@ -16,9 +16,12 @@ extension TallyError {
         TallyError(.notFound, "Currency \(id) was not found in realm \(realm).")
     }
 
-    /// 404: the realm holds no such member.
+    /// 404 `MEMBER_NOT_FOUND`: the realm holds no such member, and the route addressed it by its
+    /// path (`MemberNaming.addressed`).
     public static func notFound(_ id: MemberID, in realm: RealmID) -> TallyError {
-        TallyError(.notFound, "Member \(id) was not found in realm \(realm).")
+        .memberNotFound(
+            "Member \(id) was not found in realm \(realm).", details: ["dripId": .text(id.rawValue)],
+            naming: .addressed)
     }
 
     /// 404 for a currency named by text that may not even be an id (shortened to 64 characters).

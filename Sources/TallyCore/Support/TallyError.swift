@@ -31,12 +31,24 @@ public struct TallyError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// Structured facts about the failure (for a failed change: index, dripId, currencyId, ...).
     public let details: [String: DetailValue]?
+    /// True when what failed is that a thing the request addresses does not exist, rather than
+    /// an input the rules refuse: TallyHTTP answers it 404 whatever its code. Every `Not Found`
+    /// is; a `MEMBER_NOT_FOUND` is when the request addressed the member (`MemberNaming`).
+    public let isMissingTarget: Bool
 
-    /// An error with a code, a message and optional details.
+    /// An error with a code, a message and optional details; a missing target when the code is
+    /// `Not Found`.
     public init(_ code: Code, _ message: String, details: [String: DetailValue]? = nil) {
+        self.init(code, message, details: details, isMissingTarget: code == .notFound)
+    }
+
+    /// An error whose code does not alone say whether it is a missing target
+    /// (`TallyError.memberNotFound`).
+    init(_ code: Code, _ message: String, details: [String: DetailValue]?, isMissingTarget: Bool) {
         self.code = code
         self.message = message
         self.details = details
+        self.isMissingTarget = isMissingTarget
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -83,15 +83,18 @@ struct BalancesController {
     // MARK: Single update
 
     /// The fields a single update and a transfer share, under their DRIP names and the older
-    /// ones bots still send (`tokens`, `realmPointId`).
+    /// ones bots still send (`tokens`, `realmPointId`); also an entry of a legacy v4 batch.
     struct ChangeFields {
         let amount: Int64
         let currencyId: String?
         let initiatorId: String?
 
-        init(_ container: KeyedDecodingContainer<AnyKey>) throws {
+        /// Reads the fields from `container`; a missing amount is named `amountName` (`tokens`
+        /// on the legacy v4 routes, whose bots know only that name).
+        init(_ container: KeyedDecodingContainer<AnyKey>, amountName: String = "amount") throws {
             guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
-                throw DecodingError.keyNotFound(AnyKey("amount"), .init(codingPath: [], debugDescription: ""))
+                throw DecodingError.keyNotFound(
+                    AnyKey(amountName), .init(codingPath: container.codingPath, debugDescription: ""))
             }
             self.amount = amount
             currencyId = try container.decodeFirst(

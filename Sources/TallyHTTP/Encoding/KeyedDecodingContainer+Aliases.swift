@@ -1,3 +1,5 @@
+import TallyCore
+
 extension KeyedDecodingContainer {
     /// For partial updates: nil when the key is absent, `.some(nil)` when it is `null`.
     func decodePatch<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T?? {
@@ -21,5 +23,32 @@ extension KeyedDecodingContainer {
             return try JSONBody.decodeAmount(self, forKey: key)
         }
         return nil
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The first key present among `keys`, read as a member named by drip id or Discord user id
+    /// (`MemberReference`): a string, or a JSON integer (a snowflake, read whole as a UInt64, never
+    /// through a Double). Nil when absent or null.
+    func decodeMemberReference(forKeys keys: [Key]) throws -> MemberReference? {
+        for key in keys where contains(key) {
+            if try decodeNil(forKey: key) { return nil }
+            if let text = try? decode(String.self, forKey: key) {
+                guard let reference = MemberReference(text) else { throw Self.notAMember(codingPath + [key]) }
+                return reference
+            }
+            guard let number = try? decode(UInt64.self, forKey: key) else { throw Self.notAMember(codingPath + [key]) }
+            return MemberReference(discordID: number)
+        }
+        return nil
+    }
+
+    private static func notAMember(_ codingPath: [any CodingKey]) -> DecodingError {
+        .dataCorrupted(
+            .init(
+                codingPath: codingPath,
+                debugDescription:
+                    "it must be a drip id (\(RealmID.textLength) hexadecimal digits) or a Discord user id (1 to \(MemberReference.discordIDLengthMax) digits, as a string or a JSON integer)."
+            ))
     }
 }

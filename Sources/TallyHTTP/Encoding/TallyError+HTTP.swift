@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import TallyCore
 
-/// The one place where error codes become HTTP statuses (SPEC section 3).
+/// The one place where error codes become HTTP statuses (SPEC section 3). A code answers one
+/// status, except `MEMBER_NOT_FOUND`: 404 when the request addressed the member, 400 for a change
+/// of a batch (`TallyError.isMissingTarget`, decided by `MemberNaming` in TallyCore).
 extension TallyError.Code {
     /// The HTTP status for this code.
     public var status: HTTPResponse.Status {
@@ -35,6 +37,10 @@ extension TallyError.DetailValue: Encodable {
 }
 
 extension TallyError {
+    /// The HTTP status of this error: 404 for a missing target (`isMissingTarget`, such as an
+    /// unknown member a single-member route addresses), else its code's.
+    public var status: HTTPResponse.Status { isMissingTarget ? .notFound : code.status }
+
     /// This error as an HTTP response.
     func response() -> Response {
         var headers = HTTPFields()
@@ -43,7 +49,7 @@ extension TallyError {
         var retryAfter: Int64?
         if code == .rateLimited, case .integer(let seconds) = details?["retryAfter"] { retryAfter = seconds }
         return JSONResponse.make(
-            code.status, ErrorBody(error: code.rawValue, message: message, details: details, retryAfter: retryAfter),
+            status, ErrorBody(error: code.rawValue, message: message, details: details, retryAfter: retryAfter),
             headers: headers)
     }
 }

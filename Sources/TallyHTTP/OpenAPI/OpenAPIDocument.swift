@@ -19,13 +19,24 @@ public enum OpenAPIDocument {
     /// singular spelling older DRIP guides and bots use, documented as deprecated.
     static let realmPrefixes = ["/api/v1/realms", "/api/v1/realm"]
 
+    /// The prefix of DRIP's legacy v4 realm routes (reference section 1.13), which public bots
+    /// still call.
+    static let legacyRealmPrefixes = ["/api/v4/realms"]
+
+    /// A member named by its drip id or its Discord user id (`MemberReference`), as text.
+    static let memberReferencePattern =
+        "^([0-9a-fA-F]{\(RealmID.textLength)}|[0-9]{1,\(MemberReference.discordIDLengthMax)})$"
+
     /// A path parameter; ids must be 24 hex digits, except a currency id, which answers 404 like
-    /// an unknown one when malformed.
+    /// an unknown one when malformed, and a v4 `memberId`, which may be a Discord user id.
     static func pathParameter(_ name: String) -> JSONValue {
-        [
-            "name": .string(name), "in": "path", "required": true,
-            "schema": name == "currencyId" ? ["type": "string", "minLength": 1] : OpenAPISchema.objectIDInput,
-        ]
+        let schema: JSONValue =
+            switch name {
+            case "currencyId": ["type": "string", "minLength": 1]
+            case "memberId": ["type": "string", "pattern": .string(memberReferencePattern)]
+            default: OpenAPISchema.objectIDInput
+            }
+        return ["name": .string(name), "in": "path", "required": true, "schema": schema]
     }
 
     /// A query parameter.
@@ -140,7 +151,7 @@ public enum OpenAPIDocument {
                     operation, legacyPrefix: false, limits: limits)
                 continue
             }
-            for (index, prefix) in realmPrefixes.enumerated() {
+            for (index, prefix) in operation.realmPrefixes.enumerated() {
                 paths[operation.documentPath(prefix: prefix), default: [:]][method] = operationObject(
                     operation, legacyPrefix: index > 0, limits: limits)
             }

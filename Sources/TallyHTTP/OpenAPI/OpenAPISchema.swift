@@ -62,6 +62,26 @@ enum OpenAPISchema {
         return .object(result)
     }
 
+    /// A member named by its drip id or its Discord user id (legacy v4 bodies): text, or a JSON
+    /// integer. Integers are documented up to Int64.max; the server reads up to UInt64.max.
+    static let memberReferenceInput: JSONValue = [
+        "anyOf": [
+            ["type": "string", "pattern": .string(OpenAPIDocument.memberReferencePattern)],
+            ["type": "integer", "minimum": 0, "maximum": .integer(Int64.max)],
+        ]
+    ]
+
+    /// DRIP's `RealmMember` with `balances` as `balances` says.
+    static func member(balances: JSONValue) -> JSONValue {
+        object([
+            ("id", objectID), ("realmMemberId", objectID), ("username", nullableString),
+            ("displayName", nullableString), ("email", nullableString), ("joinedAt", dateTime),
+            ("credentials", ["type": "array", "items": ref("Credential")]),
+            ("balances", balances), ("metadata", nullableMetadata),
+            ("notes", ["type": "null"]),
+        ])
+    }
+
     /// Every component schema, with the bounds of a server with `limits`.
     static func components(limits: Limits) -> [String: JSONValue] {
         let name = string(maxLength: limits.nameLengthMax, minLength: 1)
@@ -137,12 +157,10 @@ enum OpenAPISchema {
                 ("balance", int64), ("currencyId", objectID), ("currencyName", string),
                 ("currencyEmoji", nullableString),
             ]),
-            "RealmMember": object([
-                ("id", objectID), ("realmMemberId", objectID), ("username", nullableString),
-                ("displayName", nullableString), ("email", nullableString), ("joinedAt", dateTime),
-                ("credentials", ["type": "array", "items": ref("Credential")]),
-                ("balances", ["type": "array", "items": ref("MemberBalance")]), ("metadata", nullableMetadata),
-                ("notes", ["type": "null"]),
+            "RealmMember": member(balances: ["type": "array", "items": ref("MemberBalance")]),
+            "LegacyMember": member(balances: [
+                "type": "object", "propertyNames": objectID, "additionalProperties": int64,
+                "description": "The balance in each currency the member has held, by currency id",
             ]),
             "MemberList": list("RealmMember", meta: "OffsetMeta"),
             "SearchMeta": object([
@@ -301,6 +319,51 @@ enum OpenAPISchema {
                 ("fromCredentialId", objectID), ("toCredentialId", objectID), ("amount", int64),
                 ("realmPointId", objectID), ("fromBalance", int64), ("toBalance", int64),
             ]),
+            "TokenBalanceRequest": input(
+                [
+                    ("tokens", int64), ("realmPointId", nullableIDInput),
+                    ("initiatorId", initiator),
+                ], required: ["tokens"]),
+            "TokenBalanceResponse": object([("newBalance", int64)]),
+            "TokenBalanceBatchRequest": input(
+                [
+                    (
+                        "entries",
+                        updates(
+                            input(
+                                [
+                                    ("memberId", memberReferenceInput), ("tokens", int64),
+                                    ("realmPointId", nullableIDInput),
+                                ], required: ["memberId", "tokens"]))
+                    ),
+                    (
+                        "description",
+                        [
+                            "type": "string", "maxLength": .integer(Int64(limits.initiatorLengthMax)),
+                            "description": "Kept as the journal's initiator text when initiatorId is not sent",
+                        ]
+                    ),
+                    ("initiatorId", initiator),
+                ], required: ["entries"]),
+            "LegacyTransferRequest": input(
+                [
+                    ("recipientId", memberReferenceInput),
+                    ("tokens", ["type": "integer", "format": "int64", "minimum": 1, "maximum": .integer(Int64.max)]),
+                    ("realmPointId", nullableIDInput),
+                    ("initiatorId", initiator),
+                ], required: ["recipientId", "tokens"]),
+            "Ok": object([("message", ["type": "string", "enum": ["Ok"]])]),
+            "LegacyLeaderboard": [
+                "type": "array",
+                "items": object([
+                    (
+                        "userId",
+                        ["type": "string", "description": "The member's Discord id when it has one, else its drip id"]
+                    ),
+                    ("id", objectID), ("username", nullableString), ("balance", int64),
+                    ("rank", ["type": "integer", "minimum": 1]),
+                ]),
+            ],
             "AccountFound": object([
                 ("data", ["type": ["string", "null"], "pattern": .string("^[0-9a-f]{\(RealmID.textLength)}$")])
             ]),

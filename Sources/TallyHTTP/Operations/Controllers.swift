@@ -9,6 +9,7 @@ struct Controllers: Sendable {
     let realms: RealmsController
     let accounts: AccountsController
     let credentials: CredentialsController
+    let legacy: LegacyRealmController
     let health: HealthController
     let document: DocumentController
 
@@ -19,6 +20,7 @@ struct Controllers: Sendable {
         realms = RealmsController(store: store, limits: limits)
         accounts = AccountsController(store: store, limits: limits)
         credentials = CredentialsController(store: store, limits: limits)
+        legacy = LegacyRealmController(store: store, limits: limits)
         health = HealthController()
         self.document = DocumentController(json: document)
     }

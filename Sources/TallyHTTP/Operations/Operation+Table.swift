@@ -212,6 +212,39 @@ extension Operation {
                 tag: "Credentials-Balances", summary: "Move points between two credentials",
                 query: identity("from") + identity("to"), requestBody: "CredentialTransferRequest", success: .ok,
                 response: "CredentialTransferResponse", handler: .realm(.pointsWrite) { $0.credentials.transfer }),
+            // DRIP's legacy v4 Realm-Controller routes (reference section 1.13), under /api/v4/realms
+            Operation(
+                method: .get, path: "members/{memberId}", id: "getMemberLegacy", tag: "Compatibility",
+                summary: "Legacy v4: a member by drip id or Discord id, balances as an object from currency id",
+                success: .ok, response: "LegacyMember", legacyOnly: true,
+                realmPrefixes: OpenAPIDocument.legacyRealmPrefixes,
+                handler: .realm(.membersRead) { $0.legacy.member }),
+            Operation(
+                method: .patch, path: "members/{memberId}/tokenBalance", id: "updateTokenBalanceLegacy",
+                tag: "Compatibility", summary: "Legacy v4: the single update (tokens, realmPointId)",
+                requestBody: "TokenBalanceRequest", success: .ok, response: "TokenBalanceResponse", legacyOnly: true,
+                realmPrefixes: OpenAPIDocument.legacyRealmPrefixes,
+                handler: .realm(.pointsWrite) { $0.legacy.tokenBalance }),
+            Operation(
+                method: .patch, path: "members/tokenBalance", id: "batchTokenBalanceLegacy", tag: "Compatibility",
+                summary: "Legacy v4: the batch (entries of memberId, tokens, realmPointId), all or nothing",
+                requestBody: "TokenBalanceBatchRequest", success: .ok, response: "Ok", legacyOnly: true,
+                realmPrefixes: OpenAPIDocument.legacyRealmPrefixes,
+                handler: .realm(.pointsWrite) { $0.legacy.batch }),
+            Operation(
+                method: .patch, path: "members/{memberId}/transfer", id: "transferLegacy", tag: "Compatibility",
+                summary: "Legacy v4: the transfer (the path member sends)", requestBody: "LegacyTransferRequest",
+                success: .ok, response: "Ok", legacyOnly: true, realmPrefixes: OpenAPIDocument.legacyRealmPrefixes,
+                handler: .realm(.pointsWrite) { $0.legacy.transfer }),
+            Operation(
+                method: .get, path: "leaderboard", id: "getLeaderboardLegacy", tag: "Compatibility",
+                summary: "Legacy v4: the leaderboard as a bare array (default currency when omitted)",
+                query: [
+                    limit, query("realmPointId", OpenAPISchema.objectIDInput, false, nil),
+                    query("currencyId", OpenAPISchema.objectIDInput, false, "Another name of realmPointId"),
+                ], success: .ok, response: "LegacyLeaderboard", legacyOnly: true,
+                realmPrefixes: OpenAPIDocument.legacyRealmPrefixes,
+                handler: .realm(.membersRead) { $0.legacy.leaderboard }),
             // Health and this document
             Operation(
                 method: .get, path: "/api/v1/health", id: "health", tag: "Health", summary: "Health check (no key)",

@@ -20,7 +20,8 @@ struct Operation: Sendable {
         /// admin key).
         case key(Scope)
         /// The realm named by the path: a key of that realm with the scope, or an admin key.
-        /// Served under `/api/v1/realms/{realmId}` and the singular `/api/v1/realm/{realmId}`.
+        /// Served under the operation's `realmPrefixes`: `/api/v1/realms/{realmId}` and the
+        /// singular `/api/v1/realm/{realmId}`, or the legacy `/api/v4/realms/{realmId}`.
         case realm(Scope)
 
         /// The scope a key must hold; nil for open and admin operations.
@@ -83,6 +84,10 @@ struct Operation: Sendable {
     var extraErrors: [Int] = []
     /// An older spelling kept for bots: deprecated under both prefixes.
     var legacyOnly = false
+    /// The prefixes a realm operation is served under, canonical first (the others are documented
+    /// as deprecated twins): `OpenAPIDocument.realmPrefixes`, or `legacyRealmPrefixes` for DRIP's
+    /// legacy v4 routes.
+    var realmPrefixes: [String] = OpenAPIDocument.realmPrefixes
     /// Who may call it and what answers.
     let handler: Handler
 

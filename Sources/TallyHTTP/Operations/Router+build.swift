@@ -14,10 +14,11 @@ public func buildRouter(
     let router = Router(context: TallyRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ErrorMiddleware())
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(store: store))
-    let realmGroups = OpenAPIDocument.realmPrefixes.map { prefix in
+    var realmGroups = [String: RouterGroup<TallyRequestContext>]()
+    for prefix in operations.flatMap(\.realmPrefixes) where realmGroups[prefix] == nil {
         let group = authenticated.group(RouterPath(prefix))
         if let rateLimiter { group.add(middleware: RateLimitMiddleware(limiter: rateLimiter)) }
-        return group
+        realmGroups[prefix] = group
     }
     for operation in operations {
         let path = RouterPath(operation.routerPath)
@@ -36,8 +37,9 @@ public func buildRouter(
             }
         case .realm(let scope, let handler):
             let run = handler(controllers)
-            for group in realmGroups {
-                group.on(path, method: operation.method) { request, context in
+            for prefix in operation.realmPrefixes {
+                // Safe: a group was made above for every prefix of every operation.
+                realmGroups[prefix]!.on(path, method: operation.method) { request, context in
                     try await run(request, context, try context.authorize(scope))
                 }
             }
