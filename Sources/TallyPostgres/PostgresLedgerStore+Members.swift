@@ -35,19 +35,24 @@ extension PostgresLedgerStore {
     /// string stands for NULL in the arrays (postgres-nio encodes no optional elements).
     private func insertBulk(_ chunk: ArraySlice<Member>, _ connection: PostgresConnection) async throws {
         func column(_ kind: Credentials.Kind) -> [String] { chunk.map { $0.credentials[kind] ?? "" } }
+        func key(_ kind: Credentials.Kind) -> [String] { chunk.map { $0.credentials.matchKey(kind) ?? "" } }
         let realms = chunk.map(\.realmID.rawValue)
         let ids = chunk.map(\.id.rawValue)
+        let chains = chunk.map { $0.credentials.walletChain ?? "" }
+        let walletNames = chunk.map { $0.credentials.walletName ?? "" }
         let created = chunk.map(\.createdAtMilliseconds)
         let updated = chunk.map(\.updatedAtMilliseconds)
         try await run(
             connection,
             """
-            INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
-                created_at, updated_at)
-            SELECT r, i, NULLIF(u, ''), NULLIF(d, ''), NULLIF(t, ''), NULLIF(w, ''), NULLIF(e, ''), NULL, c, m
+            INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, wallet_key, email_key,
+                wallet_chain, wallet_name, metadata, created_at, updated_at)
+            SELECT r, i, NULLIF(u, ''), NULLIF(d, ''), NULLIF(t, ''), NULLIF(w, ''), NULLIF(e, ''), NULLIF(wk, ''),
+                NULLIF(ek, ''), NULLIF(wc, ''), NULLIF(wn, ''), NULL, c, m
             FROM unnest(\(realms)::text[], \(ids)::text[], \(column(.username))::text[], \(column(.discordId))::text[],
                 \(column(.twitterId))::text[], \(column(.wallet))::text[], \(column(.email))::text[],
-                \(created)::int8[], \(updated)::int8[]) AS v(r, i, u, d, t, w, e, c, m)
+                \(key(.wallet))::text[], \(key(.email))::text[], \(chains)::text[], \(walletNames)::text[],
+                \(created)::int8[], \(updated)::int8[]) AS v(r, i, u, d, t, w, e, wk, ek, wc, wn, c, m)
             """)
     }
 
@@ -64,10 +69,11 @@ extension PostgresLedgerStore {
         }
     }
 
-    /// The conflict for a unique clash, naming the credential whose index the error names.
+    /// The conflict for a unique clash, naming the credential whose index (on its match column)
+    /// the error names.
     static func credentialConflict(_ error: any Error, row: Int, total: Int, credentials: Credentials) -> TallyError {
         let name = constraint(error) ?? ""
-        let kind = Credentials.Kind.allCases.first { name == "members_\(StoredSchema.column($0))" }
+        let kind = Credentials.Kind.allCases.first { name == "members_\(StoredSchema.matchColumn($0))" }
         return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 

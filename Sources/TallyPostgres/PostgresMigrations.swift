@@ -1,19 +1,30 @@
 import Logging
 import PostgresNIO
+import TallyCore
 
 /// The versioned schema of the PostgreSQL store. A shipped migration is never edited: a change is
 /// a new migration. Ids match the SQLite backend's, and so do table names, column names and
 /// constraints; the differences are PostgreSQL types (bigint, boolean, bytea), triggers written
 /// in PL/pgSQL, and a journal keyed by (realm_id, seq) so it can be distributed by realm.
 enum PostgresMigrations {
-    /// Every migration, in order: (id, statements).
-    static let all: [(id: String, sql: [String])] = [
-        ("0001-foundation", foundation), ("0003-ghost-credentials", ghostCredentials),
+    /// One step of a migration: a statement, or work that needs Swift (such as computing a rule
+    /// of TallyCore for existing rows).
+    enum Step: Sendable {
+        case sql(String)
+        case run(@Sendable (PostgresConnection, Logger) async throws -> Void)
+    }
+
+    /// Every migration, in order: (id, steps).
+    static let all: [(id: String, steps: [Step])] = [
+        ("0001-foundation", foundation.map(Step.sql)),
+        ("0002-credential-match-keys", credentialMatchKeys),
+        ("0003-ghost-credentials", ghostCredentials.map(Step.sql)),
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction, under an advisory
-    /// lock so that servers starting together do not race to create the same tables.
-    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+    /// Applies the migrations not yet recorded, in one transaction, under an advisory lock so
+    /// that servers starting together do not race to create the same tables. `lastID` stops
+    /// after that migration (tests build a database as an older version left it).
+    static func migrate(_ connection: PostgresConnection, logger: Logger, through lastID: String? = nil) async throws {
         try await connection.query("BEGIN", logger: logger)
         do {
             // Any constant works; this one spells "tally" and keeps migrations one at a time.
@@ -31,9 +42,21 @@ enum PostgresMigrations {
             {
                 applied.insert(id)
             }
-            for migration in all where !applied.contains(migration.id) {
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            let count =
+                lastID.map { last in
+                    guard let index = all.firstIndex(where: { $0.id == last }) else {
+                        preconditionFailure("there is no migration \(last)")
+                    }
+                    return index + 1
+                } ?? all.count
+            for migration in all.prefix(count) where !applied.contains(migration.id) {
+                for step in migration.steps {
+                    switch step {
+                    case .sql(let statement):
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    case .run(let work):
+                        try await work(connection, logger)
+                    }
                 }
                 try await connection.query(
                     """
@@ -236,4 +259,79 @@ enum PostgresMigrations {
             CHECK (kind IN ('batch', 'single', 'transfer', 'link')) NOT VALID
         """,
     ]
+    /// Emails and EVM addresses match without regard to case: each member gets the
+    /// `CredentialMatching` key of its wallet and email, and those keys (not the values as given)
+    /// are unique per realm. Also the chain and application name a wallet may be given with.
+    ///
+    /// A realm may already hold members whose emails (or wallets) differ only in case, which the
+    /// exact indexes allowed. Nothing is lost: the oldest of them (by join time, then id) keeps
+    /// the key, and each later one keeps its value but a NULL key, so searches by that
+    /// credential find only the oldest while the others stay reachable by drip id (an operator
+    /// lists them with `SELECT realm_id, id, email FROM members WHERE email IS NOT NULL AND
+    /// email_key IS NULL`, and the same for wallets). The same outcome as SQLite's migration.
+    static let credentialMatchKeys: [Step] = [
+        .sql(
+            """
+            ALTER TABLE members ADD COLUMN wallet_key TEXT, ADD COLUMN email_key TEXT, ADD COLUMN wallet_chain TEXT,
+                ADD COLUMN wallet_name TEXT
+            """),
+        .run { connection, logger in try await backfillMatchKeys(connection, logger: logger) },
+        .sql(keepingOnlyTheOldestKey("wallet_key")),
+        .sql(keepingOnlyTheOldestKey("email_key")),
+        .sql("DROP INDEX members_wallet"),
+        .sql("DROP INDEX members_email"),
+        .sql("CREATE UNIQUE INDEX members_wallet_key ON members(realm_id, wallet_key) WHERE wallet_key IS NOT NULL"),
+        .sql("CREATE UNIQUE INDEX members_email_key ON members(realm_id, email_key) WHERE email_key IS NOT NULL"),
+    ]
+
+    /// Members read per round trip of the backfill.
+    static let backfillChunkRows = 10_000
+
+    /// Fills `wallet_key` and `email_key` of every member that has a wallet or an email with
+    /// `CredentialMatching.key`, computed here in Swift, so the keys are exactly those new members
+    /// are inserted with (no SQL wording of the rule, whose lower() depends on the database's
+    /// locale). Walks the members in primary key order, a chunk at a time.
+    static func backfillMatchKeys(
+        _ connection: PostgresConnection, logger: Logger, chunkRows: Int = backfillChunkRows
+    ) async throws {
+        var after = (realm: "", id: "")
+        while true {
+            var realms = [String](), ids = [String](), wallets = [String](), emails = [String]()
+            let rows = try await connection.query(
+                """
+                SELECT realm_id, id, wallet, email FROM members
+                WHERE (wallet IS NOT NULL OR email IS NOT NULL) AND (realm_id, id) > (\(after.realm), \(after.id))
+                ORDER BY realm_id, id LIMIT \(Int64(chunkRows))
+                """, logger: logger)
+            for try await (realm, id, wallet, email) in rows.decode((String, String, String?, String?).self) {
+                realms.append(realm)
+                ids.append(id)
+                // postgres-nio encodes no optional array elements: an empty text stands for NULL
+                // (a stored credential is never empty).
+                wallets.append(wallet.map { CredentialMatching.key(.wallet, $0) } ?? "")
+                emails.append(email.map { CredentialMatching.key(.email, $0) } ?? "")
+            }
+            guard let realm = realms.last, let id = ids.last else { return }
+            try await connection.query(
+                """
+                UPDATE members AS m SET wallet_key = NULLIF(v.w, ''), email_key = NULLIF(v.e, '')
+                FROM unnest(\(realms)::text[], \(ids)::text[], \(wallets)::text[], \(emails)::text[]) AS v(r, i, w, e)
+                WHERE m.realm_id = v.r AND m.id = v.i
+                """, logger: logger)
+            after = (realm, id)
+        }
+    }
+
+    /// Clears `column` (a fixed name) on every member of a realm but the oldest that holds the
+    /// same key.
+    static func keepingOnlyTheOldestKey(_ column: String) -> String {
+        """
+        UPDATE members SET \(column) = NULL WHERE (realm_id, id) IN (
+            SELECT realm_id, id FROM (
+                SELECT realm_id, id,
+                    row_number() OVER (PARTITION BY realm_id, \(column) ORDER BY created_at, id) AS place
+                FROM members WHERE \(column) IS NOT NULL
+            ) AS ranked WHERE place > 1)
+        """
+    }
 }

@@ -10,6 +10,9 @@ extension Representation {
         public let twitterId: String?
         public let wallet: String?
         public let email: String?
+        /// The wallet's chain as given (nil when none was: see `Credentials.walletChain`).
+        public let walletChain: String?
+        public let walletName: String?
         public let joinedAt: String
 
         /// The shape of `member`.
@@ -26,6 +29,8 @@ extension Representation {
             twitterId = member.credentials.twitterId
             wallet = member.credentials.wallet
             email = member.credentials.email
+            walletChain = member.credentials.walletChain
+            walletName = member.credentials.walletName
             self.joinedAt = joinedAt
         }
     }
@@ -54,6 +59,8 @@ extension Representation.MemberBody {
         field("twitterId", twitterId)
         field("username", username)
         field("wallet", wallet)
+        field("walletChain", walletChain)
+        field("walletName", walletName)
         out.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
     }
 }

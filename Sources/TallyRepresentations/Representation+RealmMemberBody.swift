@@ -24,13 +24,26 @@ extension Representation {
             self.balancesShape = balancesShape
         }
 
+        /// One credential as DRIP sends it: every field written, unknown ones as null (`[]` for
+        /// the photos); a wallet is `format: blockchain` with its `walletName` and `chain`.
         struct CredentialBody: Encodable {
             let format: String
             let publicIdentifier: String
             let oauthProvider: String?
             let oauthAccountId: String?
+            /// The wallet's application and chain; nil for a credential that is not a wallet.
+            let wallet: (name: String?, chain: String?)?
 
-            enum CodingKeys: String, CodingKey { case format, publicIdentifier, oauthProvider, oauthAccountId }
+            enum CodingKeys: String, CodingKey {
+                case format, publicIdentifier, oauthProvider, oauthAccountId, oauthUsername, oauthAccountPhotos,
+                    walletName, chain
+            }
+
+            /// A social credential: its id is both the public identifier and the OAuth account id.
+            static func oauth(_ provider: String, id: String) -> CredentialBody {
+                CredentialBody(
+                    format: provider, publicIdentifier: id, oauthProvider: provider, oauthAccountId: id, wallet: nil)
+            }
 
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -38,6 +51,13 @@ extension Representation {
                 try container.encode(publicIdentifier, forKey: .publicIdentifier)
                 try container.encode(oauthProvider, forKey: .oauthProvider)
                 try container.encode(oauthAccountId, forKey: .oauthAccountId)
+                // Tally learns no OAuth profile, so these are always unknown.
+                try container.encodeNil(forKey: .oauthUsername)
+                try container.encode([String](), forKey: .oauthAccountPhotos)
+                if let wallet {
+                    try container.encode(wallet.name, forKey: .walletName)
+                    try container.encode(wallet.chain, forKey: .chain)
+                }
             }
         }
 
@@ -74,21 +94,18 @@ extension Representation {
             try container.encode(Timestamp.iso8601(milliseconds: member.createdAtMilliseconds), forKey: .joinedAt)
             var credentials = [CredentialBody]()
             let c = member.credentials
-            if let id = c.discordId {
-                credentials.append(
-                    .init(format: "discord", publicIdentifier: id, oauthProvider: "discord", oauthAccountId: id))
-            }
-            if let id = c.twitterId {
-                credentials.append(
-                    .init(format: "twitter", publicIdentifier: id, oauthProvider: "twitter", oauthAccountId: id))
-            }
+            if let id = c.discordId { credentials.append(.oauth("discord", id: id)) }
+            if let id = c.twitterId { credentials.append(.oauth("twitter", id: id)) }
             if let wallet = c.wallet {
                 credentials.append(
-                    .init(format: "wallet", publicIdentifier: wallet, oauthProvider: nil, oauthAccountId: nil))
+                    .init(
+                        format: "blockchain", publicIdentifier: wallet, oauthProvider: nil, oauthAccountId: nil,
+                        wallet: (c.walletName, c.resolvedWalletChain)))
             }
             if let email = c.email {
                 credentials.append(
-                    .init(format: "email", publicIdentifier: email, oauthProvider: nil, oauthAccountId: nil))
+                    .init(
+                        format: "email", publicIdentifier: email, oauthProvider: nil, oauthAccountId: nil, wallet: nil))
             }
             try container.encode(credentials, forKey: .credentials)
             switch balancesShape {

@@ -13,7 +13,7 @@ struct BulkMemberInsert {
     let rows: Int
 
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-    private static let columns = 10
+    private static let columns = SQLiteLedgerStore.insertMemberColumnCount
 
     init(_ db: Database, rows: Int) throws {
         guard let connection = db.sqliteConnection else {
@@ -21,8 +21,7 @@ struct BulkMemberInsert {
         }
         let row = "(" + Array(repeating: "?", count: Self.columns).joined(separator: ", ") + ")"
         let sql = """
-            INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
-                created_at, updated_at)
+            INSERT INTO members (\(SQLiteLedgerStore.insertMemberColumns))
             VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))
             """
         var statement: OpaquePointer?
@@ -55,9 +54,13 @@ struct BulkMemberInsert {
             bind(c.twitterId, parameter + 4)
             bind(c.wallet, parameter + 5)
             bind(c.email, parameter + 6)
-            bind(member.metadata?.text, parameter + 7)
-            sqlite3_bind_int64(statement, parameter + 8, member.createdAtMilliseconds)
-            sqlite3_bind_int64(statement, parameter + 9, member.updatedAtMilliseconds)
+            bind(c.matchKey(.wallet), parameter + 7)
+            bind(c.matchKey(.email), parameter + 8)
+            bind(c.walletChain, parameter + 9)
+            bind(c.walletName, parameter + 10)
+            bind(member.metadata?.text, parameter + 11)
+            sqlite3_bind_int64(statement, parameter + 12, member.createdAtMilliseconds)
+            sqlite3_bind_int64(statement, parameter + 13, member.updatedAtMilliseconds)
             parameter += Int32(Self.columns)
         }
         let code = sqlite3_step(statement)

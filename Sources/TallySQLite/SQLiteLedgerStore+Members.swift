@@ -2,11 +2,32 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    static let insertMemberSQL = """
-        INSERT INTO members (realm_id, id, username, discord_id, twitter_id, wallet, email, metadata,
-            created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    /// The columns a member is inserted with, in the order `memberArguments` binds them.
+    static let insertMemberColumns = """
+        realm_id, id, username, discord_id, twitter_id, wallet, email, wallet_key, email_key, wallet_chain,
+            wallet_name, metadata, created_at, updated_at
         """
+
+    /// How many columns `insertMemberColumns` names.
+    static let insertMemberColumnCount = insertMemberColumns.split(separator: ",").count
+
+    static let insertMemberSQL = """
+        INSERT INTO members (\(insertMemberColumns))
+        VALUES (\(Array(repeating: "?", count: insertMemberColumnCount).joined(separator: ", ")))
+        """
+
+    /// The values of `insertMemberColumns` for `member`: its credentials as given, and the match
+    /// keys of its wallet and email (`CredentialMatching`).
+    static func memberArguments(_ member: Member) -> [(any DatabaseValueConvertible)?] {
+        let c = member.credentials
+        let arguments: [(any DatabaseValueConvertible)?] = [
+            member.realmID.rawValue, member.id.rawValue, c.username, c.discordId, c.twitterId, c.wallet, c.email,
+            c.matchKey(.wallet), c.matchKey(.email), c.walletChain, c.walletName, member.metadata?.text,
+            member.createdAtMilliseconds, member.updatedAtMilliseconds,
+        ]
+        assert(arguments.count == insertMemberColumnCount, "one value per inserted column")
+        return arguments
+    }
 
     /// Rows per statement on the bulk path. It divides 10,000, so progress reports the same counts.
     static let insertChunkRows = 100
@@ -24,14 +45,10 @@ extension SQLiteLedgerStore {
         let insert = try db.cachedStatement(sql: insertMemberSQL)
         func insertOne(_ index: Int) throws {
             let member = members[index]
-            let c = member.credentials
             do {
-                try insert.execute(arguments: [
-                    member.realmID.rawValue, member.id.rawValue, c.username, c.discordId, c.twitterId, c.wallet,
-                    c.email, member.metadata?.text, member.createdAtMilliseconds, member.updatedAtMilliseconds,
-                ])
+                try insert.execute(arguments: StatementArguments(memberArguments(member)))
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                throw credentialConflict(error, row: index, total: members.count, credentials: c)
+                throw credentialConflict(error, row: index, total: members.count, credentials: member.credentials)
             }
         }
         let bulk = members.count >= insertChunkRows ? try BulkMemberInsert(db, rows: insertChunkRows) : nil
@@ -50,11 +67,16 @@ extension SQLiteLedgerStore {
         progress(members.count)
     }
 
-    /// The conflict for a unique clash, naming the credential SQLite's message names.
+    /// The conflict for a unique clash, naming the credential whose match column SQLite's message
+    /// names (`UNIQUE constraint failed: members.realm_id, members.email_key`).
     static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
     {
-        let message = error.message ?? ""
-        let kind = Credentials.Kind.allCases.first { message.contains("members.\(StoredSchema.column($0))") }
+        let columns = (error.message ?? "").split(separator: ":").last?.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let kind = Credentials.Kind.allCases.first {
+            columns?.contains("members.\(StoredSchema.matchColumn($0))") == true
+        }
         return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 

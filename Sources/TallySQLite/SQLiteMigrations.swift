@@ -1,4 +1,5 @@
 import GRDB
+import TallyCore
 
 /// The versioned schema of the embedded store. A shipped migration is never edited: a change is
 /// a new migration. Ids match the PostgreSQL backend's.
@@ -122,6 +123,7 @@ enum SQLiteMigrations {
                     CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
                     """)
         }
+        migrator.registerMigration("0002-credential-match-keys", migrate: credentialMatchKeys)
         migrator.registerMigration("0003-ghost-credentials") { db in
             // Ghost credentials: identities that hold balances before a member owns them. Each
             // one's balances live under a balance holder, a `members` row marked `ghost` that
@@ -176,5 +178,63 @@ enum SQLiteMigrations {
         guard declared.contains(wide) else {
             throw DatabaseError(message: "could not widen the journal's kinds; its declared SQL is unexpected")
         }
+    }
+
+    /// Emails and EVM addresses match without regard to case: each member gets the
+    /// `CredentialMatching` key of its wallet and email, and those keys (not the values as given)
+    /// are unique per realm. Also the chain and application name a wallet may be given with.
+    ///
+    /// A realm may already hold members whose emails (or wallets) differ only in case, which the
+    /// exact indexes allowed. Nothing is lost: the oldest of them (by join time, then id) keeps
+    /// the key, and each later one keeps its value but a NULL key, so searches by that
+    /// credential find only the oldest while the others stay reachable by drip id (an operator
+    /// lists them with `SELECT realm_id, id, email FROM members WHERE email IS NOT NULL AND
+    /// email_key IS NULL`, and the same for wallets).
+    static func credentialMatchKeys(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE members ADD COLUMN wallet_key TEXT;
+                ALTER TABLE members ADD COLUMN email_key TEXT;
+                ALTER TABLE members ADD COLUMN wallet_chain TEXT;
+                ALTER TABLE members ADD COLUMN wallet_name TEXT;
+                """)
+        // The keys are computed by the same Swift rule new members are inserted with, never
+        // worded again in SQL (SQLite's lower() folds ASCII only).
+        let key = DatabaseFunction("tally_credential_key", argumentCount: 2, pure: true) { values in
+            guard let kindText = String.fromDatabaseValue(values[0]),
+                let kind = Credentials.Kind(rawValue: kindText), let value = String.fromDatabaseValue(values[1])
+            else { return nil }
+            return CredentialMatching.key(kind, value)
+        }
+        db.add(function: key)
+        defer { db.remove(function: key) }
+        try db.execute(
+            sql: """
+                UPDATE members SET wallet_key = tally_credential_key('wallet', wallet) WHERE wallet IS NOT NULL;
+                UPDATE members SET email_key = tally_credential_key('email', email) WHERE email IS NOT NULL;
+                """)
+        for column in ["wallet_key", "email_key"] {
+            try db.execute(sql: keepingOnlyTheOldestKey(column))
+        }
+        try db.execute(
+            sql: """
+                DROP INDEX members_wallet;
+                DROP INDEX members_email;
+                CREATE UNIQUE INDEX members_wallet_key ON members(realm_id, wallet_key) WHERE wallet_key IS NOT NULL;
+                CREATE UNIQUE INDEX members_email_key ON members(realm_id, email_key) WHERE email_key IS NOT NULL;
+                """)
+    }
+
+    /// Clears `column` (a fixed name) on every member of a realm but the oldest that holds the
+    /// same key (PostgreSQL's migration does the same).
+    static func keepingOnlyTheOldestKey(_ column: String) -> String {
+        """
+        UPDATE members SET \(column) = NULL WHERE (realm_id, id) IN (
+            SELECT realm_id, id FROM (
+                SELECT realm_id, id,
+                    row_number() OVER (PARTITION BY realm_id, \(column) ORDER BY created_at, id) AS place
+                FROM members WHERE \(column) IS NOT NULL
+            ) AS ranked WHERE place > 1)
+        """
     }
 }

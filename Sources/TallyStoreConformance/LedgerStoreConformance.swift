@@ -32,7 +32,7 @@ public enum LedgerStoreConformance {
     /// Every case, in the order the behaviours build on each other.
     public static let cases: [Case] =
         BatchCases.all + RejectionCases.all + ConcurrencyCases.all + RecordCases.all + QueryCases.all
-        + CurrencyCases.all + IdempotencyCases.all + WriteCases.all + TimeCases.all
+        + CurrencyCases.all + IdempotencyCases.all + WriteCases.all + TimeCases.all + CredentialCases.all
 }
 
 /// A store did not behave as the contract says.

@@ -3,12 +3,47 @@ import TallyCore
 
 /// Parses the member import format: CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF)
 /// with a header row naming credential kinds (`username`, `discord-id`, `twitter-id`, `wallet`,
-/// `email`) in any order. Pure: the caller reads the bytes.
+/// `email`) and the wallet's details (`wallet-chain`, `wallet-name`) in any order. Pure: the
+/// caller reads the bytes.
 ///
 /// A file format of the `member import` command, so it lives here and not in the domain module.
 enum MemberCSV {
     /// Most rows one import accepts.
     static let rowsMax = 5_000_000
+
+    /// A column the header may name: a credential, or a detail of the row's wallet.
+    enum Column: Equatable {
+        case credential(Credentials.Kind)
+        case walletChain
+        case walletName
+
+        /// Every column, in the order an error lists their names.
+        static let all: [Column] = Credentials.Kind.allCases.map(Column.credential) + [.walletChain, .walletName]
+
+        /// The header name.
+        var name: String {
+            switch self {
+            case .credential(let kind): kind.rawValue
+            case .walletChain: "wallet-chain"
+            case .walletName: "wallet-name"
+            }
+        }
+
+        /// The column a (trimmed, lowercased) header name names.
+        init?(name: String) {
+            guard let column = Self.all.first(where: { $0.name == name }) else { return nil }
+            self = column
+        }
+
+        /// Stores `value` in this column of `credentials`.
+        func set(_ value: String, in credentials: inout Credentials) {
+            switch self {
+            case .credential(let kind): credentials[kind] = value
+            case .walletChain: credentials.walletChain = value
+            case .walletName: credentials.walletName = value
+            }
+        }
+    }
 
     /// The rows as credentials, validated; errors name the 1-based line.
     ///
@@ -38,7 +73,7 @@ enum MemberCSV {
     struct Rows {
         let limits: Limits
         /// Nil until the header record ends.
-        var kinds: [Credentials.Kind]?
+        var columns: [Column]?
         var headerNames = [String]()
         var headerError: TallyError?
         var rowError: TallyError?
@@ -59,15 +94,15 @@ enum MemberCSV {
 
         mutating func endField(_ bytes: UnsafeBufferPointer<UInt8>) {
             defer { fieldCount += 1 }
-            guard let kinds else {
+            guard let columns else {
                 headerNames.append(String(decoding: bytes, as: UTF8.self))
                 return
             }
             guard isBuilding else { return }
             if fieldCount == 0 { firstFieldIsEmpty = bytes.isEmpty }
             // An empty field counts as absent, as `Credentials.validated` treats it.
-            if fieldCount < kinds.count && !bytes.isEmpty {
-                current[kinds[fieldCount]] = String(decoding: bytes, as: UTF8.self)
+            if fieldCount < columns.count && !bytes.isEmpty {
+                columns[fieldCount].set(String(decoding: bytes, as: UTF8.self), in: &current)
             }
         }
 
@@ -76,7 +111,7 @@ enum MemberCSV {
                 fieldCount = 0
                 current = Credentials()
             }
-            guard let kinds else {
+            guard let columns else {
                 readHeader()
                 return
             }
@@ -84,8 +119,8 @@ enum MemberCSV {
             recordCount += 1
             guard building else { return }
             if fieldCount == 1 && firstFieldIsEmpty { return }  // blank line
-            guard fieldCount == kinds.count else {
-                rowError = .validation("CSV line \(line) has \(fieldCount) fields; the header has \(kinds.count).")
+            guard fieldCount == columns.count else {
+                rowError = .validation("CSV line \(line) has \(fieldCount) fields; the header has \(columns.count).")
                 return
             }
             do {
@@ -96,26 +131,26 @@ enum MemberCSV {
         }
 
         private mutating func readHeader() {
-            var kinds = [Credentials.Kind]()
-            for (column, name) in headerNames.enumerated() {
+            var columns = [Column]()
+            for (index, name) in headerNames.enumerated() {
                 let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
-                guard let kind = Credentials.Kind(rawValue: trimmed) else {
-                    let known = Credentials.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                guard let column = Column(name: trimmed) else {
+                    let known = Column.all.map(\.name).joined(separator: ", ")
                     headerError = .validation(
-                        "CSV header column \(column + 1) is '\(name)'; expected one of: \(known).")
+                        "CSV header column \(index + 1) is '\(name)'; expected one of: \(known).")
                     break
                 }
-                guard !kinds.contains(kind) else {
-                    headerError = .validation("CSV header names '\(kind.rawValue)' twice.")
+                guard !columns.contains(column) else {
+                    headerError = .validation("CSV header names '\(column.name)' twice.")
                     break
                 }
-                kinds.append(kind)
+                columns.append(column)
             }
-            self.kinds = kinds
+            self.columns = columns
         }
 
         func finish() throws(TallyError) -> [Credentials] {
-            guard kinds != nil else {
+            guard columns != nil else {
                 throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.")
             }
             if let headerError { throw headerError }

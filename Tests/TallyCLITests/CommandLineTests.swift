@@ -49,6 +49,48 @@ import Testing
         #expect(verify.jsonLines.first?["ok"] as? Bool == true)
     }
 
+    /// `member create` and `member import` refuse an email or EVM address a member holds in
+    /// another case, keep base58 addresses apart, and take a wallet's chain and name.
+    @Test func membersMatchEmailsAndEVMWalletsInAnyCase() throws {
+        let dir = try TemporaryDirectory()
+        let db = ["--database", dir.database]
+        let evm = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+        let base58 = "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"
+        let realmID = try #require(
+            try TallyProcess.run(["realm", "create", "--name", "Case"] + db).jsonLines.first?["id"] as? String)
+        let create = ["member", "create", "--realm", realmID]
+        let erin = try TallyProcess.run(
+            create + ["--wallet", evm, "--wallet-name", "metamask", "--email", "Erin@Example.com"] + db)
+        #expect(erin.status == 0, "\(erin.stderr)")
+        let answered = try #require(erin.jsonLines.first)
+        #expect(answered["wallet"] as? String == evm && answered["email"] as? String == "Erin@Example.com")
+        #expect(answered["walletName"] as? String == "metamask" && answered["walletChain"] == nil)
+        for clash in [["--email", "erin@example.com"], ["--wallet", evm.lowercased()]] {
+            let refused = try TallyProcess.run(create + clash + db)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("already exists"), "\(clash): \(refused.stderr)")
+        }
+        let orphan = try TallyProcess.run(create + ["--username", "x", "--wallet-chain", "solana"] + db)
+        #expect(orphan.status != 0 && orphan.stderr.contains("wallet-chain"), "\(orphan.stderr)")
+
+        let within = try TallyProcess.run(
+            ["member", "import", "--realm", realmID, "-"] + db,
+            stdin: "email,wallet\nann@example.com,\(base58)\nANN@example.com,\n")
+        #expect(within.status != 0)
+        #expect(within.stderr.contains("Row 2") && within.stderr.contains("ANN@example.com"), "\(within.stderr)")
+        let existing = try TallyProcess.run(
+            ["member", "import", "--realm", realmID, "-"] + db, stdin: "username,wallet\nnew,\(evm.uppercased())\n")
+        #expect(existing.status != 0)
+        #expect(existing.stderr.contains("already exists"), "\(existing.stderr)")
+        let imported = try TallyProcess.run(
+            ["member", "import", "--realm", realmID, "-"] + db,
+            stdin: "wallet,wallet-chain,wallet-name\n\(base58),solana,phantom\n\(base58.lowercased()),,\n")
+        #expect(imported.status == 0, "base58 addresses in two cases are two wallets: \(imported.stderr)")
+        #expect(imported.jsonLines.first?["walletChain"] as? String == "solana")
+        #expect(imported.jsonLines.first?["walletName"] as? String == "phantom")
+        #expect(imported.jsonLines.count == 2)
+    }
+
     @Test func theDatabaseDefaultsToTallyDatabaseThenTallySqliteInTheWorkingDirectory() throws {
         let dir = try TemporaryDirectory()
         let realm = try TallyProcess.run(["realm", "create", "--name", "Here"], directory: dir.url)

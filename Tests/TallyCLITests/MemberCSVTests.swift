@@ -15,6 +15,21 @@ import Testing
         #expect(rows[1] == Credentials(username: "bob", discordId: "456"))
     }
 
+    @Test func aWalletsChainAndNameHaveColumnsOfTheirOwn() throws {
+        let rows = try parse("wallet,Wallet-Chain,wallet-name,email\n7EcD,solana,phantom,a@x\n0xAB,,,\n")
+        #expect(rows[0] == Credentials(wallet: "7EcD", email: "a@x", walletChain: "solana", walletName: "phantom"))
+        #expect(rows[1] == Credentials(wallet: "0xAB"))
+        let orphan = #expect(throws: TallyError.self) { try parse("email,wallet-chain\na@x,solana\n") }
+        #expect(orphan?.message == "CSV line 2: wallet-chain describes a wallet, so it needs a wallet.")
+        let twice = #expect(throws: TallyError.self) { try parse("wallet,wallet-name,wallet-name\n") }
+        #expect(twice?.message == "CSV header names 'wallet-name' twice.")
+        let unknown = #expect(throws: TallyError.self) { try parse("chain\nx\n") }
+        #expect(
+            unknown?.message
+                == "CSV header column 1 is 'chain'; expected one of: username, discord-id, twitter-id, wallet, email, wallet-chain, wallet-name."
+        )
+    }
+
     @Test func quotedNewlinesAreKeptButControlCharactersRejected() {
         #expect(throws: TallyError.self) { try parse("username\n\"a\nb\"\n") }
     }
@@ -47,12 +62,13 @@ import Testing
     ]
     static let headers = [
         "username", "username,discord-id", "email,username,wallet", "Discord-ID , twitter-id", "username,bogus",
-        "wallet,wallet", "", "username,discord-id,twitter-id,wallet,email",
+        "wallet,wallet", "", "username,discord-id,twitter-id,wallet,email", "wallet,wallet-chain",
+        "Wallet-Name , email,wallet", "wallet-chain,wallet-name,wallet",
     ]
 
     @Test func sameRowsAndErrorsAsTheReference() {
         var random = SplitMix64(seed: 0x7A11_7A11)
-        let limits = Limits(credentialLengthMax: 12)
+        let limits = Limits(nameLengthMax: 10, credentialLengthMax: 12, chainLengthMax: 8)
         for round in 0..<20_000 {
             var bytes = [UInt8]()
             if random.next() % 10 == 0 { bytes += [0xEF, 0xBB, 0xBF] }
@@ -131,8 +147,24 @@ enum ReferenceMemberCSV {
             }
             result[kind] = value
         }
+        for (field, value, lengthMax) in [
+            ("wallet-chain", credentials.walletChain, limits.chainLengthMax),
+            ("wallet-name", credentials.walletName, limits.nameLengthMax),
+        ] {
+            guard let value, !value.isEmpty else { continue }
+            guard value.count <= lengthMax else {
+                throw .validation("\(field) must be at most \(lengthMax) characters.")
+            }
+            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw .validation("\(field) must not contain control characters.")
+            }
+            guard result.wallet != nil else { throw .validation("\(field) describes a wallet, so it needs a wallet.") }
+            if field == "wallet-chain" { result.walletChain = value } else { result.walletName = value }
+        }
         return result
     }
+
+    static let columns = Credentials.Kind.allCases.map(\.rawValue) + ["wallet-chain", "wallet-name"]
 
     static func parse(_ bytes: [UInt8], limits: Limits = .standard) throws(TallyError) -> [Credentials] {
         var records = try records(bytes)
@@ -140,15 +172,15 @@ enum ReferenceMemberCSV {
             throw .validation("The CSV is empty: it needs a header row such as 'username,discord-id'.")
         }
         let header = records.removeFirst()
-        var kinds = [Credentials.Kind]()
+        var kinds = [String]()
         for (column, name) in header.fields.enumerated() {
             let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
-            guard let kind = Credentials.Kind(rawValue: trimmed) else {
-                let known = Credentials.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            guard columns.contains(trimmed) else {
+                let known = columns.joined(separator: ", ")
                 throw .validation("CSV header column \(column + 1) is '\(name)'; expected one of: \(known).")
             }
-            guard !kinds.contains(kind) else { throw .validation("CSV header names '\(kind.rawValue)' twice.") }
-            kinds.append(kind)
+            guard !kinds.contains(trimmed) else { throw .validation("CSV header names '\(trimmed)' twice.") }
+            kinds.append(trimmed)
         }
         guard records.count <= MemberCSV.rowsMax else {
             throw .validation("The CSV has more than \(MemberCSV.rowsMax) rows.")
@@ -161,7 +193,13 @@ enum ReferenceMemberCSV {
                     "CSV line \(record.line) has \(record.fields.count) fields; the header has \(kinds.count).")
             }
             var credentials = Credentials()
-            for (kind, value) in zip(kinds, record.fields) { credentials[kind] = value }
+            for (column, value) in zip(kinds, record.fields) {
+                switch column {
+                case "wallet-chain": credentials.walletChain = value
+                case "wallet-name": credentials.walletName = value
+                default: credentials[Credentials.Kind(rawValue: column)!] = value
+                }
+            }
             do {
                 result.append(try validated(credentials, limits: limits))
             } catch {

@@ -23,15 +23,20 @@ import Testing
         #expect(StoredSchema.json("not json") == nil)
     }
 
-    @Test func searchesMatchTheCredentialsColumnOrTheID() {
-        #expect(StoredSchema.column(SearchKind.dripId) == "id")
-        #expect(StoredSchema.column(SearchKind.discordId) == "discord_id")
+    @Test func searchesMatchTheCredentialsMatchColumnOrTheID() {
+        #expect(StoredSchema.matchColumn(SearchKind.dripId) == "id")
+        #expect(StoredSchema.matchColumn(SearchKind.discordId) == "discord_id")
         #expect(
             Credentials.Kind.allCases.map(StoredSchema.column) == [
                 "username", "discord_id", "twitter_id", "wallet", "email",
             ])
+        #expect(
+            Credentials.Kind.allCases.map(StoredSchema.matchColumn) == [
+                "username", "discord_id", "twitter_id", "wallet_key", "email_key",
+            ])
         #expect(SearchKind.dripId.stored("ABC") == "abc")
-        #expect(SearchKind.email.stored("A@B") == "A@B")
+        #expect(SearchKind.email.stored("A@B") == "a@b")
+        #expect(SearchKind.username.stored("A@B") == "A@B")
     }
 
     @Test func qualifiedColumnsCarryTheAlias() {

@@ -125,8 +125,15 @@ struct MemoryRow: StoredRow {
         #expect(list.count.values == [.text(realm.rawValue), .text(member.rawValue)])
         #expect(list.rows.text.hasSuffix("ORDER BY id\nLIMIT :3 OFFSET :4"))
         let two = try #require(statements.members(in: realm, matching: .wallet, ["a", "b"], page))
-        #expect(two.count.text.hasSuffix("wallet IN (:2, :3)"))
+        #expect(two.count.text.hasSuffix("wallet_key IN (:2, :3)"))
         #expect(Set(two.count.values.dropFirst()) == [.text("a"), .text("b")])
+        // Emails and EVM addresses are looked up by their keys: two spellings bind one value.
+        let evm = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+        let one = try #require(statements.members(in: realm, matching: .wallet, [evm, evm.lowercased()], page))
+        #expect(one.count.values.dropFirst() == [.text(evm.lowercased())])
+        let email = statements.account(.email, "Erin@Example.com", in: nil)
+        #expect(email.text == "SELECT id FROM members WHERE email_key = :1 AND NOT (truth(ghost)) ORDER BY id LIMIT 1")
+        #expect(email.values == [.text("erin@example.com")])
     }
 
     @Test func anAccountLookupNamesTheRealmOnlyWhenGiven() {
@@ -173,9 +180,14 @@ struct MemoryRow: StoredRow {
         #expect(try Currency(stored: currencyRow) == currency(maximum: 100))
 
         let memberRecord = Member(
-            id: member, realmID: realm, credentials: Credentials(username: "ann", email: "a@x"), metadata: ["k": "v"],
-            createdAtMilliseconds: 4, updatedAtMilliseconds: 8)
-        #expect(try Member(stored: MemoryRow(inserted: statements.insert(memberRecord))) == memberRecord)
+            id: member, realmID: realm,
+            credentials: Credentials(
+                username: "ann", wallet: "0xAB", email: "A@x", walletChain: "solana", walletName: "phantom"),
+            metadata: ["k": "v"], createdAtMilliseconds: 4, updatedAtMilliseconds: 8)
+        let memberRow = MemoryRow(inserted: statements.insert(memberRecord))
+        #expect(try Member(stored: memberRow) == memberRecord)
+        #expect(memberRow.columns["email_key"] == .text("a@x") && memberRow.columns["email"] == .text("A@x"))
+        #expect(memberRow.columns["wallet_key"] == .text("0xAB"), "not an EVM address: its key is itself")
 
         let key = APIKey(
             id: KeyID("507f1f77bcf86cd799439019")!, realmID: nil, name: "ops", scopes: [.membersRead, .pointsWrite],

@@ -11,7 +11,9 @@ import Testing
     func memberLinesMatchTheGeneralEncoder(text: String) throws {
         let member = Member(
             id: MemberID("507f1f77bcf86cd799439013")!, realmID: RealmID("507f1f77bcf86cd799439011")!,
-            credentials: Credentials(username: text, discordId: "123", email: text.isEmpty ? nil : text),
+            credentials: Credentials(
+                username: text, discordId: "123", wallet: "0xabc", email: text.isEmpty ? nil : text,
+                walletChain: text.isEmpty ? nil : text, walletName: "metamask"),
             createdAtMilliseconds: 1_700_000_000_123)
         var line = [UInt8]()
         Representation.MemberBody(member).appendJSONLine(to: &line)

@@ -120,7 +120,7 @@ import Testing
             let id = try #require(member["id"] as? String)
             #expect(
                 (member["credentials"] as? [[String: Any]])?.map { $0["format"] as? String } == [
-                    "discord", "wallet", "email",
+                    "discord", "blockchain", "email",
                 ])
             #expect((member["metadata"] as? [String: Int]) == ["level": 3])
             let clash = try await client.send(.post, base, key: h.key, json: #"{"discordId":"777"}"#)

@@ -55,7 +55,7 @@ import Testing
     @Test func theBoundsAreTheServersLimits() throws {
         let limits = Limits(
             batchSizeMax: 7, bodyBytesMax: 5_000, initiatorLengthMax: 33, nameLengthMax: 44, credentialLengthMax: 77,
-            emojiLengthMax: 8, pageSizeMax: 55, searchValuesMax: 6, urlLengthMax: 99)
+            chainLengthMax: 22, emojiLengthMax: 8, pageSizeMax: 55, searchValuesMax: 6, urlLengthMax: 99)
         let document = try #require(
             try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json(limits: limits).utf8)) as? [String: Any])
         func value(_ path: String) -> Any? {
@@ -70,6 +70,8 @@ import Testing
         #expect(value("\(schemas).CreateCurrency.properties.emoji.maxLength") as? Int == 8)
         #expect(value("\(schemas).CreateCurrency.properties.customEmojiUrl.maxLength") as? Int == 99)
         #expect(value("\(schemas).CreateMember.properties.wallet.maxLength") as? Int == 77)
+        #expect(value("\(schemas).CreateMember.properties.walletChain.maxLength") as? Int == 22)
+        #expect(value("\(schemas).CreateMember.properties.walletName.maxLength") as? Int == 44)
         #expect(
             value("\(schemas).RealmMember.properties.id.pattern") as? String == "^[0-9a-f]{\(RealmID.textLength)}$")
 

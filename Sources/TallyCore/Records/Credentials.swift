@@ -10,17 +10,36 @@ public struct Credentials: Sendable, Equatable, Hashable {
     public var wallet: String?
     /// Email address.
     public var email: String?
+    /// The chain of `wallet` as given when the member was created (such as `eip155` or `solana`);
+    /// nil when none was given. Not a credential of its own: it describes the wallet.
+    public var walletChain: String?
+    /// The wallet application `wallet` lives in (such as `metamask`), when given.
+    public var walletName: String?
 
     /// Credentials with any subset of fields set.
     public init(
         username: String? = nil, discordId: String? = nil, twitterId: String? = nil, wallet: String? = nil,
-        email: String? = nil
+        email: String? = nil, walletChain: String? = nil, walletName: String? = nil
     ) {
         self.username = username
         self.discordId = discordId
         self.twitterId = twitterId
         self.wallet = wallet
         self.email = email
+        self.walletChain = walletChain
+        self.walletName = walletName
+    }
+
+    /// The chain of EVM addresses (CAIP-2 namespace `eip155`), shown for an EVM wallet given
+    /// without a chain.
+    public static let evmChain = "eip155"
+
+    /// The chain the wallet is shown on: the one given when the member was created, else
+    /// `evmChain` for an EVM address; nil without a wallet, or for another address given
+    /// without a chain.
+    public var resolvedWalletChain: String? {
+        guard let wallet else { return nil }
+        return walletChain ?? (CredentialMatching.isEVMAddress(wallet) ? Self.evmChain : nil)
     }
 
     /// The credential kinds, named as the DRIP API and the CSV header name them.
@@ -54,7 +73,8 @@ public struct Credentials: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Checks lengths and control characters; empty strings count as absent.
+    /// Checks lengths and control characters; empty strings count as absent. A wallet's chain
+    /// (at most `chainLengthMax` characters) and name (at most `nameLengthMax`) need the wallet.
     public func validated(limits: Limits) throws(TallyError) -> Credentials {
         var result = Credentials()
         for kind in Kind.allCases {
@@ -62,7 +82,27 @@ public struct Credentials: Sendable, Equatable, Hashable {
             try Self.check(value, kind, limits)
             result[kind] = value
         }
+        if walletChain != nil || walletName != nil {
+            result.walletChain = try Self.walletDetail(
+                walletChain, "wallet-chain", lengthMax: limits.chainLengthMax, wallet: result.wallet)
+            result.walletName = try Self.walletDetail(
+                walletName, "wallet-name", lengthMax: limits.nameLengthMax, wallet: result.wallet)
+        }
         return result
+    }
+
+    /// A wallet's chain or name: nil when empty; otherwise within `lengthMax` characters, free of
+    /// control characters, and given with a wallet.
+    private static func walletDetail(_ value: String?, _ field: String, lengthMax: Int, wallet: String?)
+        throws(TallyError) -> String?
+    {
+        guard let value, !value.isEmpty else { return nil }
+        guard value.count <= lengthMax else { throw .validation("\(field) must be at most \(lengthMax) characters.") }
+        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .validation("\(field) must not contain control characters.")
+        }
+        guard wallet != nil else { throw .validation("\(field) describes a wallet, so it needs a wallet.") }
+        return value
     }
 
     private static func check(_ value: String, _ kind: Kind, _ limits: Limits) throws(TallyError) {

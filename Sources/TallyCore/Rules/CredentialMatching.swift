@@ -25,3 +25,9 @@ public enum CredentialMatching {
         }
     }
 }
+
+extension Credentials {
+    /// The key the credential of `kind` is looked up and made unique by (`CredentialMatching.key`);
+    /// nil when it is absent.
+    public func matchKey(_ kind: Kind) -> String? { self[kind].map { CredentialMatching.key(kind, $0) } }
+}

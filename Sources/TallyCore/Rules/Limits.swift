@@ -8,10 +8,12 @@ public struct Limits: Sendable, Equatable {
     public var bodyBytesMax: Int
     /// Longest `initiatorId`, in characters.
     public var initiatorLengthMax: Int
-    /// Longest name of a realm or currency, in characters.
+    /// Longest name of a realm, currency, key or wallet application, in characters.
     public var nameLengthMax: Int
     /// Longest credential value (username, email, wallet, ...), in characters.
     public var credentialLengthMax: Int
+    /// Longest chain of a wallet (a CAIP-2 chain id such as `eip155:1` is at most 41), in characters.
+    public var chainLengthMax: Int
     /// Longest emoji text of a currency, in characters.
     public var emojiLengthMax: Int
     /// Largest metadata object, in bytes of JSON.
@@ -30,6 +32,7 @@ public struct Limits: Sendable, Equatable {
         initiatorLengthMax: Int = 256,
         nameLengthMax: Int = 200,
         credentialLengthMax: Int = 320,
+        chainLengthMax: Int = 64,
         emojiLengthMax: Int = 64,
         metadataBytesMax: Int = 16_384,
         pageSizeMax: Int = 100,
@@ -41,6 +44,7 @@ public struct Limits: Sendable, Equatable {
         self.initiatorLengthMax = initiatorLengthMax
         self.nameLengthMax = nameLengthMax
         self.credentialLengthMax = credentialLengthMax
+        self.chainLengthMax = chainLengthMax
         self.emojiLengthMax = emojiLengthMax
         self.metadataBytesMax = metadataBytesMax
         self.pageSizeMax = pageSizeMax

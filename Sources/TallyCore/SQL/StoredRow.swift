@@ -50,7 +50,8 @@ extension Member {
             credentials: Credentials(
                 username: try row.optionalText("username"), discordId: try row.optionalText("discord_id"),
                 twitterId: try row.optionalText("twitter_id"), wallet: try row.optionalText("wallet"),
-                email: try row.optionalText("email")),
+                email: try row.optionalText("email"), walletChain: try row.optionalText("wallet_chain"),
+                walletName: try row.optionalText("wallet_name")),
             metadata: StoredSchema.json(try row.optionalText("metadata")),
             createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"))
     }

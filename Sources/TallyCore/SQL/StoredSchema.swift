@@ -13,8 +13,10 @@ public enum StoredSchema {
         maximum_balance, transferable, created_at, updated_at
         """
     /// The columns of `members` that a member is decoded from.
-    public static let memberColumns =
-        "realm_id, id, username, discord_id, twitter_id, wallet, email, metadata, created_at, updated_at"
+    public static let memberColumns = """
+        realm_id, id, username, discord_id, twitter_id, wallet, email, wallet_chain, wallet_name, metadata, \
+        created_at, updated_at
+        """
     /// The columns of `api_keys` that a key is decoded from.
     public static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
     /// The columns of `journal` that an entry is decoded from.
@@ -40,11 +42,19 @@ public enum StoredSchema {
         }
     }
 
-    /// The column a credential of `kind` is compared in, holding `CredentialMatching.key`.
-    public static func matchColumn(_ kind: Credentials.Kind) -> String { column(kind) }
+    /// The column a credential kind is looked up and made unique by: the value's own for kinds
+    /// that match exactly, and a column of `CredentialMatching.key`s (`email_key`, `wallet_key`)
+    /// for those whose case does not matter. The value column keeps the spelling first given.
+    public static func matchColumn(_ kind: Credentials.Kind) -> String {
+        switch kind {
+        case .wallet: "wallet_key"
+        case .email: "email_key"
+        case .username, .discordId, .twitterId: column(kind)
+        }
+    }
 
-    /// The column a member search or account lookup matches: the credential's, or `id`.
-    public static func column(_ kind: SearchKind) -> String { kind.credential.map(column) ?? "id" }
+    /// The column a member search or account lookup matches: the credential's `matchColumn`, or `id`.
+    public static func matchColumn(_ kind: SearchKind) -> String { kind.credential.map(matchColumn) ?? "id" }
 
     /// How an engine sorts `column` ignoring case in `direction` (`ASC` or `DESC`), with NULLs
     /// first ascending and last descending (SQLite's default).

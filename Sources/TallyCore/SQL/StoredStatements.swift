@@ -166,7 +166,8 @@ public struct StoredStatements: Sendable {
 
     // MARK: Members
 
-    /// Inserts the member; a credential the realm already holds fails as a unique violation.
+    /// Inserts the member with the match keys of its wallet and email; a credential the realm
+    /// already holds (by `StoredSchema.matchColumn`) fails as a unique violation.
     public func insert(_ member: Member) -> SQLStatement {
         let credentials = member.credentials
         return SQLStatement(
@@ -175,7 +176,9 @@ public struct StoredStatements: Sendable {
                 "realm_id": .text(member.realmID.rawValue), "id": .text(member.id.rawValue),
                 "username": .text(credentials.username), "discord_id": .text(credentials.discordId),
                 "twitter_id": .text(credentials.twitterId), "wallet": .text(credentials.wallet),
-                "email": .text(credentials.email), "metadata": .text(member.metadata?.text),
+                "email": .text(credentials.email), "wallet_key": .text(credentials.matchKey(.wallet)),
+                "email_key": .text(credentials.matchKey(.email)), "wallet_chain": .text(credentials.walletChain),
+                "wallet_name": .text(credentials.walletName), "metadata": .text(member.metadata?.text),
                 "created_at": .integer(member.createdAtMilliseconds),
                 "updated_at": .integer(member.updatedAtMilliseconds),
             ])
@@ -205,8 +208,9 @@ public struct StoredStatements: Sendable {
             order: StoredSchema.order(query, caseless: dialect.caseless), query.page, sql)
     }
 
-    /// The page, in id order, of the realm's members whose `kind` is one of `values` (as
-    /// `SearchKind.stored` words them); nil when no value is given, since none can match.
+    /// The page, in id order, of the realm's members whose `kind` matches one of `values` (by
+    /// `StoredSchema.matchColumn`, as `SearchKind.stored` words them); nil when no value is given,
+    /// since none can match.
     public func members(in realmID: RealmID, matching kind: SearchKind, _ values: [String], _ request: PageRequest)
         -> PageStatements?
     {
@@ -214,7 +218,7 @@ public struct StoredStatements: Sendable {
         guard !wanted.isEmpty else { return nil }
         var sql = statement()
         let filter =
-            "realm_id = \(sql.bind(realmID.rawValue)) AND \(isFalse("ghost")) AND \(StoredSchema.column(kind)) IN (\(sql.bind(list: wanted)))"
+            "realm_id = \(sql.bind(realmID.rawValue)) AND \(isFalse("ghost")) AND \(StoredSchema.matchColumn(kind)) IN (\(sql.bind(list: wanted)))"
         return page(of: "members", StoredSchema.memberColumns, filter: filter, order: "id", request, sql)
     }
 
@@ -224,11 +228,11 @@ public struct StoredStatements: Sendable {
         heldBalances(ofIDs: members.map(\.id), in: realmID)
     }
 
-    /// The id of the first member (in id order) whose `kind` is `value`, in the realm or, for
-    /// nil, in any realm.
+    /// The id of the first member (in id order) whose `kind` matches `value` (as `SearchKind.stored`
+    /// words it), in the realm or, for nil, in any realm.
     public func account(_ kind: SearchKind, _ value: String, in realmID: RealmID?) -> SQLStatement {
         var sql = statement()
-        var filter = "\(StoredSchema.column(kind)) = \(sql.bind(kind.stored(value))) AND \(isFalse("ghost"))"
+        var filter = "\(StoredSchema.matchColumn(kind)) = \(sql.bind(kind.stored(value))) AND \(isFalse("ghost"))"
         if let realmID { filter = "realm_id = \(sql.bind(realmID.rawValue)) AND \(filter)" }
         sql.text = "SELECT id FROM members WHERE \(filter) ORDER BY id LIMIT 1"
         return sql

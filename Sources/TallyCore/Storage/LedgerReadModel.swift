@@ -27,11 +27,12 @@ public protocol LedgerReadModel: Sendable {
     /// One page of the realm's members with their balances. Throws `Not Found` for an unknown
     /// realm.
     func listMembers(in realm: RealmID, query: MemberQuery) async throws -> Page<MemberDetails>
-    /// Members whose credential of `kind` equals one of `values` (exact match), oldest first.
+    /// Members whose credential of `kind` matches one of `values` (as `CredentialMatching`
+    /// compares them: emails and EVM addresses in any case, everything else exactly), in id order.
     /// Throws `Not Found` for an unknown realm.
     func searchMembers(in realm: RealmID, kind: SearchKind, values: [String], page: PageRequest) async throws
         -> Page<MemberDetails>
-    /// The first member (oldest) whose credential of `kind` equals `value`, in `realm` or, when
+    /// The first member (oldest) whose credential of `kind` matches `value`, in `realm` or, when
     /// nil, in any realm; nil when there is none.
     func findAccount(kind: SearchKind, value: String, in realm: RealmID?) async throws -> MemberID?
     /// The realm's members ranked by balance in a currency (the default when nil), after a cursor.

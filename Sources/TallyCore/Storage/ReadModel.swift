@@ -34,8 +34,12 @@ extension MemberDetails {
 }
 
 extension SearchKind {
-    /// `value` as stored and compared: ids are lowercase; credentials match exactly.
-    public func stored(_ value: String) -> String { self == .dripId ? value.lowercased() : value }
+    /// `value` as the match column holds it (`StoredSchema.matchColumn`): ids are lowercase, and a
+    /// credential is its `CredentialMatching.key`.
+    public func stored(_ value: String) -> String {
+        guard let credential else { return value.lowercased() }
+        return CredentialMatching.key(credential, value)
+    }
 }
 
 extension CurrencyQuery {

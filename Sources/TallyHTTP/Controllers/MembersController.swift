@@ -158,6 +158,8 @@ struct MembersController {
         let twitterId: String?
         let wallet: String?
         let email: String?
+        let walletChain: String?
+        let walletName: String?
         let metadata: JSONValue?
     }
 
@@ -169,7 +171,7 @@ struct MembersController {
         let body = try JSONBody.decode(CreateBody.self, from: bytes)
         let credentials = Credentials(
             username: body.username, discordId: body.discordId, twitterId: body.twitterId, wallet: body.wallet,
-            email: body.email)
+            email: body.email, walletChain: body.walletChain, walletName: body.walletName)
         let write = LedgerWrite.createMember(
             credentials, metadata: try body.metadata.map { try $0.validatedMetadata(limits: limits) }, realm: realmID)
         return try await IdempotentWrite.run(write, store: store, request: request, context: context, body: bytes) {

@@ -87,6 +87,8 @@ enum OpenAPISchema {
         let name = string(maxLength: limits.nameLengthMax, minLength: 1)
         let initiator = string(maxLength: limits.initiatorLengthMax)
         let credential = string(maxLength: limits.credentialLengthMax, nullable: true)
+        let walletChain = string(maxLength: limits.chainLengthMax, nullable: true)
+        let walletName = string(maxLength: limits.nameLengthMax, nullable: true)
         let emoji = string(maxLength: limits.emojiLengthMax, nullable: true)
         let url = string(maxLength: limits.urlLengthMax, nullable: true)
         let metadataInput: JSONValue = [
@@ -150,9 +152,11 @@ enum OpenAPISchema {
             "OffsetMeta": object([("total", integer), ("page", integer), ("limit", integer), ("totalPages", integer)]),
             "Credential": object(
                 [
-                    ("format", ["type": "string", "enum": ["discord", "twitter", "wallet", "email"]]),
+                    ("format", ["type": "string", "enum": ["discord", "twitter", "blockchain", "email"]]),
                     ("publicIdentifier", string), ("oauthProvider", nullableString), ("oauthAccountId", nullableString),
-                ]),
+                    ("oauthUsername", nullableString), ("oauthAccountPhotos", ["type": "array", "items": string]),
+                    ("walletName", nullableString), ("chain", nullableString),
+                ], optional: ["walletName", "chain"]),
             "MemberBalance": object([
                 ("balance", int64), ("currencyId", objectID), ("currencyName", string),
                 ("currencyEmoji", nullableString),
@@ -170,7 +174,8 @@ enum OpenAPISchema {
             "SearchResult": list("RealmMember", meta: "SearchMeta"),
             "CreateMember": input([
                 ("username", credential), ("discordId", credential), ("twitterId", credential), ("wallet", credential),
-                ("email", credential), ("metadata", metadataInput),
+                ("email", credential), ("walletChain", walletChain), ("walletName", walletName),
+                ("metadata", metadataInput),
             ]),
             "LeaderboardEntry": object([
                 ("accountId", objectID), ("username", nullableString), ("displayName", nullableString),

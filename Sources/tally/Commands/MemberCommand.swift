@@ -18,11 +18,15 @@ struct MemberCommand: AsyncParsableCommand {
         @Option var twitterId: String?
         @Option var wallet: String?
         @Option var email: String?
+        @Option(help: "The wallet's chain, such as eip155 or solana (EVM addresses default to eip155).")
+        var walletChain: String?
+        @Option(help: "The wallet's application, such as metamask.") var walletName: String?
 
         func run() async throws {
             try await runReportingErrors {
                 let credentials = Credentials(
-                    username: username, discordId: discordId, twitterId: twitterId, wallet: wallet, email: email)
+                    username: username, discordId: discordId, twitterId: twitterId, wallet: wallet, email: email,
+                    walletChain: walletChain, walletName: walletName)
                 try await options.withStore(logger: Logger(label: "tally")) { store in
                     Output.json(
                         Representation.MemberBody(try await store.createMember(credentials, in: try parseRealm(realm))))
@@ -33,7 +37,8 @@ struct MemberCommand: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create members from CSV (header: username,discord-id,twitter-id,wallet,email in any order).",
+            abstract:
+                "Create members from CSV (header: username,discord-id,twitter-id,wallet,email,wallet-chain,wallet-name in any order).",
             discussion:
                 "All rows are created in one transaction, or none. Prints one JSON object per created member; progress goes to stderr."
         )
