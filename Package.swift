@@ -72,6 +72,8 @@ let package = Package(
         ),
         // One suite of behaviours every LedgerStore must pass.
         .target(name: "TallyStoreConformance", dependencies: ["TallyCore"], swiftSettings: strict),
+        // Stamps the commit a binary is built from into the command line (`tally --version`).
+        .plugin(name: "StampBuildInfo", capability: .buildTool()),
         // The thin command line.
         .executableTarget(
             name: "tally",
@@ -82,7 +84,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["StampBuildInfo"]
         ),
         // Runs the real binary and server, a throwaway PostgreSQL server, and the stores' services
         // for the tests.

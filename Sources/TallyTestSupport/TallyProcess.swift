@@ -24,16 +24,18 @@ public enum TallyProcess {
         }
     }
 
-    /// Runs `tally arguments…` to completion (bounded by `timeout` seconds).
+    /// Runs `tally arguments…` to completion (bounded by `timeout` seconds), with `environment`
+    /// added to this process's, from which every `TALLY_` variable is removed.
     public static func run(
-        _ arguments: [String], stdin: String? = nil, directory: URL? = nil, timeout: TimeInterval = 120
+        _ arguments: [String], stdin: String? = nil, directory: URL? = nil, timeout: TimeInterval = 120,
+        environment extra: [String: String] = [:]
     ) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "TALLY_DATABASE")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TALLY_") }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -95,12 +97,20 @@ public final class ServerProcess: @unchecked Sendable {
     public let stderr: OutputCollector
     public private(set) var port = 0
 
-    public init(arguments: [String], directory: URL = FileManager.default.temporaryDirectory) throws {
+    /// Starts `tally serve` with `arguments`. With `defaults`, a free port on 127.0.0.1 and
+    /// warnings only come first (so the arguments can override them); `environment` is added to
+    /// this process's, from which every `TALLY_` variable is removed.
+    public init(
+        arguments: [String], directory: URL = FileManager.default.temporaryDirectory,
+        environment extra: [String: String] = [:], defaults: Bool = true
+    ) throws {
         process.executableURL = TallyProcess.binary
-        process.arguments = ["serve", "--port", "0", "--hostname", "127.0.0.1", "--log-level", "warning"] + arguments
+        process.arguments =
+            ["serve"] + (defaults ? ["--port", "0", "--hostname", "127.0.0.1", "--log-level", "warning"] : [])
+            + arguments
         process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "TALLY_DATABASE")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TALLY_") }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -25,6 +25,15 @@ struct DatabaseOptions: ParsableArguments {
         help: "PostgreSQL only: most connections this process opens (1 to \(PostgresLedgerStore.poolSizeMax)).")
     var poolSize: Int = 10
 
+    func validate() throws {
+        guard SQLiteDurability(rawValue: durability) != nil else {
+            throw ValidationError("--durability must be full or normal.")
+        }
+        guard (1...PostgresLedgerStore.poolSizeMax).contains(poolSize) else {
+            throw ValidationError("--pool-size must be 1 to \(PostgresLedgerStore.poolSizeMax).")
+        }
+    }
+
     /// The database location after defaults. Private: it may hold a password, so nothing may
     /// print it; `displayURL` is the form to show.
     private var resolvedURL: String {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import TallyCore
 
 /// The `tally` command line: every command prints one JSON object per result on stdout and
 /// messages on stderr, and exits non-zero on error (SPEC section 6).
@@ -7,8 +9,38 @@ struct Tally: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "A self-hosted reward points server that speaks the DRIP Rewards API.",
+        version: Tally.versionText,
         subcommands: [
             Serve.self, Migrate.self, RealmCommand.self, CurrencyCommand.self, MemberCommand.self, KeyCommand.self,
             Verify.self,
         ])
+}
+
+extension Tally {
+    /// Parses the command line, with `tally serve`'s settings completed from the environment and
+    /// the config file (`ServeSettings`), and runs the command.
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            if arguments.first == "serve" {
+                arguments =
+                    ["serve"]
+                    + (try ServeSettings.arguments(
+                        Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+            }
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as ServeSettings.Failure {
+            Serve.exit(withError: ValidationError(failure.description))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// What `tally --version` prints: the version and the commit the binary was built from.
+    static let versionText = "tally \(TallyVersion.version) (commit \(BuildInfo.commit))"
 }

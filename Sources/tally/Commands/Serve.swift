@@ -9,8 +9,17 @@ import TallyHTTP
 /// `tally serve`: serves the API. With `--demo`, first makes sure a demo realm exists and prints
 /// a key and a curl line that works as printed.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the DRIP-compatible HTTP API.")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the DRIP-compatible HTTP API.",
+        discussion: """
+            Every option can also come from an environment variable, TALLY_ and the option's name in \
+            upper case with underscores (--rate-limit is TALLY_RATE_LIMIT, --demo is TALLY_DEMO=true), \
+            or from a JSON config file (--config PATH or TALLY_CONFIG) keyed by the options' names \
+            ({"port": 8080, "rate-limit": 600}). A flag beats its variable, which beats the file.
+            """)
     @OptionGroup var options: DatabaseOptions
+    @Option(help: "A JSON config file of these options, keyed by their names (also TALLY_CONFIG).")
+    var config: String?
     @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Flag(
@@ -30,6 +39,39 @@ struct Serve: AsyncParsableCommand {
         let event = "listening"
         let url: String
         let database: String
+        /// The settings the server runs with, after flags, environment and config file (no secret).
+        let settings: Settings
+    }
+
+    /// The settings `Listening` reports.
+    struct Settings: Encodable {
+        let durability: String
+        let poolSize: Int
+        let batchSizeMax: Int
+        let bodyBytesMax: Int
+        let logLevel: String
+        let rateLimit: Int?
+        let idempotencyHours: Int
+        let idleTimeout: Int
+        let demo: Bool
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(durability, forKey: .durability)
+            try container.encode(poolSize, forKey: .poolSize)
+            try container.encode(batchSizeMax, forKey: .batchSizeMax)
+            try container.encode(bodyBytesMax, forKey: .bodyBytesMax)
+            try container.encode(logLevel, forKey: .logLevel)
+            try container.encode(rateLimit, forKey: .rateLimit)
+            try container.encode(idempotencyHours, forKey: .idempotencyHours)
+            try container.encode(idleTimeout, forKey: .idleTimeout)
+            try container.encode(demo, forKey: .demo)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, rateLimit, idempotencyHours, idleTimeout
+            case demo
+        }
     }
 
     func validate() throws {
@@ -65,6 +107,11 @@ struct Serve: AsyncParsableCommand {
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
             let database = options.displayURL
+            let settings = Settings(
+                durability: options.durability, poolSize: options.poolSize, batchSizeMax: batchSizeMax,
+                bodyBytesMax: bodyBytesMax, logLevel: logLevel, rateLimit: rateLimit,
+                idempotencyHours: idempotencyHours,
+                idleTimeout: idleTimeout, demo: demo)
             let host = hostname
             let announcement = demo ? DemoAnnouncement() : nil
             let app = buildApplication(
@@ -73,7 +120,7 @@ struct Serve: AsyncParsableCommand {
             ) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
                 announcement?.announce(baseURL: base)
-                Output.json(Listening(url: base, database: database))
+                Output.json(Listening(url: base, database: database, settings: settings))
             }
             try await app.runService()
         }

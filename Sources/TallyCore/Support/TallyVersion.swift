@@ -1,0 +1,6 @@
+/// Tally's version. The commit a binary was built from is stamped into the command line at
+/// build time (`tally --version`, `tally_build_info`).
+public enum TallyVersion {
+    /// The release this source tree is.
+    public static let version = "0.2.0"
+}
