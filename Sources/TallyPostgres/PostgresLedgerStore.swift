@@ -19,6 +19,7 @@ import TallyCore
 public final class PostgresLedgerStore: LedgerStore, Service {
     let client: PostgresClient
     let url: PostgresURL
+    let tls: PostgresTLS
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
@@ -29,8 +30,9 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     /// How many times a transaction that lost a deadlock or serialization race is run again.
     static let attemptsMax = 5
 
-    /// Connects lazily to the database `url` names (`postgres://user:pass@host:port/db`): no
-    /// connection opens before `run()`.
+    /// Connects lazily to the database `url` names (`postgres://user:pass@host:port/db`, with
+    /// `sslmode` and `sslrootcert` as in `PostgresURL`): no connection opens before `run()`. A bad
+    /// URL or root certificate file throws `VALIDATION_ERROR` here, at start.
     ///
     /// - Parameters:
     ///   - poolSize: at most this many connections (1 to `poolSizeMax`).
@@ -40,12 +42,13 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         logger: Logger = Logger(label: "tally.postgres")
     ) throws {
         let parsed = try PostgresURL(url)
+        let tls = try PostgresTLS(parsed)
         guard (1...Self.poolSizeMax).contains(poolSize) else {
             throw TallyError.validation("The PostgreSQL pool size must be 1 to \(Self.poolSizeMax).")
         }
         var configuration = PostgresClient.Configuration(
             host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password,
-            database: parsed.database, tls: .disable)
+            database: parsed.database, tls: tls.client)
         configuration.options.maximumConnections = poolSize
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(10)
@@ -58,6 +61,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         self.url = parsed
+        self.tls = tls
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
@@ -69,9 +73,11 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         await client.run()
     }
 
-    /// Connects once outside the pool, so that a wrong password or a server that does not answer
-    /// fails at once with its reason (the pool would retry for a minute before giving up), then
-    /// brings the schema up to date. The reason names the URL without its password.
+    /// Connects once outside the pool, so that a wrong password, a server that does not answer or
+    /// a TLS handshake that fails (an untrusted certificate, one that does not name the host, a
+    /// server without TLS) fails at once with its reason (the pool would retry for a minute
+    /// before giving up), then brings the schema up to date. The reason names the URL without its
+    /// password.
     public func migrate() async throws {
         try await probe()
         do {
@@ -86,15 +92,17 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     private func probe() async throws {
         let configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-            tls: .disable)
+            tls: tls.connection)
         do {
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             try await connection.close()
         } catch {
-            let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "the server did not answer"
+            let reason = PostgresTLS.reason(error, url: url)
             logger.error(
                 "cannot connect to PostgreSQL",
-                metadata: ["url": "\(url.redacted)", "error": "\(String(reflecting: error))"])
+                metadata: [
+                    "url": "\(url.redacted)", "reason": "\(reason)", "error": "\(String(reflecting: error))",
+                ])
             throw TallyError(.unavailable, "Cannot connect to PostgreSQL at \(url.redacted): \(reason).")
         }
     }

@@ -6,7 +6,8 @@ import Synchronization
 /// A throwaway PostgreSQL server for this test run: its own data directory under a fresh temp
 /// directory, listening only on 127.0.0.1 on a free port, with `fsync=on`.
 ///
-/// One server serves the whole run; each test asks it for a fresh database. A watchdog shell
+/// One server serves the whole run; each test asks it for a fresh database. A test that needs a
+/// server of its own that speaks only TLS starts one with `startTLSOnly` and stops it. A watchdog shell
 /// (the server's parent) stops the server and deletes the directory as soon as this test
 /// process is gone (or a zombie), however it ends, so no server outlives a run. (Unchecked Sendable: the
 /// `Process` is only waited on, in `stop()`.)
@@ -17,6 +18,8 @@ public final class PostgresServer: @unchecked Sendable {
 
     public let port: Int
     public let directory: URL
+    /// True for a server from `startTLSOnly`: it refuses every connection without TLS.
+    public let tlsOnly: Bool
     private let watchdog: Process
     private let counter = Mutex(0)
 
@@ -48,7 +51,27 @@ public final class PostgresServer: @unchecked Sendable {
             .first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("postgres").path) }
     }
 
-    private init(binaries: URL) throws {
+    /// A certificate and its private key, PEM files, for a server that speaks TLS.
+    public struct TLSFiles: Sendable {
+        public let certificate: URL
+        public let key: URL
+
+        public init(certificate: URL, key: URL) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    /// Starts a server of its own, apart from the shared one, with `ssl=on`, `files` as its
+    /// certificate and key, and a pg_hba.conf that accepts TCP connections only over TLS
+    /// (`hostssl`; plain TCP is refused). Nil when no PostgreSQL binaries are installed. The
+    /// caller stops it with `stop()`; the watchdog stops it if the test process goes first.
+    public static func startTLSOnly(_ files: TLSFiles) throws -> PostgresServer? {
+        guard available, let binaries else { return nil }
+        return try PostgresServer(binaries: binaries, tls: files)
+    }
+
+    private init(binaries: URL, tls: TLSFiles? = nil) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let asRoot = getuid() == 0
@@ -66,6 +89,7 @@ public final class PostgresServer: @unchecked Sendable {
                 "--pwfile=\(passwordFile.path)", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale",
                 "-E", "UTF8", "--no-sync",
             ])
+        if let tls { try Self.configureTLSOnly(data: data, files: tls, asRoot: asRoot) }
         let port = try Self.freePort()
         // Swift Testing runs the suites in parallel, and every test on PostgreSQL holds a pool of
         // its own until it ends: 200 connections ran out once the suite passed 150 tests.
@@ -99,21 +123,33 @@ public final class PostgresServer: @unchecked Sendable {
         self.watchdog = watchdog
         self.port = port
         self.directory = directory
+        self.tlsOnly = tls != nil
         try waitUntilReady(binaries: binaries)
     }
 
     /// A URL for database `name` on this server.
     public func url(_ name: String) -> String {
-        "postgres://\(Self.user):\(Self.password)@127.0.0.1:\(port)/\(name)?sslmode=disable"
+        url(name, parameters: "sslmode=disable")
+    }
+
+    /// A URL for database `name` on this server, reached as `host`, with the query `parameters`
+    /// (such as `sslmode=verify-full&sslrootcert=/path`).
+    public func url(_ name: String, host: String = "127.0.0.1", parameters: String) -> String {
+        "postgres://\(Self.user):\(Self.password)@\(host):\(port)/\(name)?\(parameters)"
     }
 
     /// Creates an empty database and returns its URL. Names are made here, never from input.
     public func makeDatabase() async throws -> String {
+        url(try await makeDatabaseNamed())
+    }
+
+    /// Creates an empty database and returns its name, for a test that writes its own URLs.
+    public func makeDatabaseNamed() async throws -> String {
         let name = "tally_\(getpid())_\(counter.withLock { value in value += 1; return value })"
         try await admin { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Self.logger)
         }
-        return url(name)
+        return name
     }
 
     /// Drops a database made by `makeDatabase` (best effort: the server goes at the end anyway).
@@ -134,10 +170,17 @@ public final class PostgresServer: @unchecked Sendable {
     static let logger = Logger(label: "tally.tests.postgres")
 
     private func admin(_ body: (PostgresConnection) async throws -> Void) async throws {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if tlsOnly {
+            // Only the tests' own statements go over this connection: encrypted, unchecked.
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tls = .require(try NIOSSLContext(configuration: configuration))
+        }
         let connection = try await PostgresConnection.connect(
             configuration: .init(
                 host: "127.0.0.1", port: port, username: Self.user, password: Self.password, database: "postgres",
-                tls: .disable),
+                tls: tls),
             id: 1, logger: Self.logger)
         do {
             try await body(connection)
@@ -163,6 +206,32 @@ public final class PostgresServer: @unchecked Sendable {
         let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
         stop()
         throw PostgresServerFailure(description: "PostgreSQL did not start: \(log)")
+    }
+
+    /// Puts the certificate and key in the data directory (where `ssl_cert_file` and
+    /// `ssl_key_file` look by default), turns `ssl` on, and replaces pg_hba.conf with one that
+    /// accepts TCP only over TLS. The key is the server user's, mode 0600, as PostgreSQL demands.
+    private static func configureTLSOnly(data: String, files: TLSFiles, asRoot: Bool) throws {
+        let directory = URL(fileURLWithPath: data)
+        let certificate = directory.appendingPathComponent("server.crt")
+        let key = directory.appendingPathComponent("server.key")
+        try FileManager.default.copyItem(at: files.certificate, to: certificate)
+        try FileManager.default.copyItem(at: files.key, to: key)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key.path)
+        let hba = """
+            local all all trust
+            hostssl all all 127.0.0.1/32 scram-sha-256
+            hostssl all all ::1/128 scram-sha-256
+
+            """
+        let hbaFile = directory.appendingPathComponent("pg_hba.conf")
+        try Data(hba.utf8).write(to: hbaFile)
+        if asRoot { try shell(["chown", "postgres:postgres", certificate.path, key.path, hbaFile.path]) }
+        let settings = directory.appendingPathComponent("postgresql.conf")
+        let handle = try FileHandle(forWritingTo: settings)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\nssl = on\n".utf8))
+        try handle.close()
     }
 
     private static func asServerUser(_ asRoot: Bool) -> [String] {

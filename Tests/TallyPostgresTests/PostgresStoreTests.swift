@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import Synchronization
 import TallyCore
@@ -16,10 +17,80 @@ import Testing
         let bare = try PostgresURL("postgresql://ann@localhost")
         #expect(bare.port == 5432 && bare.database == "ann" && bare.password == nil)
         for bad in [
-            "mysql://a@b/c", "postgres://@host/db", "postgres://a@/db", "postgres://a@h/db?sslmode=require",
+            "mysql://a@b/c", "postgres://@host/db", "postgres://a@/db", "postgres://a@h/db?sslmode=prefer",
             "postgres://a@h/db?x=1", "postgres://a@h:0/db",
         ] {
             #expect(throws: TallyError.self, "\(bad)") { try PostgresURL(bad) }
+        }
+    }
+
+    /// Every sslmode Tally speaks, the default, sslrootcert, and each refusal: a clear
+    /// VALIDATION_ERROR naming what is wrong, never the password.
+    @Test func sslModesAndRootCertificatesParseAndRejectWhatIsUnsupported() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-url-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let root = directory.appendingPathComponent("root ca.pem")
+        try Data("not a certificate".utf8).write(to: root)
+        let encodedRoot = root.path.replacingOccurrences(of: " ", with: "%20")
+        let base = "postgres://ann:s3cret@db.example/ledger"
+
+        let absent = try PostgresURL(base)
+        #expect(absent.sslMode == .disable && absent.sslRootCert == nil, "no sslmode means plain TCP, as before")
+        #expect(absent.redacted == "postgres://ann:***@db.example:5432/ledger?sslmode=disable")
+        for mode in PostgresURL.SSLMode.allCases {
+            let parsed = try PostgresURL("\(base)?sslmode=\(mode.rawValue)")
+            #expect(parsed.sslMode == mode && parsed.sslRootCert == nil)
+            #expect(parsed.redacted.hasSuffix("?sslmode=\(mode.rawValue)") && !parsed.redacted.contains("s3cret"))
+        }
+        for mode in ["verify-ca", "verify-full"] {
+            let parsed = try PostgresURL("\(base)?sslmode=\(mode)&sslrootcert=\(encodedRoot)")
+            #expect(parsed.sslRootCert == root.path)
+            #expect(parsed.redacted.hasSuffix("?sslmode=\(mode)&sslrootcert=\(root.path)"))
+            let system = try PostgresURL("\(base)?sslrootcert=system&sslmode=\(mode)")
+            #expect(system.sslMode.rawValue == mode && system.sslRootCert == nil, "libpq's name for the system roots")
+        }
+
+        let refused: [(query: String, says: String)] = [
+            ("sslmode=prefer", "sslmode=prefer is not supported"),
+            ("sslmode=allow", "sslmode=allow is not supported"),
+            ("sslmode=bogus", "Unknown sslmode 'bogus'"),
+            ("sslmode=VERIFY-FULL", "Unknown sslmode 'VERIFY-FULL'"),
+            ("sslmode=", "Unknown sslmode ''"),
+            ("sslmode=require&sslmode=disable", "sslmode twice"),
+            ("sslcert=/client.pem", "Unknown PostgreSQL URL parameter 'sslcert'"),
+            ("password=s3cret", "Unknown PostgreSQL URL parameter 'password'"),
+            ("sslrootcert=\(encodedRoot)", "sslrootcert is used only with sslmode=verify-ca or sslmode=verify-full"),
+            ("sslmode=require&sslrootcert=\(encodedRoot)", "(this URL has sslmode=require)"),
+            ("sslmode=disable&sslrootcert=\(encodedRoot)", "(this URL has sslmode=disable)"),
+            ("sslmode=verify-full&sslrootcert=", "sslrootcert in the PostgreSQL URL names no file"),
+            (
+                "sslmode=verify-full&sslrootcert=\(directory.path)/missing.pem",
+                "sslrootcert \(directory.path)/missing.pem: no such file"
+            ),
+            ("sslmode=verify-ca&sslrootcert=\(directory.path)", "sslrootcert \(directory.path) is not a readable file"),
+        ]
+        for (query, says) in refused {
+            do throws(TallyError) {
+                _ = try PostgresURL("\(base)?\(query)")
+                Issue.record("?\(query) must be refused")
+            } catch {
+                #expect(error.code == .validation, "?\(query)")
+                #expect(error.message.contains(says), "?\(query): \(error.message)")
+                #expect(!error.message.contains("s3cret"), "?\(query): the message shows the password")
+            }
+        }
+
+        // The file is read when the store is made, at start: one that holds no certificate fails there.
+        do {
+            _ = try PostgresLedgerStore(url: "\(base)?sslmode=verify-full&sslrootcert=\(encodedRoot)")
+            Issue.record("a root certificate file without a certificate must be refused")
+        } catch let error as TallyError {
+            #expect(error.code == .validation && error.message.contains("sslrootcert \(root.path) holds no"))
+            #expect(!error.message.contains("s3cret"))
+        }
+        for mode in PostgresURL.SSLMode.allCases {
+            _ = try PostgresLedgerStore(url: "\(base)?sslmode=\(mode.rawValue)")
         }
     }
 
