@@ -21,6 +21,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most changes per batch.") var batchSizeMax = Limits.standard.batchSizeMax
     @Option(help: "Largest request body in bytes.") var bodyBytesMax = Limits.standard.bodyBytesMax
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(
+        help:
+            "Log format on stderr: text or json (one object per line). Default: text on a terminal, json otherwise."
+    )
+    var logFormat: String?
     @Option(help: "Requests per minute per realm (off when omitted); past it, 429 with Retry-After.")
     var rateLimit: Int?
     @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
@@ -41,6 +46,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil {
+            throw ValidationError("--log-format must be text or json.")
+        }
         guard (1...3_600).contains(idleTimeout) else {
             throw ValidationError("--idle-timeout must be 1 to 3600 seconds.")
         }
@@ -53,9 +61,30 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReportingErrors {
-            var logger = Logger(label: "tally")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Every logger of the process, the libraries' included, writes in the chosen format.
+        let format = logFormat.flatMap(LogFormat.init(rawValue:)) ?? .standard
+        LoggingSystem.bootstrap { label in format.handler(label: label) }
+        var logger = Logger(label: "tally")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // In json mode a failure to start is a log line too, so that every line of stderr is JSON.
+        let report: @Sendable (TallyError) -> Void = { [logger] error in
+            if format == .json {
+                logger.critical("\(error.message)")
+            } else {
+                Output.message("tally: \(error.message)")
+            }
+        }
+        do {
+            try await serve(logger: logger, report: report)
+        } catch let error where format == .json && !(error is ExitCode) {
+            // An error no sentence was written for (a port in use): still one JSON line.
+            logger.critical("\(error)")
+            throw ExitCodeError.failure
+        }
+    }
+
+    private func serve(logger: Logger, report: @escaping @Sendable (TallyError) -> Void) async throws {
+        try await runReportingErrors(report: report) {
             let store = try options.openStore(logger: logger)
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
