@@ -135,9 +135,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         case reading = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     }
 
-    /// Runs `body` in one transaction on one pooled connection, retrying the whole transaction
-    /// when PostgreSQL chose it as a deadlock victim or reported a serialization failure, and
-    /// turning driver errors into `TallyError`.
+    /// Runs `body` in one transaction on one pooled connection (waiting at most
+    /// `connectionWaitMax` for it), retrying the whole transaction when PostgreSQL chose it as a
+    /// deadlock victim or reported a serialization failure, and turning driver errors into
+    /// `TallyError`.
     func transaction<T: Sendable>(
         _ operation: String, _ isolation: Isolation = .writing,
         _ body: (PostgresConnection) async throws -> T
@@ -146,7 +147,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                return try await withConnection(waitingAtMost: Self.connectionWaitMax) { connection in
                     try await connection.query(PostgresQuery(unsafeSQL: isolation.rawValue), logger: logger)
                     do {
                         let value = try await body(connection)

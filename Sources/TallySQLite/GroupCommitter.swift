@@ -66,6 +66,9 @@ final class GroupCommitter: Sendable {
     /// Requests waiting for the writer.
     var queuedCount: Int { state.withLock { $0.pending.count } }
 
+    /// True once `finish()` was called: no new request is taken.
+    var isFinishing: Bool { state.withLock { $0.finishing } }
+
     /// Queues a write and waits until the transaction holding it is durably committed.
     func submit(_ write: PreparedWrite, claim: IdempotencyClaim?, now: Int64) async throws
         -> WriteOutcome

@@ -88,6 +88,9 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         }
     }
 
+    /// True once `run()` has begun.
+    var isRunning: Bool { started.load(ordering: .relaxed) }
+
     private func migrateNow() throws {
         do {
             try SQLiteMigrations.migrator().migrate(pool)

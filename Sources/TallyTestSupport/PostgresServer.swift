@@ -7,10 +7,11 @@ import Synchronization
 /// directory, listening only on 127.0.0.1 on a free port, with `fsync=on`.
 ///
 /// One server serves the whole run; each test asks it for a fresh database. A test that needs a
-/// server of its own that speaks only TLS starts one with `startTLSOnly` and stops it. A watchdog shell
-/// (the server's parent) stops the server and deletes the directory as soon as this test
-/// process is gone (or a zombie), however it ends, so no server outlives a run. (Unchecked Sendable: the
-/// `Process` is only waited on, in `stop()`.)
+/// server of its own that speaks only TLS starts one with `startTLSOnly` and stops it; a test that
+/// must stop and restart PostgreSQL under a running Tally takes a server of its own
+/// (`dedicated()`), never the shared one. A watchdog shell (the server's parent) stops the server
+/// and deletes the directory as soon as this test process is gone (or a zombie), however it ends,
+/// so no server outlives a run. (Unchecked Sendable: the `Process` is only waited on, in `stop()`.)
 public final class PostgresServer: @unchecked Sendable {
     /// The role and password tests connect with (password authentication over TCP).
     public static let user = "tally"
@@ -20,12 +21,21 @@ public final class PostgresServer: @unchecked Sendable {
     public let directory: URL
     /// True for a server from `startTLSOnly`: it refuses every connection without TLS.
     public let tlsOnly: Bool
+    private let programs: URL
     private let watchdog: Process
     private let counter = Mutex(0)
 
     /// The shared server, started on first use; nil when no PostgreSQL binaries are installed.
     public static func shared() async throws -> PostgresServer? {
         try await Starter.shared.server()
+    }
+
+    /// A server of the caller's own, for a test that stops and starts it (`halt()`, `resume()`);
+    /// nil when no PostgreSQL binaries are installed. The caller stops it when done (the watchdog
+    /// does if the test process dies first).
+    public static func dedicated() throws -> PostgresServer? {
+        guard available, let binaries else { return nil }
+        return try PostgresServer(binaries: binaries)
     }
 
     /// True when PostgreSQL is installed; otherwise prints why the PostgreSQL tests are skipped.
@@ -93,14 +103,28 @@ public final class PostgresServer: @unchecked Sendable {
         let port = try Self.freePort()
         // Swift Testing runs the suites in parallel, and every test on PostgreSQL holds a pool of
         // its own until it ends: 200 connections ran out once the suite passed 150 tests.
+        // The file `halt` asks for a fast shutdown that keeps the data (`halted` says it is done);
+        // removing it starts the server again on the same port. `stop` ends everything.
         let script = """
-            "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses=127.0.0.1 -p "$PG_PORT" -c fsync=on \
-                -c unix_socket_directories="$PG_DIR" -c max_connections=600 >"$PG_DIR/server.log" 2>&1 &
-            pg=$!
+            start() {
+                "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses=127.0.0.1 -p "$PG_PORT" -c fsync=on \
+                    -c unix_socket_directories="$PG_DIR" -c max_connections=600 >>"$PG_DIR/server.log" 2>&1 &
+                pg=$!
+            }
+            start
             alive() { [ -r "/proc/$PG_OWNER/stat" ] && [ "$(cut -d' ' -f3 "/proc/$PG_OWNER/stat")" != Z ]; }
-            while alive && kill -0 "$pg" 2>/dev/null && [ ! -e "$PG_DIR/stop" ]; do sleep 0.2; done
-            kill -INT "$pg" 2>/dev/null
-            wait "$pg"
+            while alive && [ ! -e "$PG_DIR/stop" ]; do
+                if [ -e "$PG_DIR/halt" ]; then
+                    if [ -n "$pg" ]; then kill -INT "$pg"; wait "$pg"; pg=""; : >"$PG_DIR/halted"; fi
+                elif [ -z "$pg" ]; then
+                    rm -f "$PG_DIR/halted"
+                    start
+                elif ! kill -0 "$pg" 2>/dev/null; then
+                    break
+                fi
+                sleep 0.1
+            done
+            [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && wait "$pg"
             rm -rf "$PG_DIR"
             """
         let watchdog = Process()
@@ -124,7 +148,8 @@ public final class PostgresServer: @unchecked Sendable {
         self.port = port
         self.directory = directory
         self.tlsOnly = tls != nil
-        try waitUntilReady(binaries: binaries)
+        self.programs = binaries
+        try waitUntilReady()
     }
 
     /// A URL for database `name` on this server.
@@ -161,6 +186,35 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
+    /// Stops PostgreSQL (a fast shutdown: sessions are ended, nothing is lost) and returns once it
+    /// is gone; the data stays for `resume()`. Only for a `dedicated()` server.
+    public func halt() throws {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("halt").path, contents: nil)
+        let halted = directory.appendingPathComponent("halted").path
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: halted) {
+            guard Date() < deadline, watchdog.isRunning else {
+                throw PostgresServerFailure(description: "PostgreSQL did not stop")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Starts PostgreSQL again after `halt()`, on the same port and data, and returns once it
+    /// accepts connections.
+    public func resume() throws {
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("halt"))
+        let halted = directory.appendingPathComponent("halted").path
+        let deadline = Date().addingTimeInterval(60)
+        while FileManager.default.fileExists(atPath: halted) {
+            guard Date() < deadline, watchdog.isRunning else {
+                throw PostgresServerFailure(description: "PostgreSQL did not start again")
+            }
+            usleep(20_000)
+        }
+        try waitUntilReady()
+    }
+
     /// Stops the server now and deletes its directory (the watchdog does both).
     public func stop() {
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stop").path, contents: nil)
@@ -191,12 +245,12 @@ public final class PostgresServer: @unchecked Sendable {
         try await connection.close()
     }
 
-    private func waitUntilReady(binaries: URL) throws {
+    private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             guard watchdog.isRunning else { break }
             let probe = Process()
-            probe.executableURL = binaries.appendingPathComponent("pg_isready")
+            probe.executableURL = programs.appendingPathComponent("pg_isready")
             probe.arguments = ["-h", "127.0.0.1", "-p", String(port), "-q"]
             try probe.run()
             probe.waitUntilExit()

@@ -67,12 +67,15 @@ enum Output {
     }
 }
 
-/// Runs a command body, turning errors into a message on stderr and a non-zero exit status.
-func runReportingErrors(_ body: () async throws -> Void) async throws {
+/// Runs a command body, turning errors into a message on stderr (or whatever `report` does with
+/// them) and a non-zero exit status.
+func runReportingErrors(
+    report: (TallyError) -> Void = { Output.message("tally: \($0.message)") }, _ body: () async throws -> Void
+) async throws {
     do {
         try await body()
     } catch let error as TallyError {
-        Output.message("tally: \(error.message)")
+        report(error)
         throw ExitCodeError.failure
     }
 }

@@ -29,7 +29,8 @@ enum ServeSettings {
         Setting(flag: "pool-size", isSwitch: false), Setting(flag: "hostname", isSwitch: false, name: "TALLY_HOST"),
         Setting(flag: "port", isSwitch: false), Setting(flag: "demo", isSwitch: true),
         Setting(flag: "batch-size-max", isSwitch: false), Setting(flag: "body-bytes-max", isSwitch: false),
-        Setting(flag: "log-level", isSwitch: false), Setting(flag: "rate-limit", isSwitch: false),
+        Setting(flag: "log-level", isSwitch: false), Setting(flag: "log-format", isSwitch: false),
+        Setting(flag: "rate-limit", isSwitch: false),
         Setting(flag: "idempotency-hours", isSwitch: false), Setting(flag: "idle-timeout", isSwitch: false),
     ]
 

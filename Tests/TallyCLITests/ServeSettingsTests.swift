@@ -39,7 +39,7 @@ import Testing
                 "TALLY_HOST": "127.0.0.1", "TALLY_PORT": "0", "TALLY_DATABASE": database, "TALLY_DEMO": "true",
                 "TALLY_BATCH_SIZE_MAX": "2", "TALLY_BODY_BYTES_MAX": "2048", "TALLY_RATE_LIMIT": "1000",
                 "TALLY_LOG_LEVEL": "error", "TALLY_IDEMPOTENCY_HOURS": "2", "TALLY_IDLE_TIMEOUT": "5",
-                "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3",
+                "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3", "TALLY_LOG_FORMAT": "text",
             ], defaults: false)
         defer { server.stop() }
         let (listening, demoLine) = try lines(server)
@@ -52,6 +52,8 @@ import Testing
         #expect(settings["logLevel"] as? String == "error", "TALLY_LOG_LEVEL")
         #expect(settings["idempotencyHours"] as? Int == 2, "TALLY_IDEMPOTENCY_HOURS")
         #expect(settings["idleTimeout"] as? Int == 5, "TALLY_IDLE_TIMEOUT")
+        // Without the variable, a server whose stderr is a pipe logs JSON.
+        #expect(settings["logFormat"] as? String == "text", "TALLY_LOG_FORMAT")
         // (The 413 itself is the hostile-input suite's; a server that refuses a body closes the
         // connection while the client may still be writing it.)
         #expect(settings["bodyBytesMax"] as? Int == 2048, "TALLY_BODY_BYTES_MAX")
@@ -101,7 +103,7 @@ import Testing
         ("TALLY_PORT", "eighty"), ("TALLY_PORT", "70000"), ("TALLY_BATCH_SIZE_MAX", "0"),
         ("TALLY_BODY_BYTES_MAX", "12"), ("TALLY_LOG_LEVEL", "loud"), ("TALLY_RATE_LIMIT", "-1"),
         ("TALLY_IDEMPOTENCY_HOURS", "x"), ("TALLY_IDLE_TIMEOUT", "0"), ("TALLY_DURABILITY", "half"),
-        ("TALLY_POOL_SIZE", "100000"), ("TALLY_DEMO", "maybe"),
+        ("TALLY_POOL_SIZE", "100000"), ("TALLY_DEMO", "maybe"), ("TALLY_LOG_FORMAT", "xml"),
     ])
     func aBadVariableFailsStartupNamingIt(_ variable: String, _ value: String) throws {
         let dir = try TemporaryDirectory()

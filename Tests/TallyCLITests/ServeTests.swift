@@ -108,14 +108,15 @@ import Testing
         #expect(try await setup.verify { _ in }.isClean)
     }
 
-    /// Even at trace level, neither a valid secret nor a presented wrong one reaches the log.
-    @Test func secretsNeverReachTheLogs() async throws {
+    /// Even at trace level, in either log format, neither a valid secret nor a presented wrong one
+    /// reaches the log, the request lines included.
+    @Test(arguments: ["text", "json"]) func secretsNeverReachTheLogs(_ format: String) async throws {
         let dir = try TemporaryDirectory()
         let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: dir.database))
         let realm = try await setup.createRealm(name: "Logs")
         let key = try await setup.issueKey(realm: realm.id, name: nil, ids: IDGenerator())
         let server = try ServerProcess(
-            arguments: ["--database", dir.database, "--log-level", "trace"], directory: dir.url)
+            arguments: ["--database", dir.database, "--log-level", "trace", "--log-format", format], directory: dir.url)
         let wrong = String(key.secret.text.dropLast(64)) + String(repeating: "e", count: 64)
         try await TestClient.withClient(host: "127.0.0.1", port: server.port) { client in
             for secret in [key.secret.text, wrong] {
@@ -126,8 +127,102 @@ import Testing
         server.stop()
         let log = server.stderr.finish()
         #expect(!log.isEmpty, "trace logging produced output")
+        #expect(log.contains(key.key.id.rawValue), "the request lines name the key by its id")
         #expect(!log.contains(String(key.secret.text.suffix(64))))
         #expect(!log.contains(String(wrong.suffix(64))))
+    }
+
+    /// `--log-format json`: every line on stderr is a JSON object, startup and shutdown included;
+    /// each request has one line with its fields, and its id is the one in its `X-Request-Id` and
+    /// its error body.
+    @Test func jsonLogLinesMatchTheirResponses() async throws {
+        let dir = try TemporaryDirectory()
+        let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: dir.database))
+        let realm = try await setup.createRealm(name: "Logs")
+        let key = try await setup.issueKey(realm: realm.id, name: nil, ids: IDGenerator())
+        let server = try ServerProcess(
+            arguments: ["--database", dir.database, "--log-level", "info", "--log-format", "json"], directory: dir.url)
+        let requestID = HTTPField.Name("X-Request-Id")!
+        let unknown = "ffffffffffffffffffffffff"
+        let sent: [(path: String, key: String?, id: String?)] = [
+            ("/api/v1/realms/\(realm.id)", key.secret.text, "client-chosen-1"),
+            ("/api/v1/realms/\(realm.id)/members/\(unknown)", key.secret.text, "has space"),
+            ("/api/v1/realms/\(realm.id)", nil, String(repeating: "x", count: 129)),
+            ("/readyz", nil, nil),
+            ("/nowhere", nil, "client-chosen-2"),
+        ]
+        let responses = try await TestClient.withClient(host: "127.0.0.1", port: server.port) { client in
+            var responses = [TestClient.Response]()
+            for request in sent {
+                var headers = HTTPFields()
+                if let key = request.key { headers[.authorization] = "Bearer \(key)" }
+                if let id = request.id { headers[requestID] = id }
+                responses.append(try await client.execute(.init(request.path, method: .get, headers: headers)))
+            }
+            return responses
+        }
+        server.stop()
+        let lines = server.stderr.finish().split(separator: "\n").filter { !$0.isEmpty }
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count, "every line is a JSON object: \(lines)")
+        for object in objects {
+            #expect(object["time"] is String && object["level"] is String && object["message"] is String)
+        }
+        #expect(objects.contains { ($0["message"] as? String)?.contains("listening") == true }, "startup is logged")
+        let requests = objects.filter { $0["message"] as? String == "request" }
+        try #require(requests.count == sent.count)
+        let expected: [(route: String, status: Int, realm: String?, key: String?, error: String?)] = [
+            ("/api/v1/realms/{realmId}", 200, realm.id.rawValue, key.key.id.rawValue, nil),
+            (
+                "/api/v1/realms/{realmId}/members/{dripId}", 404, realm.id.rawValue, key.key.id.rawValue,
+                "MEMBER_NOT_FOUND"
+            ),
+            ("/api/v1/realms/{realmId}", 401, realm.id.rawValue, nil, "Unauthorized"),
+            ("/readyz", 200, nil, nil, nil),
+            ("NotFound", 404, nil, nil, "Not Found"),
+        ]
+        for (index, line) in requests.enumerated() {
+            let response = responses[index]
+            let want = expected[index]
+            let id = try #require(response.headers[requestID])
+            #expect(line["method"] as? String == "GET")
+            #expect(line["route"] as? String == want.route)
+            #expect(line["status"] as? Int == want.status && Int(response.status.code) == want.status)
+            #expect(line["durationMs"] is Double || line["durationMs"] is Int)
+            #expect(line["realmId"] as? String == want.realm)
+            #expect(line["keyId"] as? String == want.key)
+            #expect(line["error"] as? String == want.error)
+            #expect(line["requestId"] as? String == id)
+            if let sentID = sent[index].id, sentID.utf8.count <= 128, !sentID.contains(" ") {
+                #expect(id == sentID, "a sane id is kept")
+            } else {
+                #expect(id.utf8.count == 16 && id != sent[index].id, "an insane or missing id is replaced")
+            }
+            if want.status >= 400 {
+                let body = try #require(
+                    try JSONSerialization.jsonObject(with: Data(response.body?.readableBytesView ?? []))
+                        as? [String: Any])
+                #expect(body["requestId"] as? String == id, "the error body names the same id")
+            }
+        }
+        #expect(!lines.contains { $0.contains(String(key.secret.text.suffix(64))) })
+    }
+
+    /// In json mode even a failure to start is a JSON line.
+    @Test func aFailureToStartIsAJSONLine() throws {
+        let dir = try TemporaryDirectory()
+        let result = try TallyProcess.run(
+            [
+                "serve", "--port", "0", "--log-format", "json", "--database",
+                dir.url.appendingPathComponent("no/such/dir/db").path,
+            ])
+        #expect(result.status != 0)
+        let lines = result.stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil, "a JSON log line: \(line)")
+        }
     }
 }
 

@@ -102,10 +102,25 @@ struct HTTPHarness: Sendable {
         try await application(ServerConfiguration(limits: limits)).test(.router, body)
     }
 
-    /// The application on this harness's store and clock (the harness runs the store itself).
-    func application(_ configuration: ServerConfiguration) -> some ApplicationProtocol {
-        var logger = Logger(label: "tally.test")
-        logger.logLevel = .warning
+    /// Runs `body` against the application through HummingbirdTesting's router client, logging to
+    /// `logger`.
+    @discardableResult
+    func test<T: Sendable>(logger: Logger, _ body: @Sendable (any TestClientProtocol) async throws -> T)
+        async throws -> T
+    {
+        try await application(ServerConfiguration(limits: limits), logger: logger).test(.router, body)
+    }
+
+    /// The application on this harness's store and clock (the harness runs the store itself), with
+    /// `logger` (warnings and worse when omitted).
+    func application(_ configuration: ServerConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "tally.test")
+                logger.logLevel = .warning
+                return logger
+            }()
         return buildApplication(
             store: store, storeServices: [], configuration: configuration, logger: logger, clock: clock)
     }
@@ -133,6 +148,7 @@ struct FailureBody: Decodable {
     let error: String
     let message: String
     let details: [String: DetailValue]?
+    let requestId: String
 
     enum DetailValue: Decodable, Equatable {
         case text(String)
@@ -160,8 +176,14 @@ func expectFailure(
     let body = try JSONDecoder().decode(FailureBody.self, from: Data(response.body.readableBytesView))
     #expect(body.error == code, "error code", sourceLocation: sourceLocation)
     #expect(!body.message.isEmpty, sourceLocation: sourceLocation)
+    #expect(
+        !body.requestId.isEmpty && body.requestId == response.headers[requestIDHeader],
+        "the body's requestId is the response's X-Request-Id", sourceLocation: sourceLocation)
     return body
 }
+
+/// The header that carries a request's id.
+let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
 /// The batch endpoint's 200 body.
 struct BatchBody: Decodable {

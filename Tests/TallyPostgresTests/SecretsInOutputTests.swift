@@ -7,8 +7,9 @@ import Testing
 #endif
 
 /// A database password given in `--database` never appears in what a command prints: not on
-/// stdout, not on stderr, not in the server's log at its most verbose, whether the command
-/// succeeds or fails.
+/// stdout, not on stderr, not in the server's log at its most verbose (in either log format),
+/// whether the command succeeds or fails; nor does an API key's secret reach the server's log
+/// (its request lines name the key by id only).
 @Suite(.serialized, .enabled(if: PostgresServer.available, "PostgreSQL is not installed")) struct SecretsInOutputTests {
     /// Every command of the command line, run against a real database with a password.
     @Test func noCommandPrintsTheDatabasePassword() async throws {
@@ -31,19 +32,44 @@ import Testing
         _ = try run(["member", "create", "--realm", realm, "--username", "ann"])
         _ = try run(["member", "import", "--realm", realm, "-"], stdin: "username\nbob\ncid\n")
         let key = try #require(try run(["key", "create", "--realm", realm]).jsonLines.first?["id"] as? String)
+        let live = try #require(try run(["key", "create", "--realm", realm]).jsonLines.first)
+        let liveSecret = try #require(live["secret"] as? String)
+        let liveID = try #require(live["id"] as? String)
+        let wrongSecret = String(liveSecret.dropLast(64)) + String(repeating: "e", count: 64)
         _ = try run(["key", "list"])
         _ = try run(["key", "revoke", key])
         _ = try run(["realm", "list"])
         _ = try run(["verify"])
 
-        // The server at its most verbose, through start, a request and shutdown.
-        let serve = try ServerProcess(arguments: db + ["--log-level", "trace"])
-        let (_, response) = try await URLSession.shared.data(
-            from: URL(string: "http://127.0.0.1:\(serve.port)/api/v1/realms/\(realm)")!)
-        #expect(!response.description.isEmpty)
-        serve.stop()
-        let served = (serve.stdout.finish(), serve.stderr.finish())
-        #expect(served.0.contains("\"listening\""), "the server announced itself: \(served.0)")
+        // The server at its most verbose, in both log formats, through start, requests (without
+        // a key, with a valid key, with a wrong secret) and shutdown.
+        var served = [(format: String, stdout: String, stderr: String)]()
+        for format in ["text", "json"] {
+            let serve = try ServerProcess(arguments: db + ["--log-level", "trace", "--log-format", format])
+            for secret in [nil, liveSecret, wrongSecret] {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(serve.port)/api/v1/realms/\(realm)")!)
+                if let secret { request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization") }
+                let (_, response) = try await URLSession.shared.data(for: request)
+                #expect(!response.description.isEmpty)
+            }
+            serve.stop()
+            served.append((format, serve.stdout.finish(), serve.stderr.finish()))
+        }
+        for (format, stdout, stderr) in served {
+            #expect(stdout.contains("\"listening\""), "the server announced itself: \(stdout)")
+            #expect(stderr.contains(liveID), "\(format): the request lines name the key by its id")
+            for secret in [liveSecret, wrongSecret] {
+                #expect(!stderr.contains(String(secret.suffix(64))), "\(format): a key secret reached the log")
+                #expect(!stdout.contains(String(secret.suffix(64))), "\(format): a key secret reached stdout")
+            }
+        }
+        let jsonLines = try #require(served.last).stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!jsonLines.isEmpty)
+        for line in jsonLines {
+            #expect(
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any],
+                "every line of --log-format json is a JSON object: \(line)")
+        }
 
         // Failures: a wrong password and a server that does not answer. Their messages name the
         // URL only without its password.
@@ -54,7 +80,10 @@ import Testing
         ]
         var failures = [(String, TallyProcess.Result)]()
         for bad in badURLs {
-            for arguments in [["migrate"], ["verify"], ["realm", "list"], ["serve", "--port", "0"]] {
+            for arguments in [
+                ["migrate"], ["verify"], ["realm", "list"], ["serve", "--port", "0"],
+                ["serve", "--port", "0", "--log-format", "json"],
+            ] {
                 let result = try TallyProcess.run(arguments + ["--database", bad], timeout: 60)
                 #expect(
                     result.status != 0,
@@ -67,8 +96,10 @@ import Testing
             #expect(!result.stdout.contains(password), "tally \(command) printed the password on stdout")
             #expect(!result.stderr.contains(password), "tally \(command) printed the password on stderr")
         }
-        #expect(!served.0.contains(password), "serve printed the password on stdout")
-        #expect(!served.1.contains(password), "serve logged the password")
+        for (format, stdout, stderr) in served {
+            #expect(!stdout.contains(password), "serve (\(format)) printed the password on stdout")
+            #expect(!stderr.contains(password), "serve (\(format)) logged the password")
+        }
         for (command, result) in failures {
             #expect(
                 !result.stdout.contains(wrong) && !result.stderr.contains(wrong),

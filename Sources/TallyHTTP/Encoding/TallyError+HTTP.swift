@@ -41,15 +41,20 @@ extension TallyError {
     /// unknown member a single-member route addresses), else its code's.
     public var status: HTTPResponse.Status { isMissingTarget ? .notFound : code.status }
 
-    /// This error as an HTTP response.
-    func response() -> Response {
+    /// This error as the HTTP response to the request of `context`: its body carries the
+    /// request's id, and the code goes to the request's log line.
+    func response(context: TallyRequestContext) -> Response {
+        context.logRecord.errorCode = code.rawValue
         var headers = HTTPFields()
         if code == .unavailable { headers[.retryAfter] = "1" }
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         var retryAfter: Int64?
         if code == .rateLimited, case .integer(let seconds) = details?["retryAfter"] { retryAfter = seconds }
         return JSONResponse.make(
-            status, ErrorBody(error: code.rawValue, message: message, details: details, retryAfter: retryAfter),
+            status,
+            ErrorBody(
+                error: code.rawValue, message: message, details: details, retryAfter: retryAfter,
+                requestId: context.requestID),
             headers: headers)
     }
 }

@@ -14,11 +14,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        context.apiKey = try await authenticate(request.headers[.authorization])
+        context.apiKey = try await authenticate(request.headers[.authorization], record: context.logRecord)
         return try await next(request, context)
     }
 
-    func authenticate(_ header: String?) async throws -> APIKey {
+    /// The key the header presents, checked. The log line names the key (its id, never the
+    /// secret) once the secret matches, so a revoked key still in use shows in the log.
+    func authenticate(_ header: String?, record: RequestLogRecord) async throws -> APIKey {
         guard let header, !header.isEmpty else {
             throw TallyError(.unauthorized, "An API key is required: send Authorization: Bearer <key>.")
         }
@@ -31,6 +33,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let key = try await store.key(secret.keyID), secret.matches(key.secretHash) else {
             throw TallyError(.unauthorized, "Invalid API key provided.")
         }
+        record.keyID = key.id.rawValue
         guard !key.isRevoked else { throw TallyError(.unauthorized, "This API key has been revoked.") }
         return key
     }

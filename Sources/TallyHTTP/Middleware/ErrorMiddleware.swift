@@ -3,8 +3,9 @@ import Logging
 import NIOCore
 import TallyCore
 
-/// The outermost middleware: every error becomes the JSON failure body of SPEC section 3.
-/// Nothing escapes as a 500; an unexpected error is logged and answered as 503 `UNAVAILABLE`.
+/// Every error becomes the JSON failure body of SPEC section 3, with the request's id. Nothing
+/// escapes as a 500; an unexpected error is logged and answered as 503 `UNAVAILABLE`. Only
+/// `RequestLogMiddleware` runs outside it.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
 
@@ -22,15 +23,15 @@ struct ErrorMiddleware: RouterMiddleware {
     static func response(for error: any Error, request: Request, context: Context) -> Response {
         switch error {
         case let error as TallyError:
-            return error.response()
+            return error.response(context: context)
         case is NIOTooManyBytesError:
-            return TallyError(.payloadTooLarge, "The request body is too large.").response()
+            return TallyError(.payloadTooLarge, "The request body is too large.").response(context: context)
         case let error as any HTTPResponseError:
-            return translate(error.status, request: request).response()
+            return translate(error.status, request: request).response(context: context)
         default:
             context.logger.error(
                 "unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return TallyError.unavailable.response()
+            return TallyError.unavailable.response(context: context)
         }
     }
 

@@ -37,7 +37,7 @@ struct RateLimitMiddleware: RouterMiddleware {
             response = TallyError(
                 .rateLimited, "Too many requests. Try again in \(decision.retryAfter) seconds.",
                 details: ["retryAfter": .integer(Int64(decision.retryAfter))]
-            ).response()
+            ).response(context: context)
             response.headers[.retryAfter] = String(decision.retryAfter)
         }
         response.headers[Self.limitHeader] = String(limiter.limit)

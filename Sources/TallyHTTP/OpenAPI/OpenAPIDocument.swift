@@ -60,6 +60,9 @@ public enum OpenAPIDocument {
         ],
     ]
 
+    /// The header every response carries.
+    static let requestIDHeader: JSONValue = ["$ref": "#/components/headers/RequestId"]
+
     static func errorResponse(_ status: Int, limits: Limits) -> JSONValue {
         let descriptions: [Int: String] = [
             400: "Invalid input, or a change that breaks a balance rule",
@@ -73,9 +76,11 @@ public enum OpenAPIDocument {
             "description": .string(descriptions[status] ?? "Error"),
             "content": ["application/json": ["schema": OpenAPISchema.ref("Error")]],
         ]
+        var headers: [String: JSONValue] = ["X-Request-Id": requestIDHeader]
         if status == 429 || status == 503 {
-            response["headers"] = ["Retry-After": ["schema": ["type": "integer"], "description": "Seconds to wait"]]
+            headers["Retry-After"] = ["schema": ["type": "integer"], "description": "Seconds to wait"]
         }
+        response["headers"] = .object(headers)
         return .object(response)
     }
 
@@ -103,9 +108,13 @@ public enum OpenAPIDocument {
             responses[success] = [
                 "description": .string(operation.successDescription ?? "Success"),
                 "content": ["application/json": ["schema": OpenAPISchema.ref(schema)]],
+                "headers": ["X-Request-Id": requestIDHeader],
             ]
         } else {
-            responses[success] = ["description": .string(operation.successDescription ?? "Done; no body")]
+            responses[success] = [
+                "description": .string(operation.successDescription ?? "Done; no body"),
+                "headers": ["X-Request-Id": requestIDHeader],
+            ]
         }
         for status in errors(operation) { responses[String(status)] = errorResponse(status, limits: limits) }
 
@@ -161,7 +170,7 @@ public enum OpenAPIDocument {
             "info": [
                 "title": "Tally (DRIP Rewards API compatible)", "version": "1.0.0",
                 "description":
-                    "A self-hosted reward points server that speaks the DRIP Rewards API. Every failure answers {error, message, details?}.",
+                    "A self-hosted reward points server that speaks the DRIP Rewards API. Every failure answers {error, message, details?, requestId}; every response carries X-Request-Id.",
             ],
             "servers": [["url": "/"]],
             "security": [["BearerAuth": []]],
@@ -185,6 +194,12 @@ public enum OpenAPIDocument {
                     ]
                 ],
                 "schemas": .object(OpenAPISchema.components(limits: limits)),
+                "headers": [
+                    "RequestId": [
+                        "description": "The request's id; an error body repeats it as requestId.",
+                        "required": true, "schema": OpenAPISchema.requestID,
+                    ]
+                ],
             ],
         ]
     }

@@ -21,6 +21,14 @@ enum OpenAPISchema {
     /// An id a request body may leave out or set to null.
     static let nullableIDInput: JSONValue = ["type": ["string", "null"], "pattern": .string(idInputPattern)]
     static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
+    /// A request's id, as `X-Request-Id` and an error body's `requestId` carry it.
+    static let requestID: JSONValue = [
+        "type": "string", "minLength": 1, "maxLength": .integer(Int64(RequestLogMiddleware.requestIDLengthMax)),
+        "pattern": "^[!-~]+$",
+        "description": .string(
+            "The request's id: the request's own X-Request-Id when it is 1 to \(RequestLogMiddleware.requestIDLengthMax) printable ASCII characters without spaces, else 16 hex digits Tally made"
+        ),
+    ]
     static let metadata: JSONValue = ["type": "object", "additionalProperties": true]
     static let nullableMetadata: JSONValue = ["type": ["object", "null"], "additionalProperties": true]
 
@@ -111,8 +119,10 @@ enum OpenAPISchema {
                     ("error", string), ("message", string),
                     ("details", ["type": "object", "additionalProperties": ["type": ["string", "integer"]]]),
                     ("retryAfter", integer),
+                    ("requestId", requestID),
                 ], optional: ["details", "retryAfter"]),
             "Health": object([("message", ["type": "string", "enum": ["Ok"]])]),
+            "Status": object([("status", ["type": "string", "enum": ["ok"]])]),
             "Document": ["type": "object"],
             "Realm": object([
                 ("id", objectID), ("name", string), ("ownerId", objectID), ("description", string),

@@ -21,7 +21,7 @@ struct Controllers: Sendable {
         accounts = AccountsController(store: store, limits: limits)
         credentials = CredentialsController(store: store, limits: limits)
         legacy = LegacyRealmController(store: store, limits: limits)
-        health = HealthController()
+        health = HealthController(store: store)
         self.document = DocumentController(json: document)
     }
 }

@@ -254,6 +254,16 @@ extension Operation {
                 summary: "Health check (no key)", success: .ok, response: "Health", successDescription: "Ok",
                 handler: .open { $0.health.get }),
             Operation(
+                method: .get, path: "/livez", id: "livez", tag: "Health",
+                summary: "Liveness: the process answers (no key; touches no store)", success: .ok,
+                response: "Status", successDescription: "The process answers", handler: .open { $0.health.live }),
+            Operation(
+                method: .get, path: "/readyz", id: "readyz", tag: "Health",
+                summary:
+                    "Readiness: the store answers a real query and can write, within \(HealthController.readinessDeadline.components.seconds) s (no key)",
+                success: .ok, response: "Status", successDescription: "Ready to serve", extraErrors: [503],
+                handler: .open { $0.health.ready }),
+            Operation(
                 method: .get, path: "/docs/json", id: "openAPIDocument", tag: "Health",
                 summary: "This document (no key)", success: .ok, response: "Document",
                 successDescription: "The OpenAPI 3.1 document", handler: .open { $0.document.get }),

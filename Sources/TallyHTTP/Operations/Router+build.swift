@@ -12,6 +12,7 @@ public func buildRouter(
     let controllers = Controllers(
         store: store, limits: limits, document: OpenAPIDocument.json(operations: operations, limits: limits))
     let router = Router(context: TallyRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(store: store))
     var realmGroups = [String: RouterGroup<TallyRequestContext>]()

@@ -1,17 +1,29 @@
 import Hummingbird
 import TallyCore
 
-/// The per-request context: Hummingbird's core storage plus the authenticated key.
+/// The per-request context: Hummingbird's core storage plus the request id and the
+/// authenticated key.
 public struct TallyRequestContext: RequestContext {
     /// Hummingbird's storage (logger, parameters, endpoint path).
     public var coreContext: CoreRequestContextStorage
     /// The key that authenticated this request, set by `AuthenticationMiddleware`.
     public var apiKey: APIKey?
+    /// The request's id (`X-Request-Id`), set by `RequestLogMiddleware` before anything else runs.
+    public var requestID: String
+    /// What the inner middleware learn for the request's log line; shared by every copy of this
+    /// context, so the outermost middleware reads what the inner ones wrote.
+    let logRecord: RequestLogRecord
 
-    /// A context with no key yet.
+    /// The request's id. (Hummingbird's own reads its `hb.request.id` log metadata, which
+    /// `RequestLogMiddleware` replaces with `requestId`.)
+    public var id: String { requestID }
+
+    /// A context with no key and no request id yet.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.apiKey = nil
+        self.requestID = ""
+        self.logRecord = RequestLogRecord()
     }
 
     /// Checks that the request's key may use `scope` on the realm named by the path parameter

@@ -30,6 +30,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most changes per batch.") var batchSizeMax = Limits.standard.batchSizeMax
     @Option(help: "Largest request body in bytes.") var bodyBytesMax = Limits.standard.bodyBytesMax
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(
+        help:
+            "Log format on stderr: text or json (one object per line). Default: text on a terminal, json otherwise."
+    )
+    var logFormat: String?
     @Option(help: "Requests per minute per realm (off when omitted); past it, 429 with Retry-After.")
     var rateLimit: Int?
     @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
@@ -50,6 +55,7 @@ struct Serve: AsyncParsableCommand {
         let batchSizeMax: Int
         let bodyBytesMax: Int
         let logLevel: String
+        let logFormat: String
         let rateLimit: Int?
         let idempotencyHours: Int
         let idleTimeout: Int
@@ -62,6 +68,7 @@ struct Serve: AsyncParsableCommand {
             try container.encode(batchSizeMax, forKey: .batchSizeMax)
             try container.encode(bodyBytesMax, forKey: .bodyBytesMax)
             try container.encode(logLevel, forKey: .logLevel)
+            try container.encode(logFormat, forKey: .logFormat)
             try container.encode(rateLimit, forKey: .rateLimit)
             try container.encode(idempotencyHours, forKey: .idempotencyHours)
             try container.encode(idleTimeout, forKey: .idleTimeout)
@@ -69,8 +76,8 @@ struct Serve: AsyncParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, rateLimit, idempotencyHours, idleTimeout
-            case demo
+            case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, logFormat, rateLimit, idempotencyHours
+            case idleTimeout, demo
         }
     }
 
@@ -83,6 +90,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("Unknown --log-level \(logLevel).") }
+        if let logFormat, LogFormat(rawValue: logFormat) == nil {
+            throw ValidationError("--log-format must be text or json.")
+        }
         guard (1...3_600).contains(idleTimeout) else {
             throw ValidationError("--idle-timeout must be 1 to 3600 seconds.")
         }
@@ -95,9 +105,30 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runReportingErrors {
-            var logger = Logger(label: "tally")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // Every logger of the process, the libraries' included, writes in the chosen format.
+        let format = logFormat.flatMap(LogFormat.init(rawValue:)) ?? .standard
+        LoggingSystem.bootstrap { label in format.handler(label: label) }
+        var logger = Logger(label: "tally")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        // In json mode a failure to start is a log line too, so that every line of stderr is JSON.
+        let report: @Sendable (TallyError) -> Void = { [logger] error in
+            if format == .json {
+                logger.critical("\(error.message)")
+            } else {
+                Output.message("tally: \(error.message)")
+            }
+        }
+        do {
+            try await serve(logger: logger, report: report)
+        } catch let error where format == .json && !(error is ExitCode) {
+            // An error no sentence was written for (a port in use): still one JSON line.
+            logger.critical("\(error)")
+            throw ExitCodeError.failure
+        }
+    }
+
+    private func serve(logger: Logger, report: @escaping @Sendable (TallyError) -> Void) async throws {
+        try await runReportingErrors(report: report) {
             let store = try options.openStore(logger: logger)
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
@@ -109,7 +140,8 @@ struct Serve: AsyncParsableCommand {
             let database = options.displayURL
             let settings = Settings(
                 durability: options.durability, poolSize: options.poolSize, batchSizeMax: batchSizeMax,
-                bodyBytesMax: bodyBytesMax, logLevel: logLevel, rateLimit: rateLimit,
+                bodyBytesMax: bodyBytesMax, logLevel: logLevel,
+                logFormat: (logFormat.flatMap(LogFormat.init(rawValue:)) ?? .standard).rawValue, rateLimit: rateLimit,
                 idempotencyHours: idempotencyHours,
                 idleTimeout: idleTimeout, demo: demo)
             let host = hostname
