@@ -4,6 +4,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import TallyCore
+import TallyMetrics
 
 /// The scale-out `LedgerStore`: PostgreSQL, shared by any number of Tally servers.
 ///
@@ -22,6 +23,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
+    let metrics: TallyMetrics
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
 
     /// Most connections one store opens; PostgreSQL's `max_connections` bounds the sum over servers.
@@ -35,9 +37,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     /// - Parameters:
     ///   - poolSize: at most this many connections (1 to `poolSizeMax`).
     ///   - clock: stamps every record.
+    ///   - metrics: where committed writes and the pool's use are recorded.
     public init(
         url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
-        logger: Logger = Logger(label: "tally.postgres")
+        logger: Logger = Logger(label: "tally.postgres"), metrics: TallyMetrics = .disabled
     ) throws {
         let parsed = try PostgresURL(url)
         guard (1...Self.poolSizeMax).contains(poolSize) else {
@@ -61,6 +64,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
+        self.metrics = metrics
+        metrics.postgresPool(size: poolSize)
     }
 
     /// Runs the connection pool until graceful shutdown or cancellation, then closes every
@@ -75,7 +80,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     public func migrate() async throws {
         try await probe()
         do {
-            try await client.withConnection { connection in
+            try await withPooledConnection { connection in
                 try await PostgresMigrations.migrate(connection, logger: logger)
             }
         } catch {
@@ -138,7 +143,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                return try await withPooledConnection { connection in
                     try await connection.query(PostgresQuery(unsafeSQL: isolation.rawValue), logger: logger)
                     do {
                         let value = try await body(connection)
@@ -162,6 +167,16 @@ public final class PostgresLedgerStore: LedgerStore, Service {
             } catch {
                 throw storageError(error, during: operation)
             }
+        }
+    }
+
+    /// Runs `body` on a connection of the pool, counted in the metrics as in use while it runs
+    /// (the pool itself reports no figures).
+    private func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            metrics.postgresConnectionsChanged(by: 1)
+            defer { metrics.postgresConnectionsChanged(by: -1) }
+            return try await body(connection)
         }
     }
 

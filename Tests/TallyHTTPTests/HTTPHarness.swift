@@ -102,12 +102,16 @@ struct HTTPHarness: Sendable {
         try await application(ServerConfiguration(limits: limits)).test(.router, body)
     }
 
-    /// The application on this harness's store and clock (the harness runs the store itself).
-    func application(_ configuration: ServerConfiguration) -> some ApplicationProtocol {
+    /// The application on this harness's store and clock (the harness runs the store itself),
+    /// with its metrics in `metrics` (a registry of its own unless given).
+    func application(_ configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics())
+        -> some ApplicationProtocol
+    {
         var logger = Logger(label: "tally.test")
         logger.logLevel = .warning
         return buildApplication(
-            store: store, storeServices: [], configuration: configuration, logger: logger, clock: clock)
+            store: store, storeServices: [], configuration: configuration, logger: logger, metrics: metrics,
+            clock: clock)
     }
 
     func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {

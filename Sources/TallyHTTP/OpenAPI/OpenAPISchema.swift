@@ -114,6 +114,10 @@ enum OpenAPISchema {
                 ], optional: ["details", "retryAfter"]),
             "Health": object([("message", ["type": "string", "enum": ["Ok"]])]),
             "Document": ["type": "object"],
+            "Metrics": [
+                "type": "string",
+                "description": "Every metric of the server in the Prometheus text exposition format, version 0.0.4",
+            ],
             "Realm": object([
                 ("id", objectID), ("name", string), ("ownerId", objectID), ("description", string),
                 ("subdomain", string),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -25,6 +26,8 @@ struct Serve: AsyncParsableCommand {
     var rateLimit: Int?
     @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
     @Option(help: "Seconds before an idle connection is closed.") var idleTimeout = 30
+    @Option(help: "Serve GET /metrics on a listener of its own at host:port instead of the main port.")
+    var metricsAddress: String?
 
     struct Listening: Encodable {
         let event = "listening"
@@ -50,13 +53,19 @@ struct Serve: AsyncParsableCommand {
         if let rateLimit, !(1...10_000_000).contains(rateLimit) {
             throw ValidationError("--rate-limit must be 1 to 10000000 requests per minute.")
         }
+        if let metricsAddress, ListenAddress(metricsAddress) == nil {
+            throw ValidationError("--metrics-address must be host:port (an IPv6 host in brackets).")
+        }
     }
 
     func run() async throws {
         try await runReportingErrors {
             var logger = Logger(label: "tally")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let store = try options.openStore(logger: logger)
+            // Once per process: Hummingbird's request metrics record through the global system.
+            let metrics = ServerMetrics()
+            MetricsSystem.bootstrap(metrics.factory)
+            let store = try options.openStore(logger: logger, metrics: metrics.tally)
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
@@ -64,12 +73,13 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
+            configuration.metricsAddress = metricsAddress.flatMap(ListenAddress.init)
             let database = options.displayURL
             let host = hostname
             let announcement = demo ? DemoAnnouncement() : nil
             let app = buildApplication(
                 store: store, storeServices: [store], configuration: configuration, logger: logger,
-                beforeServerStarts: { try await announcement?.prepare(store) }
+                metrics: metrics, beforeServerStarts: { try await announcement?.prepare(store) }
             ) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
                 announcement?.announce(baseURL: base)
