@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TallyHTTP", targets: ["TallyHTTP"]),
         .library(name: "TallyStoreConformance", targets: ["TallyStoreConformance"]),
         .library(name: "TallyPostgres", targets: ["TallyPostgres"]),
+        .library(name: "TallyMetrics", targets: ["TallyMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Already built for postgres-nio; Tally hashes with it too (decision 0004).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.9.0"..<"6.0.0"),
+        // Already in the graph through Hummingbird; the exposition format for /metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Domain: ids, rules, errors, limits and the storage contract. No I/O.
@@ -34,11 +38,17 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Tally's own metrics (the handles, made from a swift-metrics factory). No exporter.
+        .target(
+            name: "TallyMetrics",
+            dependencies: ["TallyCore", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
         // The embedded default store.
         .target(
             name: "TallySQLite",
             dependencies: [
-                "TallyCore",
+                "TallyCore", "TallyMetrics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -49,7 +59,7 @@ let package = Package(
         .target(
             name: "TallyPostgres",
             dependencies: [
-                "TallyCore",
+                "TallyCore", "TallyMetrics",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,8 +72,10 @@ let package = Package(
         .target(
             name: "TallyHTTP",
             dependencies: [
-                "TallyCore", "TallyRepresentations",
+                "TallyCore", "TallyRepresentations", "TallyMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,8 +90,9 @@ let package = Package(
         .executableTarget(
             name: "tally",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations",
+                "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,7 +115,8 @@ let package = Package(
         .testTarget(
             name: "TallySQLiteTests",
             dependencies: [
-                "TallyCore", "TallySQLite", "TallyStoreConformance", "TallyTestSupport",
+                "TallyCore", "TallySQLite", "TallyStoreConformance", "TallyTestSupport", "TallyMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -111,6 +125,8 @@ let package = Package(
             name: "TallyHTTPTests",
             dependencies: [
                 "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyTestSupport",
+                "TallyMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict
@@ -126,7 +142,8 @@ let package = Package(
         .testTarget(
             name: "TallyPostgresTests",
             dependencies: [
-                "TallyCore", "TallyPostgres", "TallyStoreConformance", "TallyTestSupport", "tally",
+                "TallyCore", "TallyPostgres", "TallyStoreConformance", "TallyTestSupport", "tally", "TallyMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict

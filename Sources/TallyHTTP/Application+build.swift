@@ -16,18 +16,23 @@ import TallyCore
 ///   - storeServices: what the store needs running while it is used (`SQLiteLedgerStore` and
 ///     `PostgresLedgerStore` are themselves services: pass the store); empty when the caller
 ///     already runs them, as tests that use one store across several applications do.
+///   - metrics: what `/metrics` serves; the store's metrics should be made from the same
+///     (`metrics.tally`). With `configuration.metricsAddress`, `/metrics` is served there, on a
+///     listener of its own that runs beside the server, and not on the main port.
 ///   - clock: the time of the rate limiter and the pruner.
 ///   - beforeServerStarts: runs once the schema is migrated, before the server accepts a
 ///     request (the demo data of `tally serve --demo`).
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
     store: any LedgerStore, storeServices: [any Service], configuration: ServerConfiguration, logger: Logger,
-    clock: TallyClock = .system, beforeServerStarts prepare: @escaping @Sendable () async throws -> Void = {},
+    metrics: ServerMetrics = ServerMetrics(), clock: TallyClock = .system,
+    beforeServerStarts prepare: @escaping @Sendable () async throws -> Void = {},
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
         store: store, limits: configuration.limits,
-        rateLimiter: configuration.rateLimitPerMinute.map { RateLimiter(limit: $0, clock: clock) })
+        rateLimiter: configuration.rateLimitPerMinute.map { RateLimiter(limit: $0, clock: clock) }, metrics: metrics,
+        servesMetrics: configuration.metricsAddress == nil)
     let pruner = IdempotencyPruner(
         store: store, retentionSeconds: configuration.idempotencyRetentionSeconds, interval: .seconds(60),
         clock: clock, logger: logger)
@@ -44,6 +49,13 @@ public func buildApplication(
         logger: logger)
     app.addServices(storeServices)
     app.addServices(pruner)
+    if let address = configuration.metricsAddress {
+        app.addServices(
+            Application(
+                router: buildMetricsRouter(metrics: metrics),
+                configuration: .init(address: .hostname(address.hostname, port: address.port), serverName: "Tally"),
+                logger: logger))
+    }
     // A database that cannot be reached or migrated fails the start, not the first request.
     app.beforeServerStarts {
         try await store.migrate()

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var headersBytesMax: Int = 64 * 1_024
     /// Most request headers.
     public var headerCountMax: Int = 100
+    /// Where `GET /metrics` is served: nil (the default) on the main port, without a key; else on
+    /// a listener of its own at this address, and not on the main port.
+    public var metricsAddress: ListenAddress?
 
     /// A configuration.
     public init(
@@ -30,4 +33,32 @@ public struct ServerConfiguration: Sendable {
         self.limits = limits
         self.rateLimitPerMinute = rateLimitPerMinute
     }
+}
+
+/// A host and port to listen on.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The address to bind.
+    public var hostname: String
+    /// The port; 0 picks a free one.
+    public var port: Int
+
+    /// An address.
+    public init(hostname: String, port: Int) {
+        self.hostname = hostname
+        self.port = port
+    }
+
+    /// `host:port`, an IPv6 host in brackets (`[::1]:9090`); nil when malformed or the port is
+    /// not 0 to 65535.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { return nil }
+        var host = text[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard !host.isEmpty, !host.contains(where: { $0 == "[" || $0 == "]" || $0 == " " }) else { return nil }
+        self.init(hostname: String(host), port: port)
+    }
+
+    public var description: String { hostname.contains(":") ? "[\(hostname)]:\(port)" : "\(hostname):\(port)" }
 }

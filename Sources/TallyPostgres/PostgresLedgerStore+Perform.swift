@@ -52,9 +52,11 @@ extension PostgresLedgerStore {
         var attempt = 1
         while true {
             do {
-                return try await transaction("perform") { connection in
+                let outcome = try await transaction("perform") { connection in
                     try await performOnce(prepared, claim: claim, connection, now: now)
                 }
+                metrics.committed(outcome)
+                return outcome
             } catch let race as IdempotencyRace {
                 guard attempt < Self.idempotencyAttemptsMax else { throw storageError(race, during: "perform") }
                 attempt += 1

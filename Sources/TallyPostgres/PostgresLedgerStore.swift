@@ -4,6 +4,7 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 import TallyCore
+import TallyMetrics
 
 /// The scale-out `LedgerStore`: PostgreSQL, shared by any number of Tally servers.
 ///
@@ -23,6 +24,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
+    let metrics: TallyMetrics
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
 
     /// Most connections one store opens; PostgreSQL's `max_connections` bounds the sum over servers.
@@ -37,9 +39,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     /// - Parameters:
     ///   - poolSize: at most this many connections (1 to `poolSizeMax`).
     ///   - clock: stamps every record.
+    ///   - metrics: where committed writes and the pool's use are recorded.
     public init(
         url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
-        logger: Logger = Logger(label: "tally.postgres")
+        logger: Logger = Logger(label: "tally.postgres"), metrics: TallyMetrics = .disabled
     ) throws {
         let parsed = try PostgresURL(url)
         let tls = try PostgresTLS(parsed)
@@ -65,6 +68,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
+        self.metrics = metrics
+        metrics.postgresPool(size: poolSize)
     }
 
     /// Runs the connection pool until graceful shutdown or cancellation, then closes every
@@ -81,7 +86,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     public func migrate() async throws {
         try await probe()
         do {
-            try await client.withConnection { connection in
+            try await withPooledConnection { connection in
                 try await PostgresMigrations.migrate(connection, logger: logger)
             }
         } catch {
@@ -147,7 +152,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         var attempt = 1
         while true {
             do {
-                return try await withConnection(waitingAtMost: Self.connectionWaitMax) { connection in
+                return try await withPooledConnection { connection in
                     try await connection.query(PostgresQuery(unsafeSQL: isolation.rawValue), logger: logger)
                     do {
                         let value = try await body(connection)
@@ -171,6 +176,18 @@ public final class PostgresLedgerStore: LedgerStore, Service {
             } catch {
                 throw storageError(error, during: operation)
             }
+        }
+    }
+
+    /// Runs `body` on a connection of the pool, counted in the metrics as in use while it runs
+    /// (the pool itself reports no figures).
+    /// A connection from the pool, waiting at most `connectionWaitMax` for one (then 503), counted
+    /// in the pool-use gauge while held.
+    private func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection(waitingAtMost: Self.connectionWaitMax) { connection in
+            metrics.postgresConnectionsChanged(by: 1)
+            defer { metrics.postgresConnectionsChanged(by: -1) }
+            return try await body(connection)
         }
     }
 

@@ -2,6 +2,7 @@ import GRDB
 import Logging
 import Synchronization
 import TallyCore
+import TallyMetrics
 
 /// Group commit for the single SQLite writer: requests that arrive while a transaction is being
 /// committed wait in a bounded queue, and the next transaction applies all of them, each inside
@@ -45,16 +46,18 @@ final class GroupCommitter: Sendable {
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
     private let logger: Logger
+    private let metrics: TallyMetrics
     private let state = Mutex(State())
     private let stats = Mutex((groups: 0, jobs: 0, largest: 0))
 
     init(
-        pool: DatabasePool, checkpointer: WALCheckpointer, logger: Logger, queueDepthMax: Int = 4_096,
-        groupSizeMax: Int = 512, groupChangesMax: Int = 3_000
+        pool: DatabasePool, checkpointer: WALCheckpointer, logger: Logger, metrics: TallyMetrics = .disabled,
+        queueDepthMax: Int = 4_096, groupSizeMax: Int = 512, groupChangesMax: Int = 3_000
     ) {
         self.pool = pool
         self.checkpointer = checkpointer
         self.logger = logger
+        self.metrics = metrics
         self.queueDepthMax = queueDepthMax
         self.groupSizeMax = groupSizeMax
         self.groupChangesMax = groupChangesMax
@@ -84,6 +87,7 @@ final class GroupCommitter: Sendable {
             }
             switch admission {
             case .queued(let writer):
+                metrics.commitQueueChanged(by: 1)
                 writer?.resume(returning: true)
             case .full:
                 continuation.resume(
@@ -144,10 +148,11 @@ final class GroupCommitter: Sendable {
                 return Self.take(&state, max: groupSizeMax, changes: groupChangesMax)
             }
             guard !first.isEmpty else { return }
+            metrics.commitQueueChanged(by: -first.count)
             // The group, including requests that join it while it is being applied.
             let group = Mutex(first)
             do {
-                let (logger, checkpointer) = (self.logger, self.checkpointer)
+                let (logger, checkpointer, metrics) = (self.logger, self.checkpointer, self.metrics)
                 let (results, started, applied) = try await pool.writeWithoutTransaction { db in
                     // Between groups: let the log start over if the background checkpointer asks.
                     checkpointer.finishPass(db)
@@ -165,6 +170,7 @@ final class GroupCommitter: Sendable {
                             // share its commit, instead of waiting for a whole cycle more.
                             next = self.takeLateArrivals(
                                 upTo: self.groupSizeMax - results.count, changes: self.groupChangesMax - changes)
+                            metrics.commitQueueChanged(by: -next.count)
                             group.withLock { $0 += next }
                         }
                         applied = ContinuousClock.now
@@ -175,6 +181,8 @@ final class GroupCommitter: Sendable {
                 let committed = ContinuousClock.now
                 let jobs = group.withLock { $0 }
                 stats.withLock { $0 = ($0.groups + 1, $0.jobs + jobs.count, max($0.largest, jobs.count)) }
+                metrics.groupCommitted(
+                    writes: jobs.count, applying: applied - started, committing: committed - applied)
                 // One line per group at debug level: how the writer's time splits between applying
                 // the requests and the durable commit (the profile in docs/BENCHMARKS.md).
                 logger.debug(

@@ -39,13 +39,20 @@ extension SQLiteLedgerStore {
     /// Validates and prepares the write, then hands it to the group committer, which answers
     /// once the transaction holding it is durable. A write that runs alone (an import) takes
     /// the writer for a transaction of its own instead, between two groups, whatever its size.
+    /// The outcome is counted in the store's metrics once it is durable.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try PreparedWrite(write, ids: ids, now: now)
-        guard prepared.runsAlone else { return try await committer.submit(prepared, claim: claim, now: now) }
-        return try await self.write("perform") { db in
-            try Self.performInTransaction(prepared, claim: claim, db, now: now)
+        let outcome: WriteOutcome
+        if prepared.runsAlone {
+            outcome = try await self.write("perform") { db in
+                try Self.performInTransaction(prepared, claim: claim, db, now: now)
+            }
+        } else {
+            outcome = try await committer.submit(prepared, claim: claim, now: now)
         }
+        metrics.committed(outcome)
+        return outcome
     }
 
     /// One write and its idempotency record, inside an open transaction (or savepoint).

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import TallyCore
+import TallyMetrics
 
 /// The embedded default `LedgerStore`: one SQLite file in WAL mode with durable commits.
 ///
@@ -20,6 +21,7 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     let clock: TallyClock
     let ids: IDGenerator
     let logger: Logger
+    let metrics: TallyMetrics
     private let started = Atomic<Bool>(false)
 
     /// Opens (creating if needed) the database at `path` and migrates it. Nothing runs in the
@@ -28,18 +30,20 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     /// - Parameters:
     ///   - durability: `.full` (default) makes every acknowledged commit survive power loss.
     ///   - clock: stamps every record and paces the background checkpoints.
+    ///   - metrics: where committed writes, the group committer and the log's size are recorded.
     public convenience init(
         path: String, durability: SQLiteDurability = .full, clock: TallyClock = .system,
-        ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite")
+        ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite"), metrics: TallyMetrics = .disabled
     ) throws {
         try self.init(
-            path: path, durability: durability, clock: clock, ids: ids, logger: logger, checkpointing: .standard)
+            path: path, durability: durability, clock: clock, ids: ids, logger: logger, metrics: metrics,
+            checkpointing: .standard)
     }
 
     /// The same, with the checkpoint policy chosen (tests shrink it to see the log start over).
     init(
         path: String, durability: SQLiteDurability, clock: TallyClock, ids: IDGenerator?, logger: Logger,
-        checkpointing: WALCheckpointer.Policy
+        metrics: TallyMetrics = .disabled, checkpointing: WALCheckpointer.Policy
     ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -61,7 +65,8 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
                 // if the log outgrows this backstop.
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointing.backstopPages)")
             }
-            self.checkpointer = try WALCheckpointer(path: path, policy: checkpointing, logger: logger)
+            self.checkpointer = try WALCheckpointer(
+                path: path, policy: checkpointing, logger: logger, metrics: metrics)
         } catch let error as DatabaseError {
             logger.error("cannot open database", metadata: ["path": "\(path)", "error": "\(error)"])
             throw TallyError(.unavailable, "Cannot open the database at \(path): \(error.message ?? "unknown error").")
@@ -69,7 +74,8 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         self.clock = clock
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
-        self.committer = GroupCommitter(pool: pool, checkpointer: checkpointer, logger: logger)
+        self.metrics = metrics
+        self.committer = GroupCommitter(pool: pool, checkpointer: checkpointer, logger: logger, metrics: metrics)
         try migrateNow()
     }
 

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import TallyCore
+import TallyMetrics
 
 /// Copies the write-ahead log back into the database file on a connection and queue of its own,
 /// so that no commit waits for a large checkpoint.
@@ -42,14 +43,26 @@ final class WALCheckpointer: Sendable {
     private let restartWanted = Atomic<Bool>(false)
     private let restarts = Atomic<Int>(0)
     private let logger: Logger
+    private let metrics: TallyMetrics
+    /// The database's page size, for the log's size in bytes.
+    private let pageSize: Int
 
     /// Opens the checkpoint connection on the database at `path`; `run(clock:)` starts the passes.
-    init(path: String, policy: Policy = .standard, logger: Logger) throws {
+    init(path: String, policy: Policy = .standard, logger: Logger, metrics: TallyMetrics = .disabled) throws {
         var configuration = Configuration()
         configuration.label = "tally.checkpointer"
         self.connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.pageSize = try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") } ?? 4_096
         self.policy = policy
         self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Records the log's size as a pass found it: a 32-byte header and, per frame, a 24-byte
+    /// header and one page.
+    private func record(_ pass: (walFrameCount: Int, checkpointedFrameCount: Int)) {
+        guard pass.walFrameCount >= 0 else { return }
+        metrics.walSize(bytes: pass.walFrameCount == 0 ? 0 : 32 + pass.walFrameCount * (pageSize + 24))
     }
 
     /// One pass, then one each `policy.interval` of `clock`, until the task is cancelled or its
@@ -74,9 +87,9 @@ final class WALCheckpointer: Sendable {
     func checkpointOnce() async {
         do {
             try await connection.writeWithoutTransaction { db in
-                guard var pass = Self.passive(db, self.logger), pass.walFrameCount >= self.policy.restartPages else {
-                    return
-                }
+                guard var pass = Self.passive(db, self.logger) else { return }
+                self.record(pass)
+                guard pass.walFrameCount >= self.policy.restartPages else { return }
                 // Catch up with what was committed while that pass ran, so that the writer's own pass
                 // is short: a few more passes, until one finds little new.
                 for _ in 0..<Self.catchUpPassesMax {
@@ -104,6 +117,7 @@ final class WALCheckpointer: Sendable {
         guard restartWanted.exchange(false, ordering: .relaxed) else { return }
         let started = ContinuousClock.now
         guard let pass = Self.passive(db, logger) else { return }
+        record(pass)
         restarts.add(1, ordering: .relaxed)
         logger.debug(
             "writer finished a checkpoint pass",

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import TallyCore
+import TallyMetrics
 import TallyPostgres
 import TallySQLite
 
@@ -50,15 +51,15 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store this URL names. This is the one place the backend is chosen. The store
     /// works only while its service runs: `tally serve` registers it with the application, and
-    /// every other command uses `withStore`.
-    func openStore(logger: Logger) throws -> any LedgerStore & Service {
+    /// every other command uses `withStore`. The store records into `metrics` (`tally serve`'s).
+    func openStore(logger: Logger, metrics: TallyMetrics = .disabled) throws -> any LedgerStore & Service {
         let url = resolvedURL
         guard let level = SQLiteDurability(rawValue: durability) else {
             throw TallyError.validation("--durability must be full or normal.")
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             // Connections open, and the schema is migrated, on the first operation.
-            return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger)
+            return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger, metrics: metrics)
         }
         var path = url
         if path.hasPrefix("sqlite://") {
@@ -67,7 +68,7 @@ struct DatabaseOptions: ParsableArguments {
             path.removeFirst("sqlite:".count)
         }
         guard !path.isEmpty else { throw TallyError.validation("The database URL names no file.") }
-        return try SQLiteLedgerStore(path: path, durability: level, logger: logger)
+        return try SQLiteLedgerStore(path: path, durability: level, logger: logger, metrics: metrics)
     }
 }
 

@@ -32,6 +32,7 @@ enum ServeSettings {
         Setting(flag: "log-level", isSwitch: false), Setting(flag: "log-format", isSwitch: false),
         Setting(flag: "rate-limit", isSwitch: false),
         Setting(flag: "idempotency-hours", isSwitch: false), Setting(flag: "idle-timeout", isSwitch: false),
+        Setting(flag: "metrics-address", isSwitch: false),
     ]
 
     /// The config file's name in the environment.

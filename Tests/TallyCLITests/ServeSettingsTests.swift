@@ -40,6 +40,7 @@ import Testing
                 "TALLY_BATCH_SIZE_MAX": "2", "TALLY_BODY_BYTES_MAX": "2048", "TALLY_RATE_LIMIT": "1000",
                 "TALLY_LOG_LEVEL": "error", "TALLY_IDEMPOTENCY_HOURS": "2", "TALLY_IDLE_TIMEOUT": "5",
                 "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3", "TALLY_LOG_FORMAT": "text",
+                "TALLY_METRICS_ADDRESS": "127.0.0.1:0",
             ], defaults: false)
         defer { server.stop() }
         let (listening, demoLine) = try lines(server)
@@ -57,6 +58,7 @@ import Testing
         // (The 413 itself is the hostile-input suite's; a server that refuses a body closes the
         // connection while the client may still be writing it.)
         #expect(settings["bodyBytesMax"] as? Int == 2048, "TALLY_BODY_BYTES_MAX")
+        #expect(settings["metricsAddress"] as? String == "127.0.0.1:0", "TALLY_METRICS_ADDRESS")
 
         let key = try #require((demo["key"] as? [String: Any])?["secret"] as? String)
         let realm = try #require((demo["realm"] as? [String: Any])?["id"] as? String)
@@ -104,6 +106,7 @@ import Testing
         ("TALLY_BODY_BYTES_MAX", "12"), ("TALLY_LOG_LEVEL", "loud"), ("TALLY_RATE_LIMIT", "-1"),
         ("TALLY_IDEMPOTENCY_HOURS", "x"), ("TALLY_IDLE_TIMEOUT", "0"), ("TALLY_DURABILITY", "half"),
         ("TALLY_POOL_SIZE", "100000"), ("TALLY_DEMO", "maybe"), ("TALLY_LOG_FORMAT", "xml"),
+        ("TALLY_METRICS_ADDRESS", "nowhere"),
     ])
     func aBadVariableFailsStartupNamingIt(_ variable: String, _ value: String) throws {
         let dir = try TemporaryDirectory()

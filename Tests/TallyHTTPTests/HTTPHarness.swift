@@ -113,7 +113,10 @@ struct HTTPHarness: Sendable {
 
     /// The application on this harness's store and clock (the harness runs the store itself), with
     /// `logger` (warnings and worse when omitted).
-    func application(_ configuration: ServerConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
+    /// Its metrics go to `metrics` (a registry of its own unless given).
+    func application(
+        _ configuration: ServerConfiguration, logger: Logger? = nil, metrics: ServerMetrics = ServerMetrics()
+    ) -> some ApplicationProtocol {
         let logger =
             logger
             ?? {
@@ -122,7 +125,8 @@ struct HTTPHarness: Sendable {
                 return logger
             }()
         return buildApplication(
-            store: store, storeServices: [], configuration: configuration, logger: logger, clock: clock)
+            store: store, storeServices: [], configuration: configuration, logger: logger, metrics: metrics,
+            clock: clock)
     }
 
     func balance(_ member: Int, _ currency: CurrencyID? = nil) async throws -> Int64 {

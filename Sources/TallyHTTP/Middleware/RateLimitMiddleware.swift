@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import TallyCore
+import TallyMetrics
 
 /// Applies the per-realm rate limit to authenticated realm routes and puts DRIP's
 /// `X-RateLimit-*` headers on every such response, errors included. Past the limit: 429 with
@@ -9,6 +10,7 @@ import TallyCore
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
     let limiter: RateLimiter
+    let metrics: TallyMetrics
 
     static let limitHeader = HTTPField.Name("X-RateLimit-Limit")!
     static let remainingHeader = HTTPField.Name("X-RateLimit-Remaining")!
@@ -31,9 +33,11 @@ struct RateLimitMiddleware: RouterMiddleware {
             do {
                 response = try await next(request, context)
             } catch {
-                response = ErrorMiddleware.response(for: error, request: request, context: context)
+                response = ErrorMiddleware.response(for: error, request: request, context: context, metrics: metrics)
             }
         } else {
+            metrics.rateLimited()
+            metrics.rejected(.rateLimited)
             response = TallyError(
                 .rateLimited, "Too many requests. Try again in \(decision.retryAfter) seconds.",
                 details: ["retryAfter": .integer(Int64(decision.retryAfter))]

@@ -3,8 +3,9 @@ import Hummingbird
 import Logging
 import Synchronization
 import TallyCore
+import TallyMetrics
 
-/// The outermost middleware: gives every request its id and writes its log line.
+/// The outermost middleware but for metrics: gives every request its id and writes its log line.
 ///
 /// The id is the request's own `X-Request-Id` when that is sane (1 to 128 printable ASCII
 /// characters, no spaces), else 16 fresh hex digits. It is in the response's `X-Request-Id`
@@ -17,6 +18,8 @@ import TallyCore
 /// `requestId`, and `error` (the code) for a failure.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = TallyRequestContext
+    /// Counts an error that reached this far (none should: ErrorMiddleware answers them) by code.
+    let metrics: TallyMetrics
 
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
     /// Longest incoming id accepted.
@@ -36,7 +39,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = ErrorMiddleware.response(for: error, request: request, context: context)
+            response = ErrorMiddleware.response(for: error, request: request, context: context, metrics: metrics)
         }
         response.headers[Self.requestIDHeader] = id
         if context.logger.logLevel <= .info {

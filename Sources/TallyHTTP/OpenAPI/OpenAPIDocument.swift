@@ -107,7 +107,7 @@ public enum OpenAPIDocument {
         if let schema = operation.response {
             responses[success] = [
                 "description": .string(operation.successDescription ?? "Success"),
-                "content": ["application/json": ["schema": OpenAPISchema.ref(schema)]],
+                "content": [operation.responseContentType: ["schema": OpenAPISchema.ref(schema)]],
                 "headers": ["X-Request-Id": requestIDHeader],
             ]
         } else {

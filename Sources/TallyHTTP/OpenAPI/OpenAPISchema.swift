@@ -124,6 +124,10 @@ enum OpenAPISchema {
             "Health": object([("message", ["type": "string", "enum": ["Ok"]])]),
             "Status": object([("status", ["type": "string", "enum": ["ok"]])]),
             "Document": ["type": "object"],
+            "Metrics": [
+                "type": "string",
+                "description": "Every metric of the server in the Prometheus text exposition format, version 0.0.4",
+            ],
             "Realm": object([
                 ("id", objectID), ("name", string), ("ownerId", objectID), ("description", string),
                 ("subdomain", string),

@@ -12,8 +12,9 @@ struct Controllers: Sendable {
     let legacy: LegacyRealmController
     let health: HealthController
     let document: DocumentController
+    let metrics: MetricsController
 
-    init(store: any LedgerStore, limits: Limits, document: String) {
+    init(store: any LedgerStore, limits: Limits, document: String, metrics: ServerMetrics) {
         balances = BalancesController(store: store, limits: limits)
         members = MembersController(store: store, limits: limits)
         currencies = CurrenciesController(store: store, limits: limits)
@@ -23,5 +24,6 @@ struct Controllers: Sendable {
         legacy = LegacyRealmController(store: store, limits: limits)
         health = HealthController(store: store)
         self.document = DocumentController(json: document)
+        self.metrics = MetricsController(metrics: metrics)
     }
 }

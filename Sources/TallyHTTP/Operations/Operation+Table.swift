@@ -3,8 +3,17 @@ import TallyCore
 extension Operation {
     /// Every operation Tally serves, for a server with `limits`: the router registers these behind
     /// the key check each one names, and the OpenAPI document describes them. Built once, when the
-    /// router is built.
-    static func table(limits: Limits) -> [Operation] {
+    /// router is built. Without `metrics`, `/metrics` is left out (it is served on a listener of
+    /// its own).
+    static func table(limits: Limits, metrics: Bool = true) -> [Operation] {
+        let operations = everyOperation(limits: limits)
+        return metrics ? operations : operations.filter { $0.id != Operation.metricsID }
+    }
+
+    /// The operation id of `GET /metrics`.
+    static let metricsID = "metrics"
+
+    private static func everyOperation(limits: Limits) -> [Operation] {
         let query = OpenAPIDocument.query
         let integer = { (range: ClosedRange<Int>) -> JSONValue in
             [
@@ -267,6 +276,11 @@ extension Operation {
                 method: .get, path: "/docs/json", id: "openAPIDocument", tag: "Health",
                 summary: "This document (no key)", success: .ok, response: "Document",
                 successDescription: "The OpenAPI 3.1 document", handler: .open { $0.document.get }),
+            Operation(
+                method: .get, path: "/metrics", id: metricsID, tag: "Health",
+                summary: "The server's metrics in the Prometheus text format (no key)", success: .ok,
+                response: "Metrics", responseContentType: "text/plain", successDescription: "Prometheus text format",
+                handler: .open { $0.metrics.get }),
         ]
     }
 }

@@ -78,6 +78,8 @@ struct Operation: Sendable {
     let success: HTTPResponse.Status
     /// The success body's component schema; nil when there is no body.
     let response: String?
+    /// The success body's media type, as the document names it.
+    var responseContentType = "application/json"
     /// What the document says about success.
     var successDescription: String? = nil
     /// Failures beyond those that follow from the access, method and body.

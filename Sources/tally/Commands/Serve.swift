@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -39,6 +40,8 @@ struct Serve: AsyncParsableCommand {
     var rateLimit: Int?
     @Option(help: "Hours an Idempotency-Key is remembered.") var idempotencyHours = 24
     @Option(help: "Seconds before an idle connection is closed.") var idleTimeout = 30
+    @Option(help: "Serve GET /metrics on a listener of its own at host:port instead of the main port.")
+    var metricsAddress: String?
 
     struct Listening: Encodable {
         let event = "listening"
@@ -59,6 +62,7 @@ struct Serve: AsyncParsableCommand {
         let rateLimit: Int?
         let idempotencyHours: Int
         let idleTimeout: Int
+        let metricsAddress: String?
         let demo: Bool
 
         func encode(to encoder: any Encoder) throws {
@@ -72,12 +76,13 @@ struct Serve: AsyncParsableCommand {
             try container.encode(rateLimit, forKey: .rateLimit)
             try container.encode(idempotencyHours, forKey: .idempotencyHours)
             try container.encode(idleTimeout, forKey: .idleTimeout)
+            try container.encode(metricsAddress, forKey: .metricsAddress)
             try container.encode(demo, forKey: .demo)
         }
 
         enum CodingKeys: String, CodingKey {
             case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, logFormat, rateLimit, idempotencyHours
-            case idleTimeout, demo
+            case idleTimeout, metricsAddress, demo
         }
     }
 
@@ -101,6 +106,9 @@ struct Serve: AsyncParsableCommand {
         }
         if let rateLimit, !(1...10_000_000).contains(rateLimit) {
             throw ValidationError("--rate-limit must be 1 to 10000000 requests per minute.")
+        }
+        if let metricsAddress, ListenAddress(metricsAddress) == nil {
+            throw ValidationError("--metrics-address must be host:port (an IPv6 host in brackets).")
         }
     }
 
@@ -129,7 +137,10 @@ struct Serve: AsyncParsableCommand {
 
     private func serve(logger: Logger, report: @escaping @Sendable (TallyError) -> Void) async throws {
         try await runReportingErrors(report: report) {
-            let store = try options.openStore(logger: logger)
+            // Once per process: Hummingbird's request metrics record through the global system.
+            let metrics = ServerMetrics(commit: BuildInfo.commit)
+            MetricsSystem.bootstrap(metrics.factory)
+            let store = try options.openStore(logger: logger, metrics: metrics.tally)
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
@@ -137,18 +148,20 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
+            configuration.metricsAddress = metricsAddress.flatMap(ListenAddress.init)
             let database = options.displayURL
             let settings = Settings(
                 durability: options.durability, poolSize: options.poolSize, batchSizeMax: batchSizeMax,
                 bodyBytesMax: bodyBytesMax, logLevel: logLevel,
                 logFormat: (logFormat.flatMap(LogFormat.init(rawValue:)) ?? .standard).rawValue, rateLimit: rateLimit,
                 idempotencyHours: idempotencyHours,
-                idleTimeout: idleTimeout, demo: demo)
+                idleTimeout: idleTimeout, metricsAddress: metricsAddress.flatMap(ListenAddress.init)?.description,
+                demo: demo)
             let host = hostname
             let announcement = demo ? DemoAnnouncement() : nil
             let app = buildApplication(
                 store: store, storeServices: [store], configuration: configuration, logger: logger,
-                beforeServerStarts: { try await announcement?.prepare(store) }
+                metrics: metrics, beforeServerStarts: { try await announcement?.prepare(store) }
             ) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
                 announcement?.announce(baseURL: base)
