@@ -87,20 +87,20 @@ public final class PostgresServer: @unchecked Sendable {
         let asRoot = getuid() == 0
         if asRoot {
             // PostgreSQL refuses to run as root: the server's files belong to the postgres user.
-            try Self.shell(["chown", "postgres:postgres", directory.path])
+            try Subprocess.run(["chown", "postgres:postgres", directory.path])
         }
         let passwordFile = directory.appendingPathComponent("password")
         try Data(Self.password.utf8).write(to: passwordFile)
-        if asRoot { try Self.shell(["chown", "postgres:postgres", passwordFile.path]) }
+        if asRoot { try Subprocess.run(["chown", "postgres:postgres", passwordFile.path]) }
         let data = directory.appendingPathComponent("data").path
-        try Self.shell(
+        try Subprocess.run(
             Self.asServerUser(asRoot) + [
                 binaries.appendingPathComponent("initdb").path, "-D", data, "-U", Self.user,
                 "--pwfile=\(passwordFile.path)", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale",
                 "-E", "UTF8", "--no-sync",
             ])
         if let tls { try Self.configureTLSOnly(data: data, files: tls, asRoot: asRoot) }
-        let port = try Self.freePort()
+        let port = try Subprocess.freePort()
         // Swift Testing runs the suites in parallel, and every test on PostgreSQL holds a pool of
         // its own until it ends: 200 connections ran out once the suite passed 150 tests.
         // The file `halt` asks for a fast shutdown that keeps the data (`halted` says it is done);
@@ -280,7 +280,7 @@ public final class PostgresServer: @unchecked Sendable {
             """
         let hbaFile = directory.appendingPathComponent("pg_hba.conf")
         try Data(hba.utf8).write(to: hbaFile)
-        if asRoot { try shell(["chown", "postgres:postgres", certificate.path, key.path, hbaFile.path]) }
+        if asRoot { try Subprocess.run(["chown", "postgres:postgres", certificate.path, key.path, hbaFile.path]) }
         let settings = directory.appendingPathComponent("postgresql.conf")
         let handle = try FileHandle(forWritingTo: settings)
         try handle.seekToEnd()
@@ -290,43 +290,6 @@ public final class PostgresServer: @unchecked Sendable {
 
     private static func asServerUser(_ asRoot: Bool) -> [String] {
         asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []
-    }
-
-    /// Runs a command to completion and throws unless it succeeds.
-    static func shell(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0].hasPrefix("/") ? arguments[0] : "/usr/bin/env")
-        process.arguments = arguments[0].hasPrefix("/") ? Array(arguments.dropFirst()) : arguments
-        // A directory every user may enter: the postgres user cannot read root's working directory.
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PostgresServerFailure(description: "\(arguments.joined(separator: " ")) failed: \(text)")
-        }
-    }
-
-    /// A port nobody listens on right now (bound to port 0, then released).
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw PostgresServerFailure(description: "socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard bound else { throw PostgresServerFailure(description: "bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Starts the shared server once, however many tests ask at the same time.

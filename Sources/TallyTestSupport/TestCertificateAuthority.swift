@@ -13,7 +13,7 @@ public struct TestCertificateAuthority: Sendable {
 
     /// True when `openssl` is on the PATH; otherwise prints why the TLS tests are skipped.
     public static let available: Bool = {
-        if (try? run(["openssl", "version"], in: URL(fileURLWithPath: "/tmp"))) != nil { return true }
+        if (try? Subprocess.run(["openssl", "version"], in: URL(fileURLWithPath: "/tmp"))) != nil { return true }
         print("TallyPostgresTests: TLS tests SKIPPED — no openssl on the PATH.")
         return false
     }()
@@ -35,10 +35,10 @@ public struct TestCertificateAuthority: Sendable {
             """.utf8
         ).write(to: extensions)
         try Self.makeKey(key, in: directory)
-        try Self.run(
+        try Subprocess.run(
             ["openssl", "req", "-new", "-key", key.path, "-subj", "/CN=Tally test \(name)", "-out", request.path],
             in: directory)
-        try Self.run(
+        try Subprocess.run(
             [
                 "openssl", "x509", "-req", "-in", request.path, "-signkey", key.path, "-days", "2",
                 "-extfile", extensions.path, "-set_serial", Self.serial(), "-out", certificate.path,
@@ -67,12 +67,12 @@ public struct TestCertificateAuthority: Sendable {
             """.utf8
         ).write(to: extensions)
         try Self.makeKey(key, in: directory)
-        try Self.run(
+        try Subprocess.run(
             [
                 "openssl", "req", "-new", "-key", key.path, "-subj", "/CN=\(dnsNames.first ?? "server")",
                 "-out", request.path,
             ], in: directory)
-        try Self.run(
+        try Subprocess.run(
             [
                 "openssl", "x509", "-req", "-in", request.path, "-CA", self.certificate.path, "-CAkey",
                 self.key.path, "-days", "2", "-extfile", extensions.path, "-set_serial", Self.serial(), "-out",
@@ -82,7 +82,7 @@ public struct TestCertificateAuthority: Sendable {
     }
 
     private static func makeKey(_ key: URL, in directory: URL) throws {
-        try run(
+        try Subprocess.run(
             ["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key.path],
             in: directory)
     }
@@ -90,23 +90,5 @@ public struct TestCertificateAuthority: Sendable {
     /// A random positive serial number, so two certificates never share one.
     private static func serial() -> String {
         "0x" + (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...127)) }.joined()
-    }
-
-    @discardableResult
-    private static func run(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PostgresServerFailure(description: "\(arguments.joined(separator: " ")) failed: \(text)")
-        }
-        return text
     }
 }

@@ -186,7 +186,7 @@ import Testing
     /// main port.
     @Test func aSeparateListenerServesMetricsAlone() async throws {
         let f = try await Self.fixture()
-        let port = try Self.freePort()
+        let port = try Subprocess.freePort()
         let server = try ServerProcess(
             arguments: ["--database", f.dir.database, "--metrics-address", "127.0.0.1:\(port)"], directory: f.dir.url)
         defer { server.stop() }
@@ -210,24 +210,6 @@ import Testing
             #expect(result.status != 0, "\(address)")
             #expect(result.stderr.contains("--metrics-address"), "\(address): \(result.stderr)")
         }
-    }
-
-    /// A port that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound else { throw ServerFailure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -40,7 +40,7 @@ import Testing
         @Sendable func setWritable(_ writable: Bool) throws {
             for file in files {
                 if asRoot {
-                    try Self.run("/usr/bin/chattr", [writable ? "-i" : "+i", file])
+                    try Subprocess.run(["/usr/bin/chattr", writable ? "-i" : "+i", file])
                 } else {
                     try FileManager.default.setAttributes(
                         [.posixPermissions: writable ? 0o644 : 0o444], ofItemAtPath: file)
@@ -73,22 +73,6 @@ import Testing
                 h.batchPath, key: h.key, json: #"{"updates":[{"dripId":"\#(h.members[0].id)","amount":1}]}"#)
             #expect(batch.status == .ok, "the store writes again")
             #expect(try await h.balance(0) == 1, "the refused write left nothing behind")
-        }
-    }
-
-    /// Runs a program to completion and throws unless it succeeds.
-    static func run(_ program: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw JSONShapeError(description: "\(program) \(arguments.joined(separator: " ")) failed: \(text)")
         }
     }
 }
