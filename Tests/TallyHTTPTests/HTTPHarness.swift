@@ -23,7 +23,9 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
     var testDescription: String { rawValue }
 
     /// A fresh, migrated, empty store of this kind on `clock`, running until the test ends.
-    func makeStore(in directory: URL, clock: TallyClock) async throws -> any LedgerStore {
+    /// `poolSize` is the PostgreSQL store's (4 unless a test needs every request to hold a
+    /// connection at once).
+    func makeStore(in directory: URL, clock: TallyClock, poolSize: Int = 4) async throws -> any LedgerStore {
         switch self {
         case .sqlite:
             return ServiceScope.startForTest(
@@ -34,7 +36,8 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
             }
             let store = ServiceScope.startForTest(
                 try PostgresLedgerStore(
-                    url: try await server.makeDatabase(), poolSize: 4, clock: clock, logger: PostgresServer.storeLogger)
+                    url: try await server.makeDatabase(), poolSize: poolSize, clock: clock,
+                    logger: PostgresServer.storeLogger)
             )
             try await store.migrate()
             return store
@@ -66,11 +69,11 @@ struct HTTPHarness: Sendable {
 
     static func make(
         _ backend: Backend = .sqlite, limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096),
-        clock: TallyClock = .system
+        clock: TallyClock = .system, poolSize: Int = 4
     ) async throws -> HTTPHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try await backend.makeStore(in: directory, clock: clock)
+        let store = try await backend.makeStore(in: directory, clock: clock, poolSize: poolSize)
         let ids = IDGenerator()
         let realm = try await store.createRealm(name: "Guild")
         let otherRealm = try await store.createRealm(name: "Other guild")
