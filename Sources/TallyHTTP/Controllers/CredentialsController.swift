@@ -194,13 +194,10 @@ struct CredentialsController {
                 type = try container.decode(String.self, forKey: AnyKey("type"))
                 value = try container.decode(String.self, forKey: AnyKey("value"))
                 source = try container.decodeFirst(String.self, forKeys: [AnyKey("source")])
-                guard let amount = try container.decodeAmount(forKeys: [AnyKey("amount"), AnyKey("tokens")]) else {
-                    throw DecodingError.keyNotFound(
-                        AnyKey("amount"), .init(codingPath: container.codingPath, debugDescription: ""))
-                }
-                self.amount = amount
-                realmPointId = try container.decodeFirst(
-                    String.self, forKeys: [AnyKey("realmPointId"), AnyKey("currencyId")])
+                // The amount and currency under the names and aliases every balance route reads.
+                let fields = try BalancesController.ChangeFields(container)
+                amount = fields.amount
+                realmPointId = fields.currencyId
             }
         }
         let updates: [Update]
