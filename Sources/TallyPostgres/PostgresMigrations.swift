@@ -19,6 +19,18 @@ enum PostgresMigrations {
         ("0001-foundation", foundation.map(Step.sql)),
         ("0002-credential-match-keys", credentialMatchKeys),
         ("0003-ghost-credentials", ghostCredentials.map(Step.sql)),
+        ("0004-import-entries", importEntries.map(Step.sql)),
+    ]
+
+    /// The journal gains the `import` kind: the opening entries of balances brought in from
+    /// elsewhere (`tally import`, `tally member import` with balance columns).
+    static let importEntries: [String] = [
+        "ALTER TABLE journal DROP CONSTRAINT journal_kind_check",
+        // NOT VALID: the rows already there passed the narrower check; new rows are checked.
+        """
+        ALTER TABLE journal ADD CONSTRAINT journal_kind_check
+            CHECK (kind IN ('batch', 'single', 'transfer', 'link', 'import')) NOT VALID
+        """,
     ]
 
     /// Applies the migrations not yet recorded, in one transaction, under an advisory lock so

@@ -155,18 +155,26 @@ enum SQLiteMigrations {
                     ) WITHOUT ROWID;
                     CREATE UNIQUE INDEX credentials_identity ON credentials(realm_id, type, source, match_key);
                     """)
-            try widenJournalKinds(db)
+            try widenJournalKinds(
+                db, from: "kind IN ('batch', 'single', 'transfer')",
+                to: "kind IN ('batch', 'single', 'transfer', 'link')")
+        }
+        migrator.registerMigration("0004-import-entries") { db in
+            // The journal gains the `import` kind: the opening entries of balances brought in
+            // from elsewhere (`tally import`, `tally member import` with balance columns).
+            try widenJournalKinds(
+                db, from: "kind IN ('batch', 'single', 'transfer', 'link')",
+                to: "kind IN ('batch', 'single', 'transfer', 'link', 'import')")
         }
         return migrator
     }
 
-    /// Lets the journal hold `link` entries. SQLite cannot alter a CHECK constraint, and
-    /// rebuilding the journal would copy every entry, so this edits the table's declared SQL in
-    /// place, as SQLite documents for loosening a constraint ("Making Other Kinds Of Table Schema
-    /// Changes"): widening an IN list changes no stored row, only which new rows are accepted.
-    static func widenJournalKinds(_ db: Database) throws {
-        let narrow = "kind IN ('batch', 'single', 'transfer')"
-        let wide = "kind IN ('batch', 'single', 'transfer', 'link')"
+    /// Lets the journal hold more kinds of entry: replaces the `narrow` IN list of its kind CHECK
+    /// with the `wide` one. SQLite cannot alter a CHECK constraint, and rebuilding the journal
+    /// would copy every entry, so this edits the table's declared SQL in place, as SQLite
+    /// documents for loosening a constraint ("Making Other Kinds Of Table Schema Changes"):
+    /// widening an IN list changes no stored row, only which new rows are accepted.
+    static func widenJournalKinds(_ db: Database, from narrow: String, to wide: String) throws {
         let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
         try db.execute(sql: "PRAGMA writable_schema = ON")
         try db.execute(

@@ -32,6 +32,9 @@ import Testing
         let applied = try await DatabaseQueue(path: path).read { db in
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
-        #expect(applied == ["0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials"])
+        #expect(
+            applied == [
+                "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
+            ])
     }
 }

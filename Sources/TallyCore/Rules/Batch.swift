@@ -8,6 +8,9 @@ public enum EntryKind: String, Sendable, CaseIterable {
     case transfer
     /// One side of a ghost credential's balance moving to the member it is linked to.
     case link
+    /// An opening balance brought in from elsewhere: `tally import` of an export without a
+    /// journal, or a balance column of `tally member import`.
+    case imported = "import"
 }
 
 /// An ordered list of changes applied all-or-nothing in one database transaction.

@@ -17,7 +17,7 @@ public enum MemberNaming: Sendable, Equatable {
     /// How the changes of a batch of `kind` name their members.
     public init(_ kind: EntryKind) {
         switch kind {
-        case .batch: self = .batchChange
+        case .batch, .imported: self = .batchChange
         case .single, .transfer, .link: self = .addressed
         }
     }
