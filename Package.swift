@@ -68,6 +68,8 @@ let package = Package(
         ),
         // The JSON shapes of Tally's records (DRIP's), shared by the HTTP API and the command line.
         .target(name: "TallyRepresentations", dependencies: ["TallyCore"], swiftSettings: strict),
+        // The export format: writing it, and reading it back with every record checked.
+        .target(name: "TallyPortability", dependencies: ["TallyCore"], swiftSettings: strict),
         // The HTTP API (Hummingbird 2).
         .target(
             name: "TallyHTTP",
@@ -91,6 +93,7 @@ let package = Package(
             name: "tally",
             dependencies: [
                 "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyMetrics",
+                "TallyPortability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
