@@ -169,7 +169,7 @@ extension ExportRecord {
                 KeyLine(
                     id: k.id.rawValue, realmId: k.realmID?.rawValue, name: k.name,
                     scopes: StoredSchema.scopesText(k.scopes).split(separator: ",").map(String.init),
-                    secretHash: k.secretHash.map { String($0, radix: 16).leftPadded(to: 2) }.joined(),
+                    secretHash: Hex.encode(k.secretHash),
                     createdAt: k.createdAtMilliseconds, revokedAt: k.revokedAtMilliseconds))
         }
     }
@@ -214,8 +214,24 @@ extension ExportRecord {
     }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+extension ExportRecord: Decodable {
+    private enum TypeKey: String, CodingKey { case type }
+
+    /// Reads the record its `type` names; an unknown type is a `DecodingError` naming it.
+    public init(from decoder: any Decoder) throws {
+        let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
+        switch type {
+        case "realm": self = .realm(try RealmLine(from: decoder))
+        case "currency": self = .currency(try CurrencyLine(from: decoder))
+        case "member": self = .member(try MemberLine(from: decoder))
+        case "credential": self = .credential(try CredentialLine(from: decoder))
+        case "entry": self = .entry(try EntryLine(from: decoder))
+        case "balance": self = .balance(try BalanceLine(from: decoder))
+        case "key": self = .key(try KeyLine(from: decoder))
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: try decoder.container(keyedBy: TypeKey.self),
+                debugDescription: "unknown record type '\(type.prefix(40))'")
+        }
     }
 }

@@ -8,13 +8,19 @@ extension PostgresLedgerStore {
     /// Inserts members a thousand per statement (arrays through `unnest`, one round trip each),
     /// each chunk under a savepoint. When a chunk clashes with a credential, it is rolled back
     /// and inserted again one row at a time, so the error names the exact row.
-    func insert(_ members: [Member], _ connection: PostgresConnection, progress: (Int) -> Void) async throws {
+    ///
+    /// `clash` words the error for the row at an index, given the credential that clashed (nil
+    /// when it was not a credential); by default it names the row.
+    func insert(
+        _ members: [Member], _ connection: PostgresConnection, progress: (Int) -> Void,
+        clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)? = nil
+    ) async throws {
         var start = 0
         while start < members.count {
             let end = min(start + Self.importChunkRows, members.count)
             let chunk = members[start..<end]
             if chunk.count == 1 || chunk.contains(where: { $0.metadata != nil }) {
-                try await insertOneByOne(chunk, total: members.count, connection)
+                try await insertOneByOne(chunk, total: members.count, connection, clash: clash)
             } else {
                 try await run(connection, "SAVEPOINT member_import_chunk")
                 do {
@@ -22,7 +28,7 @@ extension PostgresLedgerStore {
                     try await run(connection, "RELEASE SAVEPOINT member_import_chunk")
                 } catch  where Self.isUniqueViolation(error) {
                     try await run(connection, "ROLLBACK TO SAVEPOINT member_import_chunk")
-                    try await insertOneByOne(chunk, total: members.count, connection)
+                    try await insertOneByOne(chunk, total: members.count, connection, clash: clash)
                 }
             }
             if end / 10_000 > start / 10_000 { progress(end) }
@@ -57,24 +63,25 @@ extension PostgresLedgerStore {
     }
 
     /// Inserts members one statement each, so that a clash names its row exactly.
-    private func insertOneByOne(_ members: ArraySlice<Member>, total: Int, _ connection: PostgresConnection)
-        async throws
-    {
+    private func insertOneByOne(
+        _ members: ArraySlice<Member>, total: Int, _ connection: PostgresConnection,
+        clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)?
+    ) async throws {
         for (index, member) in zip(members.indices, members) {
             do {
                 try await run(connection, Self.statements.insert(member).query)
             } catch  where Self.isUniqueViolation(error) {
-                throw Self.credentialConflict(error, row: index, total: total, credentials: member.credentials)
+                let kind = Self.credentialKind(error)
+                throw clash?(index, kind)
+                    ?? .credentialTaken(kind, of: member.credentials, row: index, rows: total)
             }
         }
     }
 
-    /// The conflict for a unique clash, naming the credential whose index (on its match column)
-    /// the error names.
-    static func credentialConflict(_ error: any Error, row: Int, total: Int, credentials: Credentials) -> TallyError {
+    /// The credential whose unique index (on its match column) a clash names, or nil.
+    static func credentialKind(_ error: any Error) -> Credentials.Kind? {
         let name = constraint(error) ?? ""
-        let kind = Credentials.Kind.allCases.first { name == "members_\(StoredSchema.matchColumn($0))" }
-        return .credentialTaken(kind, of: credentials, row: row, rows: total)
+        return Credentials.Kind.allCases.first { name == "members_\(StoredSchema.matchColumn($0))" }
     }
 
     public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {

@@ -41,14 +41,22 @@ extension SQLiteLedgerStore {
     /// SQLite alone (the statement aborts; the transaction stays open), and is then inserted again
     /// one row per statement, so that the error, and the row it names, are exactly those of
     /// inserting row by row.
-    static func insert(_ members: [Member], _ db: Database, progress: (Int) -> Void) throws {
+    ///
+    /// `clash` words the error for the row at an index, given the credential that clashed (nil
+    /// when it was not a credential); by default it names the row.
+    static func insert(
+        _ members: [Member], _ db: Database, progress: (Int) -> Void,
+        clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)? = nil
+    ) throws {
         let insert = try db.cachedStatement(sql: insertMemberSQL)
         func insertOne(_ index: Int) throws {
             let member = members[index]
             do {
                 try insert.execute(arguments: StatementArguments(memberArguments(member)))
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                throw credentialConflict(error, row: index, total: members.count, credentials: member.credentials)
+                let kind = credentialKind(error)
+                throw clash?(index, kind)
+                    ?? .credentialTaken(kind, of: member.credentials, row: index, rows: members.count)
             }
         }
         let bulk = members.count >= insertChunkRows ? try BulkMemberInsert(db, rows: insertChunkRows) : nil
@@ -67,17 +75,15 @@ extension SQLiteLedgerStore {
         progress(members.count)
     }
 
-    /// The conflict for a unique clash, naming the credential whose match column SQLite's message
-    /// names (`UNIQUE constraint failed: members.realm_id, members.email_key`).
-    static func credentialConflict(_ error: DatabaseError, row: Int, total: Int, credentials: Credentials) -> TallyError
-    {
+    /// The credential whose match column SQLite's message for a unique clash names
+    /// (`UNIQUE constraint failed: members.realm_id, members.email_key`), or nil.
+    static func credentialKind(_ error: DatabaseError) -> Credentials.Kind? {
         let columns = (error.message ?? "").split(separator: ":").last?.split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
         }
-        let kind = Credentials.Kind.allCases.first {
+        return Credentials.Kind.allCases.first {
             columns?.contains("members.\(StoredSchema.matchColumn($0))") == true
         }
-        return .credentialTaken(kind, of: credentials, row: row, rows: total)
     }
 
     public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {

@@ -63,8 +63,9 @@ extension Database {
         try Int.fetchOne(self, sql: statement.text, arguments: statement.arguments) ?? 0
     }
 
-    /// Runs `statement`.
-    func execute(_ statement: SQLStatement) throws {
-        try execute(sql: statement.text, arguments: statement.arguments)
+    /// Runs `statement`; `cached` as for `row`.
+    func execute(_ statement: SQLStatement, cached: Bool = false) throws {
+        guard cached else { return try execute(sql: statement.text, arguments: statement.arguments) }
+        try cachedStatement(sql: statement.text).execute(arguments: statement.arguments)
     }
 }

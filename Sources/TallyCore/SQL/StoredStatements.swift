@@ -73,8 +73,9 @@ public struct StoredStatements: Sendable {
                 "custom_emoji_url": .text(currency.customEmojiURL), "metadata": .text(currency.metadata?.text),
                 "is_default": .boolean(currency.isDefault), "minimum_balance": .integer(currency.minimumBalance),
                 "maximum_balance": .integer(currency.maximumBalance), "transferable": .boolean(currency.isTransferable),
+                "archived_at": .integer(currency.archivedAtMilliseconds),
                 "created_at": .integer(currency.createdAtMilliseconds),
-                "updated_at": .integer(currency.createdAtMilliseconds),
+                "updated_at": .integer(currency.updatedAtMilliseconds),
             ])
     }
 
@@ -328,6 +329,31 @@ public struct StoredStatements: Sendable {
     // MARK: Keys
 
     /// Inserts the key (only its secret's hash).
+    /// Inserts a journal entry as given (a load); the store numbers it after every entry it holds.
+    public func insert(_ entry: JournalEntry) -> SQLStatement {
+        SQLStatement(
+            dialect, insertInto: "journal",
+            [
+                "id": .text(entry.id.rawValue), "realm_id": .text(entry.realmID.rawValue),
+                "member_id": .text(entry.memberID.rawValue), "currency_id": .text(entry.currencyID.rawValue),
+                "amount": .integer(entry.amount), "balance_before": .integer(entry.balanceBefore),
+                "balance_after": .integer(entry.balanceAfter), "batch_id": .text(entry.batchID.rawValue),
+                "initiator_id": .text(entry.initiatorID), "kind": .text(entry.kind.rawValue),
+                "created_at": .integer(entry.createdAtMilliseconds),
+            ])
+    }
+
+    /// Inserts a balance as given (a load).
+    public func insert(_ balance: StoredBalance) -> SQLStatement {
+        SQLStatement(
+            dialect, insertInto: "balances",
+            [
+                "realm_id": .text(balance.realmID.rawValue), "currency_id": .text(balance.currencyID.rawValue),
+                "member_id": .text(balance.memberID.rawValue), "balance": .integer(balance.balance),
+                "updated_at": .integer(balance.updatedAtMilliseconds),
+            ])
+    }
+
     public func insert(_ key: APIKey) -> SQLStatement {
         SQLStatement(
             dialect, insertInto: "api_keys",

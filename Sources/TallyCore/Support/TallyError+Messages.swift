@@ -100,3 +100,22 @@ extension TallyError {
             "The credential \(identity) still holds balances; move or link them before deleting it.")
     }
 }
+
+/// The sentences of loading a file (`LedgerLoader`, `ImportChecker`): each names the line.
+extension TallyError {
+    /// The same error, its message beginning with the line of the file it is about.
+    public func at(line: Int) -> TallyError {
+        TallyError(code, "Line \(line): \(message)", details: details)
+    }
+
+    /// 409: a record of the file clashes with one the database holds, or with an earlier record
+    /// of the file (`what` names the record, `clash` what it clashed on).
+    public static func loadClash(line: Int, _ what: String, clash: String) -> TallyError {
+        TallyError(.conflict, "Line \(line): the \(what) clashes with \(clash); nothing was imported.")
+    }
+
+    /// 400: a record of the file names something absent or breaks a rule of the schema.
+    public static func loadRefused(line: Int, _ what: String, because reason: String) -> TallyError {
+        .validation("Line \(line): the \(what) was refused (\(reason)); nothing was imported.")
+    }
+}

@@ -1,0 +1,88 @@
+import GRDB
+import TallyCore
+
+extension SQLiteLedgerStore: LedgerLoader {
+    /// Takes the writer for one transaction of its own (between two groups of the group
+    /// committer) and writes every chunk the source yields in it. Any error rolls it all back.
+    public func load(_ source: any LoadSource) async throws -> LoadSummary {
+        try await write("load") { db in
+            var summary = LoadSummary()
+            while let chunk = try source.next() {
+                try Self.load(chunk, db)
+                summary.count(chunk)
+            }
+            return summary
+        }
+    }
+
+    static func load(_ chunk: LoadChunk, _ db: Database) throws {
+        switch chunk {
+        case .realm(let realm):
+            if try db.row(statements.realm(realm.value.id)) != nil {
+                throw TallyError.loadClash(line: realm.line, "realm \(realm.value.id)", clash: "a realm already stored")
+            }
+            try insertRow(db, statements.insert(realm.value), line: realm.line, "realm \(realm.value.id)")
+        case .existingRealm(let realm):
+            try requireRealm(db, realm)
+        case .currencies(let rows):
+            for row in rows {
+                try insertRow(db, statements.insert(row.value), line: row.line, "currency \(row.value.id)")
+            }
+        case .members(let rows):
+            try loadMembers(rows, db)
+        case .credentials(let rows):
+            for row in rows {
+                for statement in statements.insert(row.value) {
+                    try insertRow(db, statement, line: row.line, "credential \(row.value.id)")
+                }
+            }
+        case .entries(let rows):
+            for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "journal entry") }
+        case .balances(let rows):
+            for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "balance") }
+        case .keys(let rows):
+            for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "key \(row.value.id)") }
+        }
+    }
+
+    /// Members many to a statement (`insert`), with a clash named by its line.
+    private static func loadMembers(_ rows: [Lined<Member>], _ db: Database) throws {
+        let members = rows.map(\.value)
+        do {
+            try db.inSavepoint {
+                try insert(members, db, progress: { _ in }) { index, kind in
+                    TallyError.loadClash(
+                        line: rows[index].line, "member \(members[index].id)",
+                        clash: kind.map { "another member's \($0.rawValue)" } ?? "a member already stored")
+                }
+                return .commit
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Not a credential (an id twice, a realm absent): the savepoint undid the chunk; find
+            // the row by inserting them again one by one, and undo that too.
+            try db.inSavepoint {
+                for row in rows {
+                    try insertRow(db, statements.insert(row.value), line: row.line, "member \(row.value.id)")
+                }
+                return .rollback
+            }
+            throw error
+        }
+    }
+
+    /// Runs one insert; a constraint it breaks becomes an error naming `line`.
+    private static func insertRow(_ db: Database, _ statement: SQLStatement, line: Int, _ what: String) throws {
+        do {
+            try db.execute(statement, cached: true)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let reason = error.message ?? "a constraint failed"
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
+                throw TallyError.loadClash(
+                    line: line, what, clash: "a record already stored or earlier in the file (\(reason))")
+            default:
+                throw TallyError.loadRefused(line: line, what, because: reason)
+            }
+        }
+    }
+}

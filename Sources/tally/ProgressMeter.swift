@@ -1,0 +1,79 @@
+import Foundation
+
+/// Progress of a long command on stderr, only when stderr is a terminal: what is done, the
+/// rate, and (with a known total) the share done and an estimate of the time left, redrawn in
+/// place at most twice a second. Nothing is written when stderr is a file or a pipe, so logs
+/// and scripts see only the command's own messages.
+final class ProgressMeter: @unchecked Sendable {
+    // Updated from the one task doing the work; the lock keeps a stray call from another safe.
+    private let lock = NSLock()
+    private let label: String
+    private let unit: String
+    private let total: Int64?
+    private let started = Date()
+    private var drawn = Date.distantPast
+    private var wroteLine = false
+    private let enabled: Bool
+
+    /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`.
+    init(_ label: String, unit: String, total: Int64?, enabled: Bool = isatty(STDERR_FILENO) != 0) {
+        self.label = label
+        self.unit = unit
+        self.total = total
+        self.enabled = enabled
+    }
+
+    /// Redraws the line for `done` units, unless it was drawn less than half a second ago.
+    func update(_ done: Int64) {
+        guard enabled else { return }
+        lock.withLock {
+            let now = Date()
+            guard now.timeIntervalSince(drawn) >= 0.5 else { return }
+            drawn = now
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, now: now)).utf8))
+            wroteLine = true
+        }
+    }
+
+    /// Ends the line, if one was drawn.
+    func finish() {
+        guard enabled else { return }
+        lock.withLock {
+            if wroteLine { FileHandle.standardError.write(Data("\n".utf8)) }
+            wroteLine = false
+        }
+    }
+
+    /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left`.
+    func text(_ done: Int64, now: Date) -> String {
+        let seconds = max(now.timeIntervalSince(started), 0.001)
+        let rate = Double(done) / seconds
+        var text = "\(label): \(amount(Double(done)))"
+        if let total, total > 0 {
+            text += " of \(amount(Double(total))) (\(Int(Double(done) * 100 / Double(total)))%)"
+        }
+        text += ", \(amount(rate))/s"
+        if let total, rate > 0, done < total {
+            text += ", about \(Self.duration(Double(total - done) / rate)) left"
+        }
+        return text
+    }
+
+    private func amount(_ value: Double) -> String {
+        guard unit == "bytes" else { return "\(Int(value)) \(unit)" }
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = value
+        var index = 0
+        while value >= 1000 && index < units.count - 1 {
+            value /= 1000
+            index += 1
+        }
+        return index == 0 ? "\(Int(value)) B" : String(format: "%.1f %@", value, units[index])
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 90 { return "\(Int(seconds.rounded(.up))) s" }
+        if seconds < 5400 { return "\(Int((seconds / 60).rounded(.up))) min" }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+}
