@@ -116,6 +116,8 @@ let package = Package(
         ),
         .testTarget(name: "TallyCoreTests", dependencies: ["TallyCore"], swiftSettings: strict),
         .testTarget(
+            name: "TallyPortabilityTests", dependencies: ["TallyPortability", "TallyCore"], swiftSettings: strict),
+        .testTarget(
             name: "TallySQLiteTests",
             dependencies: [
                 "TallyCore", "TallySQLite", "TallyStoreConformance", "TallyTestSupport", "TallyMetrics",
