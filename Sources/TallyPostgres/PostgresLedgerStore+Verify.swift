@@ -7,6 +7,12 @@ extension PostgresLedgerStore {
     /// entry's balance row joined in (no query per chain), and feeds every row to a
     /// `JournalAuditor`. All reads share one REPEATABLE READ snapshot, so concurrent writers do
     /// not produce false alarms.
+    public func journalEntryCount() async throws -> Int {
+        try await transaction("journalEntryCount", .reading) { connection in
+            try await count(connection, "SELECT count(*) FROM journal")
+        }
+    }
+
     public func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport {
         try await transaction("verify", .reading) { connection in try await verify(connection, progress: progress) }
     }

@@ -5,6 +5,10 @@ extension SQLiteLedgerStore {
     /// Walks the journal in (realm, member, currency, seq) order through its index, so memory
     /// stays constant however large the journal is, and feeds every row to a `JournalAuditor`.
     /// All reads share one snapshot.
+    public func journalEntryCount() async throws -> Int {
+        try await read("journalEntryCount") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0 }
+    }
+
     public func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport {
         try await read("verify") { db in try Self.verify(db, progress: progress) }
     }

@@ -4,4 +4,8 @@ public protocol LedgerAuditor: Sendable {
     /// snapshot while writers go on. `progress` receives the number of journal entries checked
     /// so far. Violations are reported, not thrown; a storage failure is `UNAVAILABLE`.
     func verify(progress: @escaping @Sendable (Int) -> Void) async throws -> VerifyReport
+
+    /// How many journal entries the database holds now, for a progress estimate (a count, not
+    /// read in `verify`'s snapshot). A storage failure is `UNAVAILABLE`.
+    func journalEntryCount() async throws -> Int
 }

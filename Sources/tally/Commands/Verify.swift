@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import TallyCore
 
@@ -25,9 +26,15 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let report = try await options.withStore(logger: Logger(label: "tally")) { store in
-                try await store.verify { done in
-                    Output.progress("journal entries checked", done: done, total: nil)
+                guard isatty(STDERR_FILENO) != 0 else {
+                    return try await store.verify { done in
+                        Output.progress("journal entries checked", done: done, total: nil)
+                    }
                 }
+                let meter = ProgressMeter(
+                    "verify", unit: "entries", total: Int64(try await store.journalEntryCount()))
+                defer { meter.finish() }
+                return try await store.verify { done in meter.update(Int64(done)) }
             }
             Output.json(
                 Result(
