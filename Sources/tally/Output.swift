@@ -65,6 +65,62 @@ enum Output {
             message(text)
         }
     }
+
+    /// True when stderr is a terminal, where a person may watch progress.
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// How `progress(_:done:total:unit:since:)` shows its numbers.
+    enum ProgressUnit {
+        /// Counted things, named (`entries`).
+        case count(String)
+        /// Bytes, shown in MiB.
+        case bytes
+    }
+
+    /// A progress line with the rate since `start` and, when the total is known, the time left at
+    /// that rate: `copying: 48.0/192.0 MiB (310.5 MiB/s, about 1 s left)`. The rate is shown once
+    /// a quarter of a second has passed, before which it says little.
+    static func progress(
+        _ label: String, done: Int, total: Int?, unit: ProgressUnit, since start: ContinuousClock.Instant
+    ) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let rate = seconds >= 0.25 ? Double(done) / seconds : 0
+        func amount(_ value: Double) -> String {
+            switch unit {
+            case .count: String(Int(value))
+            case .bytes: String(format: "%.1f", value / 1_048_576)
+            }
+        }
+        let name: String
+        switch unit {
+        case .count(let things): name = things
+        case .bytes: name = "MiB"
+        }
+        var text = "\(label): \(amount(Double(done)))\(total.map { "/" + amount(Double($0)) } ?? "") \(name)"
+        if rate > 0 {
+            text += " (\(amount(rate)) \(name)/s"
+            if let total, total > done {
+                let left = Double(total - done) / rate
+                text +=
+                    left < 90
+                    ? ", about \(Int(left.rounded(.up))) s left" : ", about \(Int((left / 60).rounded(.up))) min left"
+            }
+            text += ")"
+        }
+        drawProgress(text, finished: done == total)
+    }
+
+    /// Redraws `text` in place on a terminal, clearing the rest of the line (and ending it when
+    /// `finished`); elsewhere writes it as a line.
+    private static func drawProgress(_ text: String, finished: Bool) {
+        if stderrIsTerminal {
+            // Clears what a longer line before left behind.
+            FileHandle.standardError.write(Data(("\r" + text + "\u{1B}[K" + (finished ? "\n" : "")).utf8))
+        } else {
+            message(text)
+        }
+    }
 }
 
 /// Runs a command body, turning errors into a message on stderr (or whatever `report` does with
