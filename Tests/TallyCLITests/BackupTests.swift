@@ -165,8 +165,7 @@ import Testing
         )
 
         for (index, (signal, fraction)) in [
-            (SIGKILL, 0.0), (SIGKILL, 0.3), (SIGKILL, 0.5), (SIGKILL, 0.7), (SIGTERM, 0.0), (SIGTERM, 0.5),
-            (SIGINT, 0.3),
+            (SIGKILL, 0.0), (SIGKILL, 0.4), (SIGKILL, 0.7), (SIGTERM, 0.5), (SIGINT, 0.2),
         ].enumerated() {
             let target = dir.url.appendingPathComponent("copy-\(index).sqlite").path
             let before = Set(try Self.partialFiles(in: dir.url))
