@@ -57,10 +57,18 @@ struct DatabaseOptions: ParsableArguments {
         guard let level = SQLiteDurability(rawValue: durability) else {
             throw TallyError.validation("--durability must be full or normal.")
         }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+        guard let path = try sqlitePath() else {
             // Connections open, and the schema is migrated, on the first operation.
             return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger, metrics: metrics)
         }
+        return try SQLiteLedgerStore(path: path, durability: level, logger: logger, metrics: metrics)
+    }
+
+    /// The SQLite file the URL names, or nil when it names a PostgreSQL database (for a command
+    /// that works on the file itself, such as `tally backup`).
+    func sqlitePath() throws -> String? {
+        let url = resolvedURL
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return nil }
         var path = url
         if path.hasPrefix("sqlite://") {
             path.removeFirst("sqlite://".count)
@@ -68,7 +76,7 @@ struct DatabaseOptions: ParsableArguments {
             path.removeFirst("sqlite:".count)
         }
         guard !path.isEmpty else { throw TallyError.validation("The database URL names no file.") }
-        return try SQLiteLedgerStore(path: path, durability: level, logger: logger, metrics: metrics)
+        return path
     }
 }
 

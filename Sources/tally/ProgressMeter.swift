@@ -23,12 +23,13 @@ final class ProgressMeter: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    /// Redraws the line for `done` units, unless it was drawn less than half a second ago.
+    /// Redraws the line for `done` units, unless it was drawn less than half a second ago (the
+    /// last, with `done` at the total, is always drawn).
     func update(_ done: Int64) {
         guard enabled else { return }
         lock.withLock {
             let now = Date()
-            guard now.timeIntervalSince(drawn) >= 0.5 else { return }
+            guard now.timeIntervalSince(drawn) >= 0.5 || done == total else { return }
             drawn = now
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, now: now)).utf8))
             wroteLine = true
