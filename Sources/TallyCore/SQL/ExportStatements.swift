@@ -162,7 +162,7 @@ extension StoredStatements {
 
     /// One row, `records`: how many records `selection` holds now, for an estimate of an
     /// export's progress (an export reads its own snapshot, which may differ by the writes in
-    /// between). Selected realms are counted whether or not they exist.
+    /// between). A selected realm that does not exist counts nothing.
     public func exportCount(_ selection: ExportSelection) -> SQLStatement {
         var sql = statement()
         let realm = selection.realm.map { sql.bind($0.rawValue) }
