@@ -148,6 +148,7 @@ let package = Package(
             name: "TallyPostgresTests",
             dependencies: [
                 "TallyCore", "TallyPostgres", "TallyStoreConformance", "TallyTestSupport", "tally", "TallyMetrics",
+                "TallySQLite", "TallyPortability",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -11,6 +11,8 @@ public final class ExportWriter: @unchecked Sendable {
     private var buffer = Data()
     /// Records written so far (header and trailer not counted).
     public private(set) var records = 0
+    /// Bytes handed to the output so far (header and trailer counted).
+    public private(set) var bytes = 0
 
     /// Starts an export to `output` by writing its header.
     public init(to output: FileHandle, header: ExportHeader) throws {
@@ -43,6 +45,7 @@ public final class ExportWriter: @unchecked Sendable {
 
     private func flushLocked() throws {
         try output.write(contentsOf: buffer)
+        bytes += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -168,6 +168,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
                 throw error
             } catch let race as IdempotencyRace {
                 throw race
+            } catch let interruption as ExportInterruption {
+                throw interruption
             } catch  where Self.isRetryable(error) && attempt < Self.attemptsMax {
                 logger.debug(
                     "retrying a transaction", metadata: ["operation": "\(operation)", "attempt": "\(attempt)"])

@@ -10,13 +10,17 @@ final class ProgressMeter: @unchecked Sendable {
     private let label: String
     private let unit: String
     private let total: Int64?
-    private let started = Date()
+    private let started: Date
     private var drawn = Date.distantPast
     private var wroteLine = false
     private let enabled: Bool
 
     /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`.
-    init(_ label: String, unit: String, total: Int64?, enabled: Bool = isatty(STDERR_FILENO) != 0) {
+    init(
+        _ label: String, unit: String, total: Int64?, started: Date = Date(),
+        enabled: Bool = isatty(STDERR_FILENO) != 0
+    ) {
+        self.started = started
         self.label = label
         self.unit = unit
         self.total = total
@@ -45,23 +49,29 @@ final class ProgressMeter: @unchecked Sendable {
         }
     }
 
-    /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left`.
+    /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left` or
+    /// `export: 250,000 of 1,000,000 records (25%), 25,000 records/s, about 30 s left`.
     func text(_ done: Int64, now: Date) -> String {
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(done) / seconds
+        let named = unit == "bytes" ? "" : " \(unit)"
         var text = "\(label): \(amount(Double(done)))"
-        if let total, total > 0 {
-            text += " of \(amount(Double(total))) (\(Int(Double(done) * 100 / Double(total)))%)"
+        if let total, total > 0, done <= total {
+            text += " of \(amount(Double(total)))\(named) (\(Int(Double(done) * 100 / Double(total)))%)"
+        } else {
+            text += named
         }
-        text += ", \(amount(rate))/s"
+        text += ", \(amount(rate))\(named)/s"
         if let total, rate > 0, done < total {
             text += ", about \(Self.duration(Double(total - done) / rate)) left"
         }
         return text
     }
 
+    /// A number of units: bytes in B, KB, MB, GB; anything else as a whole number with its
+    /// thousands grouped (`1,234,567`).
     private func amount(_ value: Double) -> String {
-        guard unit == "bytes" else { return "\(Int(value)) \(unit)" }
+        guard unit == "bytes" else { return Self.grouped(Int(value)) }
         let units = ["B", "KB", "MB", "GB", "TB"]
         var value = value
         var index = 0
@@ -70,6 +80,17 @@ final class ProgressMeter: @unchecked Sendable {
             index += 1
         }
         return index == 0 ? "\(Int(value)) B" : String(format: "%.1f %@", value, units[index])
+    }
+
+    /// `1234567` as `1,234,567`.
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = value < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return out
     }
 
     static func duration(_ seconds: Double) -> String {

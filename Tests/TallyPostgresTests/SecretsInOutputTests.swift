@@ -40,6 +40,7 @@ import Testing
         _ = try run(["key", "revoke", key])
         _ = try run(["realm", "list"])
         _ = try run(["verify"])
+        _ = try run(["export", "--journal", "--keys"])
 
         // The server at its most verbose, in both log formats, through start, requests (without
         // a key, with a valid key, with a wrong secret) and shutdown.
@@ -81,7 +82,7 @@ import Testing
         var failures = [(String, TallyProcess.Result)]()
         for bad in badURLs {
             for arguments in [
-                ["migrate"], ["verify"], ["realm", "list"], ["serve", "--port", "0"],
+                ["migrate"], ["verify"], ["realm", "list"], ["export"], ["serve", "--port", "0"],
                 ["serve", "--port", "0", "--log-format", "json"],
             ] {
                 let result = try TallyProcess.run(arguments + ["--database", bad], timeout: 60)

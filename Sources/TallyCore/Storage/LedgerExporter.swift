@@ -43,4 +43,9 @@ public enum StoredRecord: Sendable, Equatable {
 public protocol LedgerExporter: Sendable {
     func export(_ selection: ExportSelection, into record: @escaping @Sendable (StoredRecord) throws -> Void)
         async throws
+
+    /// About how many records `export` would read of `selection` now, for an estimate of its
+    /// progress: counted apart from the export's snapshot, so writes in between make it differ.
+    /// A selected realm that does not exist counts nothing. A storage failure is `UNAVAILABLE`.
+    func exportRecordCount(_ selection: ExportSelection) async throws -> Int
 }
