@@ -9,12 +9,13 @@ public enum ExportRecord: Sendable, Equatable {
     case currency(CurrencyLine)
     case member(MemberLine)
     case credential(CredentialLine)
+    case holder(HolderLine)
     case entry(EntryLine)
     case balance(BalanceLine)
     case key(KeyLine)
 
     /// Every `type` a record line may have, in the order they come within a realm.
-    public static let types = ["realm", "currency", "member", "credential", "entry", "balance", "key"]
+    public static let types = ["realm", "currency", "member", "credential", "holder", "entry", "balance", "key"]
 
     public struct RealmLine: Codable, Sendable, Equatable {
         public var type = "realm"
@@ -78,6 +79,14 @@ public enum ExportRecord: Sendable, Equatable {
         public var createdAt: Int64
         public var updatedAt: Int64
         public var linkedAt: Int64?
+    }
+
+    /// The balance holder of a deleted ghost credential: its entries and balances name it.
+    public struct HolderLine: Codable, Sendable, Equatable {
+        public var type = "holder"
+        public var id: String
+        public var realmId: String
+        public var createdAt: Int64
     }
 
     public struct EntryLine: Codable, Sendable, Equatable {
@@ -152,6 +161,9 @@ extension ExportRecord {
                     provider: g.provider, username: g.username, chain: g.chain, walletProvider: g.walletProvider,
                     walletName: g.walletName, metadata: g.metadata, createdAt: g.createdAtMilliseconds,
                     updatedAt: g.updatedAtMilliseconds, linkedAt: g.linkedAtMilliseconds))
+        case .holder(let h):
+            self = .holder(
+                HolderLine(id: h.id.rawValue, realmId: h.realmID.rawValue, createdAt: h.createdAtMilliseconds))
         case .entry(let e):
             self = .entry(
                 EntryLine(
@@ -181,6 +193,7 @@ extension ExportRecord {
         case .currency(let line): line.type
         case .member(let line): line.type
         case .credential(let line): line.type
+        case .holder(let line): line.type
         case .entry(let line): line.type
         case .balance(let line): line.type
         case .key(let line): line.type
@@ -194,6 +207,7 @@ extension ExportRecord {
         case .currency(let line): line.realmId
         case .member(let line): line.realmId
         case .credential(let line): line.realmId
+        case .holder(let line): line.realmId
         case .entry(let line): line.realmId
         case .balance(let line): line.realmId
         case .key(let line): line.realmId
@@ -207,6 +221,7 @@ extension ExportRecord {
         case .currency(let line): try encoder.encode(line)
         case .member(let line): try encoder.encode(line)
         case .credential(let line): try encoder.encode(line)
+        case .holder(let line): try encoder.encode(line)
         case .entry(let line): try encoder.encode(line)
         case .balance(let line): try encoder.encode(line)
         case .key(let line): try encoder.encode(line)
@@ -225,6 +240,7 @@ extension ExportRecord: Decodable {
         case "currency": self = .currency(try CurrencyLine(from: decoder))
         case "member": self = .member(try MemberLine(from: decoder))
         case "credential": self = .credential(try CredentialLine(from: decoder))
+        case "holder": self = .holder(try HolderLine(from: decoder))
         case "entry": self = .entry(try EntryLine(from: decoder))
         case "balance": self = .balance(try BalanceLine(from: decoder))
         case "key": self = .key(try KeyLine(from: decoder))

@@ -12,7 +12,7 @@ import TallyCore
 public struct ImportChecker {
     /// The order of a realm's records: a record may not come after one of a later kind.
     static let order: [String: Int] = [
-        "currency": 1, "member": 2, "credential": 3, "entry": 4, "balance": 5, "key": 6,
+        "currency": 1, "member": 2, "credential": 3, "holder": 4, "entry": 5, "balance": 6, "key": 7,
     ]
 
     private let header: ExportHeader
@@ -49,6 +49,7 @@ public struct ImportChecker {
         case currency(Currency)
         case member(Member)
         case credential(GhostCredential)
+        case holder(BalanceHolder)
         case entry(JournalEntry)
         case balance(StoredBalance, opening: JournalEntry?)
         case key(APIKey)
@@ -107,6 +108,11 @@ public struct ImportChecker {
         case .currency(let line): return .currency(try currency(line, realm: realm))
         case .member(let line): return .member(try member(line, realm: realm))
         case .credential(let line): return .credential(try credential(line, realm: realm))
+        case .holder(let line):
+            return .holder(
+                BalanceHolder(
+                    realmID: realm, id: try Self.id(line.id, MemberKind.self, "holder id"),
+                    createdAtMilliseconds: line.createdAt))
         case .entry(let line): return .entry(try entry(line, realm: realm))
         case .balance(let line):
             let (balance, opening) = try self.balance(line, realm: realm)

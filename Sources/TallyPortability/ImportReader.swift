@@ -130,6 +130,7 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
         case currencies([Lined<Currency>])
         case members([Lined<Member>])
         case credentials([Lined<GhostCredential>])
+        case holders([Lined<BalanceHolder>])
         case entries([Lined<JournalEntry>])
         case balances([Lined<StoredBalance>], openings: [Lined<JournalEntry>])
         case keys([Lined<APIKey>])
@@ -139,6 +140,7 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
             case .currencies(let rows): rows.count
             case .members(let rows): rows.count
             case .credentials(let rows): rows.count
+            case .holders(let rows): rows.count
             case .entries(let rows): rows.count
             case .balances(let rows, _): rows.count
             case .keys(let rows): rows.count
@@ -169,6 +171,12 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
         case (.credential(let value), _):
             flush()
             gathering = .credentials([Lined(value, line: line)])
+        case (.holder(let value), .holders(var rows)?):
+            rows.append(Lined(value, line: line))
+            gathering = .holders(rows)
+        case (.holder(let value), _):
+            flush()
+            gathering = .holders([Lined(value, line: line)])
         case (.entry(let value), .entries(var rows)?):
             rows.append(Lined(value, line: line))
             gathering = .entries(rows)
@@ -201,6 +209,7 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
         case .currencies(let rows): pending.append(.currencies(rows))
         case .members(let rows): pending.append(.members(rows))
         case .credentials(let rows): pending.append(.credentials(rows))
+        case .holders(let rows): pending.append(.holders(rows))
         case .entries(let rows): pending.append(.entries(rows))
         case .balances(let rows, let openings):
             if !openings.isEmpty { pending.append(.entries(openings)) }

@@ -57,6 +57,11 @@ extension PostgresLedgerStore: LedgerLoader {
                     try await insertRow(connection, statement, line: row.line, "credential \(row.value.id)")
                 }
             }
+        case .holders(let rows):
+            for row in rows {
+                try await insertRow(
+                    connection, Self.statements.insert(row.value), line: row.line, "holder \(row.value.id)")
+            }
         case .entries(let rows):
             for start in stride(from: 0, to: rows.count, by: Self.loadChunkRows) {
                 let part = Array(rows[start..<min(start + Self.loadChunkRows, rows.count)])

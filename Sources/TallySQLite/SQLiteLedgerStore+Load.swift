@@ -36,6 +36,10 @@ extension SQLiteLedgerStore: LedgerLoader {
                     try insertRow(db, statement, line: row.line, "credential \(row.value.id)")
                 }
             }
+        case .holders(let rows):
+            for row in rows {
+                try insertRow(db, statements.insert(row.value), line: row.line, "holder \(row.value.id)")
+            }
         case .entries(let rows):
             for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "journal entry") }
         case .balances(let rows):

@@ -52,7 +52,7 @@ enum ExportCases {
                 for id in block.members.map(\.id) {
                     expected += try await store.journal(of: id, in: block.realm, limit: 100)
                 }
-                for id in block.credentials.map(\.holderID) {
+                for id in block.credentials.map(\.holderID) + block.holders.map(\.id) {
                     // A holder is not a member: one without entries reads as unknown.
                     do {
                         expected += try await store.journal(of: id, in: block.realm, limit: 100)
@@ -87,6 +87,10 @@ enum ExportCases {
             try expectEqual(
                 entries.filter { $0.kind == .link }.count, 4, "the link moved two balances: one entry out, one in, each"
             )
+            try expectEqual(guild.holders.count, 1, "the deleted credential's holder comes as a holder")
+            try expectTrue(
+                guild.balances.contains { $0.memberID == guild.holders.first?.id && $0.balance == 0 },
+                "with its zero balance")
             let holders = Set(guild.credentials.map(\.holderID))
             try expectTrue(
                 guild.balances.contains { holders.contains($0.memberID) && $0.balance == 40 },
@@ -210,6 +214,7 @@ enum ExportCases {
         var credentials: [GhostCredential] {
             records.compactMap { if case .credential(let g) = $0 { g } else { nil } }
         }
+        var holders: [BalanceHolder] { records.compactMap { if case .holder(let h) = $0 { h } else { nil } } }
         var entries: [JournalEntry] { records.compactMap { if case .entry(let e) = $0 { e } else { nil } } }
         var balances: [StoredBalance] { records.compactMap { if case .balance(let b) = $0 { b } else { nil } } }
         var keys: [APIKey] {
@@ -232,7 +237,7 @@ enum ExportCases {
     /// The order of the contract: realms by id, each followed by its records kind by kind (each
     /// kind in its own order), then the admin keys by id.
     static func expectOrdered(_ records: [StoredRecord]) throws {
-        let kinds = ["realm", "currency", "member", "credential", "entry", "balance", "key"]
+        let kinds = ["realm", "currency", "member", "credential", "holder", "entry", "balance", "key"]
         var previous: StoredRecord?
         var realm: RealmID?
         for record in records {
@@ -293,6 +298,7 @@ enum ExportCases {
         case .currency: "currency"
         case .member: "member"
         case .credential: "credential"
+        case .holder: "holder"
         case .entry: "entry"
         case .balance: "balance"
         case .key: "key"
@@ -305,6 +311,7 @@ enum ExportCases {
         case .currency(let currency): currency.realmID
         case .member(let member): member.realmID
         case .credential(let credential): credential.realmID
+        case .holder(let holder): holder.realmID
         case .entry(let entry): entry.realmID
         case .balance(let balance): balance.realmID
         case .key(let key): key.realmID
@@ -318,6 +325,7 @@ enum ExportCases {
         case .currency(let currency): currency.id.rawValue
         case .member(let member): member.id.rawValue
         case .credential(let credential): credential.id.rawValue
+        case .holder(let holder): holder.id.rawValue
         case .entry(let entry):
             String(repeating: "0", count: 20 - String(entry.sequence).count) + String(entry.sequence)
         case .balance(let balance): balance.memberID.rawValue + balance.currencyID.rawValue

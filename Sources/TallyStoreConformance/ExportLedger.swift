@@ -168,6 +168,23 @@ public enum ExportLedger {
         tick()
         _ = try await store.perform(.credential(.create(shopify, realm: guild.id)), idempotency: nil)
         tick()
+        // A ghost credential that held points, gave them back and was deleted: its balance holder
+        // stays, with its entries and a zero balance.
+        let gone = try CredentialIdentity(kind: .discordId, value: "400000004")
+        for amount: Int64 in [6, -6] {
+            guard
+                case .performed(let moved, _) = try await store.perform(
+                    .credential(
+                        .change(
+                            try CredentialBatch(
+                                realmID: guild.id, changes: [CredentialChange(identity: gone, amount: amount)],
+                                initiatorID: nil))), idempotency: nil)
+            else { throw ConformanceFailure("a credential batch without a claim was replayed") }
+            receipts.append(moved.credentialReceipt.receipt)
+            tick()
+        }
+        _ = try await store.perform(.credential(.delete(gone, realm: guild.id)), idempotency: nil)
+        tick()
 
         let otherPoints = try await store.createCurrency(CurrencyDraft(name: "Coins", isDefault: true), in: other.id)
         tick()

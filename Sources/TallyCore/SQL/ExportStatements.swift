@@ -26,6 +26,8 @@ public enum ExportPart: Sendable, Equatable, CaseIterable {
     case members
     /// Ghost credentials by id.
     case credentials
+    /// The balance holders of deleted ghost credentials by id.
+    case holders
     /// Journal entries in commit order (`seq`).
     case entries
     /// Balances, holders' included, by member id then currency id.
@@ -39,7 +41,7 @@ public enum ExportPart: Sendable, Equatable, CaseIterable {
             switch part {
             case .entries: selection.journal
             case .keys: selection.keys
-            case .currencies, .members, .credentials, .balances: true
+            case .currencies, .members, .credentials, .holders, .balances: true
             }
         }
     }
@@ -50,6 +52,7 @@ public enum ExportPart: Sendable, Equatable, CaseIterable {
         case .currencies: .currency(try Currency(stored: row))
         case .members: .member(try Member(stored: row))
         case .credentials: .credential(try GhostCredential(stored: row))
+        case .holders: .holder(try BalanceHolder(stored: row))
         case .entries: .entry(try JournalEntry(stored: row))
         case .balances: .balance(try StoredBalance(stored: row))
         case .keys: .key(try APIKey(stored: row))
@@ -71,6 +74,7 @@ public enum ExportCursor: Sendable, Equatable {
         case .currency(let currency): self = .id(currency.id.rawValue)
         case .member(let member): self = .id(member.id.rawValue)
         case .credential(let credential): self = .id(credential.id.rawValue)
+        case .holder(let holder): self = .id(holder.id.rawValue)
         case .entry(let entry): self = .sequence(entry.sequence)
         case .balance(let balance): self = .id(balance.memberID.rawValue)
         case .key(let key): self = .id(key.id.rawValue)
@@ -79,6 +83,14 @@ public enum ExportCursor: Sendable, Equatable {
 }
 
 extension StoredStatements {
+    /// The condition on `members` that a row is the balance holder of a deleted ghost credential.
+    var orphanedHolder: String {
+        """
+        \(dialect.isTrue("ghost")) AND NOT EXISTS (
+            SELECT 1 FROM credentials c WHERE c.realm_id = members.realm_id AND c.id = members.id)
+        """
+    }
+
     /// The first realm in id order after `after` (the first of all for nil).
     public func exportRealm(after: RealmID?) -> SQLStatement {
         var sql = statement()
@@ -102,6 +114,9 @@ extension StoredStatements {
             (table, columns, order) = ("members", StoredSchema.memberColumns, "id")
             conditions.append(isFalse("ghost"))
         case .credentials: (table, columns, order) = ("credentials", StoredSchema.credentialColumns, "id")
+        case .holders:
+            (table, columns, order) = ("members", "realm_id, id, created_at", "id")
+            conditions.append(orphanedHolder)
         case .entries: (table, columns, order) = ("journal", StoredSchema.journalColumns, "seq")
         case .balances: (table, columns, order) = ("balances", StoredSchema.balanceColumns, "member_id, currency_id")
         case .keys: (table, columns, order) = ("api_keys", StoredSchema.keyColumns, "id")
@@ -173,6 +188,7 @@ extension StoredStatements {
         var terms = [
             realm.map { "(SELECT count(*) FROM realms WHERE id = \($0))" } ?? "(SELECT count(*) FROM realms)",
             count("currencies", []), count("members", [isFalse("ghost")]), count("credentials", []),
+            count("members", [orphanedHolder]),
             count("balances", []),
         ]
         if selection.journal { terms.append(count("journal", [])) }

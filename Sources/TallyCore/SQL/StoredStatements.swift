@@ -343,6 +343,17 @@ public struct StoredStatements: Sendable {
             ])
     }
 
+    /// Inserts the balance holder of a deleted ghost credential (a load).
+    public func insert(_ holder: BalanceHolder) -> SQLStatement {
+        SQLStatement(
+            dialect, insertInto: "members",
+            [
+                "realm_id": .text(holder.realmID.rawValue), "id": .text(holder.id.rawValue), "ghost": .boolean(true),
+                "created_at": .integer(holder.createdAtMilliseconds),
+                "updated_at": .integer(holder.createdAtMilliseconds),
+            ])
+    }
+
     /// Inserts a balance as given (a load).
     public func insert(_ balance: StoredBalance) -> SQLStatement {
         SQLStatement(

@@ -23,6 +23,8 @@ public enum StoredRecord: Sendable, Equatable {
     case member(Member)
     /// A ghost credential; its balance holder is implied (`GhostCredential.holderID`).
     case credential(GhostCredential)
+    /// The balance holder of a deleted ghost credential, which still has entries and balances.
+    case holder(BalanceHolder)
     case entry(JournalEntry)
     case balance(StoredBalance)
     case key(APIKey)
@@ -33,7 +35,8 @@ public enum StoredRecord: Sendable, Equatable {
 /// store, so two stores holding the same ledger export the same records:
 ///
 /// - realms by id, and for each realm: its currencies by id, its members by id (balance holders
-///   excluded), its ghost credentials by id, its journal entries (when selected) in commit
+///   excluded), its ghost credentials by id, the balance holders of its deleted ghost
+///   credentials by id, its journal entries (when selected) in commit
 ///   order, its balances by member id then currency id, its keys (when selected) by id;
 /// - then, when every realm is selected and keys are, the admin keys by id.
 ///

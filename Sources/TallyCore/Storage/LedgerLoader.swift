@@ -21,6 +21,8 @@ public enum LoadChunk: Sendable {
     case members([Lined<Member>])
     /// Ghost credentials, each with its balance holder.
     case credentials([Lined<GhostCredential>])
+    /// Balance holders of deleted ghost credentials.
+    case holders([Lined<BalanceHolder>])
     /// Journal entries as given (ids, times, before and after); each store numbers them in
     /// the order given, after every entry it already holds. `sequence` is not read.
     case entries([Lined<JournalEntry>])
@@ -54,6 +56,7 @@ public struct LoadSummary: Sendable, Equatable {
     public var currencies = 0
     public var members = 0
     public var credentials = 0
+    public var holders = 0
     public var entries = 0
     public var balances = 0
     public var keys = 0
@@ -68,6 +71,7 @@ public struct LoadSummary: Sendable, Equatable {
         case .currencies(let rows): currencies += rows.count
         case .members(let rows): members += rows.count
         case .credentials(let rows): credentials += rows.count
+        case .holders(let rows): holders += rows.count
         case .entries(let rows): entries += rows.count
         case .balances(let rows): balances += rows.count
         case .keys(let rows): keys += rows.count
