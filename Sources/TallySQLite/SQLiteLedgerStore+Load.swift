@@ -50,10 +50,10 @@ extension SQLiteLedgerStore: LedgerLoader {
         let members = rows.map(\.value)
         do {
             try db.inSavepoint {
-                try insert(members, db, progress: { _ in }) { index, kind in
-                    TallyError.loadClash(
-                        line: rows[index].line, "member \(members[index].id)",
-                        clash: kind.map { "another member's \($0.rawValue)" } ?? "a member already stored")
+                try insert(members, db) { index, kind in
+                    kind.map { .loadCredentialTaken(line: rows[index].line, $0, of: members[index].credentials) }
+                        ?? .loadClash(
+                            line: rows[index].line, "member \(members[index].id)", clash: "a member already stored")
                 }
                 return .commit
             }

@@ -10,27 +10,35 @@ final class ProgressMeter: @unchecked Sendable {
     private let label: String
     private let unit: String
     private let total: Int64?
+    /// What a second count counts (such as "rows"), shown with its own rate; nil for none.
+    private let countUnit: String?
     private let started = Date()
     private var drawn = Date.distantPast
     private var wroteLine = false
     private let enabled: Bool
 
-    /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`.
-    init(_ label: String, unit: String, total: Int64?, enabled: Bool = isatty(STDERR_FILENO) != 0) {
+    /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`, and
+    /// with a `countUnit`, a second count (such as the rows in those bytes) and its rate.
+    init(
+        _ label: String, unit: String, total: Int64?, countUnit: String? = nil,
+        enabled: Bool = isatty(STDERR_FILENO) != 0
+    ) {
         self.label = label
         self.unit = unit
         self.total = total
+        self.countUnit = countUnit
         self.enabled = enabled
     }
 
-    /// Redraws the line for `done` units, unless it was drawn less than half a second ago.
-    func update(_ done: Int64) {
+    /// Redraws the line for `done` units (and `count` of the second count), unless it was drawn
+    /// less than half a second ago.
+    func update(_ done: Int64, count: Int64? = nil) {
         guard enabled else { return }
         lock.withLock {
             let now = Date()
             guard now.timeIntervalSince(drawn) >= 0.5 else { return }
             drawn = now
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, now: now)).utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, count: count, now: now)).utf8))
             wroteLine = true
         }
     }
@@ -44,8 +52,9 @@ final class ProgressMeter: @unchecked Sendable {
         }
     }
 
-    /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left`.
-    func text(_ done: Int64, now: Date) -> String {
+    /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left`
+    /// (with a second count: `…, 85.1 MB/s, 1200000 rows at 81234 rows/s, about 26 s left`).
+    func text(_ done: Int64, count: Int64? = nil, now: Date) -> String {
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(done) / seconds
         var text = "\(label): \(amount(Double(done)))"
@@ -53,6 +62,9 @@ final class ProgressMeter: @unchecked Sendable {
             text += " of \(amount(Double(total))) (\(Int(Double(done) * 100 / Double(total)))%)"
         }
         text += ", \(amount(rate))/s"
+        if let countUnit, let count {
+            text += ", \(count) \(countUnit) at \(Int(Double(count) / seconds)) \(countUnit)/s"
+        }
         if let total, rate > 0, done < total {
             text += ", about \(Self.duration(Double(total - done) / rate)) left"
         }
