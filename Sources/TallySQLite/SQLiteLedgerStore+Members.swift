@@ -58,7 +58,7 @@ extension SQLiteLedgerStore {
                     ?? .credentialTaken(kind, of: member.credentials, row: index, rows: members.count)
             }
         }
-        let bulk = members.count >= insertChunkRows ? try BulkMemberInsert(db, rows: insertChunkRows) : nil
+        let bulk = members.count >= insertChunkRows ? try BulkInsert<Member>(members: db, rows: insertChunkRows) : nil
         defer { bulk?.finalize() }
         var start = 0
         while start < members.count {

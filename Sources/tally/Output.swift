@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyRepresentations
 
 /// Writes results (JSON on stdout) and messages (stderr), unbuffered so pipes see each line.
 enum Output {
