@@ -91,7 +91,10 @@ struct MemberCommand: AsyncParsableCommand {
                     } created: { members in
                         try spool.append(members)
                     }
-                    return try await store.load(source)
+                    // The file is read and its members made while the store writes the chunk before.
+                    let readAhead = ReadAhead(source)
+                    defer { readAhead.stop() }
+                    return try await store.load(readAhead)
                 }
                 meter.finish()  // before the members, on a terminal that shows both
                 try spool.copy(to: FileHandle.standardOutput)
