@@ -27,8 +27,8 @@ public struct ImportChecker {
     /// Where each balance's entries have reached so far (journal) and the balances still owed a
     /// balance record.
     private var chains: [BalanceKey: Int64] = [:]
-    /// The batch of a realm's opening entries (no journal).
-    private var openingBatch: BatchID?
+    /// The opening entries of the open realm (no journal).
+    private var openings: OpeningBalances?
     /// The line where the open realm began.
     private var realmLine = 0
 
@@ -72,7 +72,7 @@ public struct ImportChecker {
             currencies = [:]
             realm = nil
             lastKind = 0
-            openingBatch = nil
+            openings = nil
         }
         guard let realm else { return }
         if let (key, reached) = chains.first(where: { $0.value != 0 }) {
@@ -224,11 +224,9 @@ public struct ImportChecker {
         guard let limits = currencies[currencyID] else {
             throw .validation("a balance in currency \(currencyID), which the realm's currencies do not include.")
         }
-        guard line.balance >= limits.minimum, limits.maximum.map({ line.balance <= $0 }) ?? true else {
-            let range = "\(limits.minimum) to \(limits.maximum.map(String.init) ?? "unlimited")"
-            throw .validation(
-                "the balance of member \(member) is \(line.balance), outside currency \(currencyID)'s range \(range).")
-        }
+        try OpeningBalances.check(
+            line.balance, minimum: limits.minimum, maximum: limits.maximum, subject: "the balance of member \(member)",
+            currency: "\(currencyID)")
         let balance = StoredBalance(
             realmID: realm, memberID: member, currencyID: currencyID, balance: line.balance,
             updatedAtMilliseconds: line.updatedAt)
@@ -246,12 +244,9 @@ public struct ImportChecker {
             throw .validation("a second balance of member \(member) in currency \(currencyID).")
         }
         guard line.balance != 0 else { return (balance, nil) }
-        let batch = openingBatch ?? ids.make(BatchKind.self)
-        openingBatch = batch
-        let opening = JournalEntry(
-            id: ids.make(), sequence: 0, realmID: realm, memberID: member, currencyID: currencyID,
-            amount: line.balance, balanceBefore: 0, balanceAfter: line.balance, batchID: batch,
-            initiatorID: initiatorID, kind: .imported, createdAtMilliseconds: now)
+        var openings = self.openings ?? OpeningBalances(realm: realm, ids: ids, now: now, initiatorID: initiatorID)
+        let opening = openings.entry(line.balance, member: member, currency: currencyID)
+        self.openings = openings
         chains[key] = 0
         return (balance, opening)
     }

@@ -42,10 +42,10 @@ extension PostgresLedgerStore: LedgerLoader {
         case .members(let rows):
             let members = rows.map(\.value)
             try await bulkThenRows(rows, connection) {
-                try await insert(members, connection, progress: { _ in }) { index, kind in
-                    TallyError.loadClash(
-                        line: rows[index].line, "member \(members[index].id)",
-                        clash: kind.map { "another member's \($0.rawValue)" } ?? "a member already stored")
+                try await insert(members, connection) { index, kind in
+                    kind.map { .loadCredentialTaken(line: rows[index].line, $0, of: members[index].credentials) }
+                        ?? .loadClash(
+                            line: rows[index].line, "member \(members[index].id)", clash: "a member already stored")
                 }
             } row: { row in
                 try await insertRow(

@@ -12,7 +12,7 @@ extension PostgresLedgerStore {
     /// `clash` words the error for the row at an index, given the credential that clashed (nil
     /// when it was not a credential); by default it names the row.
     func insert(
-        _ members: [Member], _ connection: PostgresConnection, progress: (Int) -> Void,
+        _ members: [Member], _ connection: PostgresConnection,
         clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)? = nil
     ) async throws {
         var start = 0
@@ -31,10 +31,8 @@ extension PostgresLedgerStore {
                     try await insertOneByOne(chunk, total: members.count, connection, clash: clash)
                 }
             }
-            if end / 10_000 > start / 10_000 { progress(end) }
             start = end
         }
-        progress(members.count)
     }
 
     /// One statement for the chunk. Credentials are never empty once validated, so an empty

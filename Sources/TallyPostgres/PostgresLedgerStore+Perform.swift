@@ -27,15 +27,11 @@ extension PostgresLedgerStore {
             return .currency(try await editCurrency(id, in: realm, edit, connection, now: now))
         case .createMember(let member):
             try await requireRealm(connection, member.realmID)
-            try await insert([member], connection, progress: { _ in })
+            try await insert([member], connection)
             return .member(member)
         case .setMemberMetadata(let metadata, let member, let realm):
             try await setMemberMetadata(metadata, of: member, in: realm, connection, now: now)
             return .done
-        case .importMembers(let members, let realm, let progress):
-            try await requireRealm(connection, realm)
-            try await insert(members, connection, progress: progress)
-            return .members(members)
         case .createKey(let key):
             try await insertKey(key, connection)
             return .key(key)

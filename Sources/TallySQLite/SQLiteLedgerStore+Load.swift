@@ -41,9 +41,13 @@ extension SQLiteLedgerStore: LedgerLoader {
                 try insertRow(db, statements.insert(row.value), line: row.line, "holder \(row.value.id)")
             }
         case .entries(let rows):
-            for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "journal entry") }
+            try insertInBulk(rows, { try BulkInsert(entries: db, rows: $0) }) { row in
+                try insertRow(db, statements.insert(row.value), line: row.line, "journal entry")
+            }
         case .balances(let rows):
-            for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "balance") }
+            try insertInBulk(rows, { try BulkInsert(balances: db, rows: $0) }) { row in
+                try insertRow(db, statements.insert(row.value), line: row.line, "balance")
+            }
         case .keys(let rows):
             for row in rows { try insertRow(db, statements.insert(row.value), line: row.line, "key \(row.value.id)") }
         }
@@ -54,10 +58,10 @@ extension SQLiteLedgerStore: LedgerLoader {
         let members = rows.map(\.value)
         do {
             try db.inSavepoint {
-                try insert(members, db, progress: { _ in }) { index, kind in
-                    TallyError.loadClash(
-                        line: rows[index].line, "member \(members[index].id)",
-                        clash: kind.map { "another member's \($0.rawValue)" } ?? "a member already stored")
+                try insert(members, db) { index, kind in
+                    kind.map { .loadCredentialTaken(line: rows[index].line, $0, of: members[index].credentials) }
+                        ?? .loadClash(
+                            line: rows[index].line, "member \(members[index].id)", clash: "a member already stored")
                 }
                 return .commit
             }
@@ -71,6 +75,28 @@ extension SQLiteLedgerStore: LedgerLoader {
                 return .rollback
             }
             throw error
+        }
+    }
+
+    /// Inserts `rows` in order, `insertChunkRows` to a statement (`bulk` makes the statement);
+    /// the rows of a statement that a constraint refused, and the rows past the last full
+    /// statement, go one by one through `one`, whose error names the row's line.
+    private static func insertInBulk<Value>(
+        _ rows: [Lined<Value>], _ bulk: (_ rows: Int) throws -> BulkInsert<Value>, one: (Lined<Value>) throws -> Void
+    ) throws {
+        let statement = rows.count >= insertChunkRows ? try bulk(insertChunkRows) : nil
+        defer { statement?.finalize() }
+        var start = 0
+        while start < rows.count {
+            let end = min(start + insertChunkRows, rows.count)
+            if let statement, end - start == statement.rows,
+                try statement.insert(rows[start..<end].lazy.map(\.value))
+            {
+                start = end
+                continue
+            }
+            for row in rows[start..<end] { try one(row) }
+            start = end
         }
     }
 

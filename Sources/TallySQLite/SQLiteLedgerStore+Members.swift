@@ -29,7 +29,7 @@ extension SQLiteLedgerStore {
         return arguments
     }
 
-    /// Rows per statement on the bulk path. It divides 10,000, so progress reports the same counts.
+    /// Rows per statement on the bulk path.
     static let insertChunkRows = 100
 
     /// Inserts `members` in order inside the caller's transaction. A unique clash throws
@@ -45,8 +45,7 @@ extension SQLiteLedgerStore {
     /// `clash` words the error for the row at an index, given the credential that clashed (nil
     /// when it was not a credential); by default it names the row.
     static func insert(
-        _ members: [Member], _ db: Database, progress: (Int) -> Void,
-        clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)? = nil
+        _ members: [Member], _ db: Database, clash: ((_ index: Int, _ kind: Credentials.Kind?) -> TallyError)? = nil
     ) throws {
         let insert = try db.cachedStatement(sql: insertMemberSQL)
         func insertOne(_ index: Int) throws {
@@ -59,7 +58,7 @@ extension SQLiteLedgerStore {
                     ?? .credentialTaken(kind, of: member.credentials, row: index, rows: members.count)
             }
         }
-        let bulk = members.count >= insertChunkRows ? try BulkMemberInsert(db, rows: insertChunkRows) : nil
+        let bulk = members.count >= insertChunkRows ? try BulkInsert<Member>(members: db, rows: insertChunkRows) : nil
         defer { bulk?.finalize() }
         var start = 0
         while start < members.count {
@@ -70,9 +69,7 @@ extension SQLiteLedgerStore {
                 for index in start..<end { try insertOne(index) }
             }
             start = end
-            if start % 10_000 == 0 { progress(start) }
         }
-        progress(members.count)
     }
 
     /// The credential whose match column SQLite's message for a unique clash names

@@ -17,15 +17,11 @@ extension SQLiteLedgerStore {
             return .currency(try editCurrency(id, in: realm, edit, db, now: now))
         case .createMember(let member):
             try requireRealm(db, member.realmID)
-            try insert([member], db, progress: { _ in })
+            try insert([member], db)
             return .member(member)
         case .setMemberMetadata(let metadata, let member, let realm):
             try setMemberMetadata(metadata, of: member, in: realm, db, now: now)
             return .done
-        case .importMembers(let members, let realm, let progress):
-            try requireRealm(db, realm)
-            try insert(members, db, progress: progress)
-            return .members(members)
         case .createKey(let key):
             try insertKey(key, db)
             return .key(key)
@@ -37,20 +33,12 @@ extension SQLiteLedgerStore {
     }
 
     /// Validates and prepares the write, then hands it to the group committer, which answers
-    /// once the transaction holding it is durable. A write that runs alone (an import) takes
-    /// the writer for a transaction of its own instead, between two groups, whatever its size.
-    /// The outcome is counted in the store's metrics once it is durable.
+    /// once the transaction holding it is durable. The outcome is counted in the store's metrics
+    /// once it is durable.
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try PreparedWrite(write, ids: ids, now: now)
-        let outcome: WriteOutcome
-        if prepared.runsAlone {
-            outcome = try await self.write("perform") { db in
-                try Self.performInTransaction(prepared, claim: claim, db, now: now)
-            }
-        } else {
-            outcome = try await committer.submit(prepared, claim: claim, now: now)
-        }
+        let outcome = try await committer.submit(prepared, claim: claim, now: now)
         metrics.committed(outcome)
         return outcome
     }

@@ -67,32 +67,31 @@ enum CredentialCases {
             let f = try await Fixture.make(factory, members: 0)
             _ = try await f.store.createMember(Credentials(email: "Erin@Example.com"), in: f.realm.id)
             let existing = try await expectTallyError(.conflict, "an existing member's email in another case") {
-                _ = try await f.store.importMembers(
-                    [Credentials(username: "fine"), Credentials(email: "ERIN@example.com")], in: f.realm.id
-                ) { _ in }
+                _ = try await MemberImports.load(
+                    [Credentials(username: "fine"), Credentials(email: "ERIN@example.com")], into: f.realm.id,
+                    store: f.store)
             }
             try expectTrue(
-                existing.message.contains("Row 2") && existing.message.contains("email 'ERIN@example.com'"),
-                "the message names the row and the email: \(existing.message)")
+                existing.message.contains("Line 3") && existing.message.contains("email 'ERIN@example.com'"),
+                "the message names the row's line and the email: \(existing.message)")
             let within = try await expectTallyError(.conflict, "one EVM address twice in the file") {
-                _ = try await f.store.importMembers(
+                _ = try await MemberImports.load(
                     [Credentials(wallet: evm), Credentials(username: "x"), Credentials(wallet: evmLower)],
-                    in: f.realm.id
-                ) { _ in }
+                    into: f.realm.id, store: f.store)
             }
             try expectTrue(
-                within.message.contains("Row 3") && within.message.contains("wallet"),
-                "the message names the row and the wallet: \(within.message)")
+                within.message.contains("Line 4") && within.message.contains("wallet"),
+                "the message names the row's line and the wallet: \(within.message)")
             // Past the chunk size of every bulk insert: the clash is found there too, and named.
             var rows = (0..<1_200).map { Credentials(email: "Bulk\($0)@Example.com") }
             rows[1_150].email = "bulk7@example.COM"
             let bulk = try await expectTallyError(.conflict, "a case duplicate deep in a large import") {
-                _ = try await f.store.importMembers(rows, in: f.realm.id) { _ in }
+                _ = try await MemberImports.load(rows, into: f.realm.id, store: f.store)
             }
-            try expectTrue(bulk.message.contains("Row 1151"), "the row is named: \(bulk.message)")
+            try expectTrue(bulk.message.contains("Line 1152"), "the row's line is named: \(bulk.message)")
             try expectEqual(try await f.store.members(in: f.realm.id, limit: 10).count, 1, "no failed import stays")
             rows[1_150].email = "bulk1150@example.com"
-            let imported = try await f.store.importMembers(rows, in: f.realm.id) { _ in }
+            let imported = try await MemberImports.load(rows, into: f.realm.id, store: f.store)
             try expectEqual(imported.count, 1_200, "a clean import creates every row")
             let found = try await f.store.searchMembers(
                 in: f.realm.id, kind: .email, values: ["bulk1199@example.com", "BULK0@EXAMPLE.COM"],
@@ -109,9 +108,9 @@ enum CredentialCases {
             try expectEqual(
                 try await f.store.memberDetails(created.id, in: f.realm.id).member.credentials, given, "stored as given"
             )
-            let imported = try await f.store.importMembers(
-                [Credentials(wallet: evm, walletName: "metamask"), Credentials(username: "plain")], in: f.realm.id
-            ) { _ in }
+            let imported = try await MemberImports.load(
+                [Credentials(wallet: evm, walletName: "metamask"), Credentials(username: "plain")], into: f.realm.id,
+                store: f.store)
             let read = try await f.store.memberDetails(imported[0].id, in: f.realm.id).member.credentials
             try expectEqual(read.walletName, "metamask", "an imported wallet's application")
             try expectEqual(read.walletChain, nil, "no chain given, none stored")

@@ -135,10 +135,8 @@ enum ExportCases {
             for round in 0..<6 {
                 _ = try await f.store.apply(try f.batch((0..<1_000).map { ($0 % 4, Int64(1 + round)) }))
             }
-            _ = try await f.store.importMembers((0..<5_100).map { Credentials(username: "bulk\($0)") }, in: f.realm.id)
-            {
-                _ in
-            }
+            _ = try await MemberImports.load(
+                (0..<5_100).map { Credentials(username: "bulk\($0)") }, into: f.realm.id, store: f.store)
             let writer = Flags()
             let selection = ExportSelection(realm: f.realm.id, journal: true)
             let records = try await withThrowingTaskGroup(of: Void.self) { group in

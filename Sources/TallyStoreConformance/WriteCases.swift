@@ -1,8 +1,8 @@
-import Synchronization
 import TallyCore
 
-/// Every write goes through `perform`: imports, keys and currency edits answer as stored, take
-/// idempotency claims like a batch, and refuse unknown records with the one shared sentence.
+/// Every write goes through `perform`: keys and currency edits answer as stored, take idempotency
+/// claims like a batch, and refuse unknown records with the one shared sentence. (A member import
+/// goes through `load`, which answers the members it created as it hands them over.)
 enum WriteCases {
     static let all: [LedgerStoreConformance.Case] = [
         .init(name: "a currency edit answers with the row as stored, and an edit that changes nothing writes nothing") {
@@ -50,7 +50,7 @@ enum WriteCases {
             try expectEqual(metadata, .notFound(ghostMember, in: f.realm.id), "metadata's error")
             let ghostRealm = RealmID("0123456789abcdef01234567")!
             let imported = try await expectTallyError(.notFound, "import into an unknown realm") {
-                _ = try await f.store.importMembers([Credentials(username: "x")], in: ghostRealm) { _ in }
+                _ = try await MemberImports.load([Credentials(username: "x")], into: ghostRealm, store: f.store)
             }
             try expectEqual(imported, .realmNotFound(ghostRealm), "import's error")
             let taken = try await expectTallyError(.conflict, "a taken credential") {
@@ -60,37 +60,22 @@ enum WriteCases {
                 taken, .credentialTaken(.username, of: Credentials(username: "member1"), row: 0, rows: 1),
                 "the conflict names the credential")
         },
-        .init(name: "an import reports its progress and answers with the members as stored") { factory in
+        .init(name: "an import hands over its members chunk by chunk, as they are stored") { factory in
             let f = try await Fixture.make(factory, members: 0)
             let rows = (0..<25).map { Credentials(username: "row\($0)", email: "row\($0)@example.com") }
-            let reported = ProgressLog()
-            let created = try await f.store.importMembers(rows, in: f.realm.id) { reported.add($0) }
+            let created = try await MemberImports.load(rows, into: f.realm.id, store: f.store, chunkRows: 10)
             try expectEqual(created.map(\.credentials), rows, "one member per row, in order")
-            try expectEqual(reported.last, rows.count, "progress ends at the row count")
             let stored = try await f.store.members(in: f.realm.id, limit: 100)
             try expectEqual(Set(stored.map(\.id)), Set(created.map(\.id)), "the answered ids are the stored ones")
             _ = try await expectTallyError(.validation, "an invalid row fails the whole import before any write") {
-                _ = try await f.store.importMembers(
-                    [Credentials(username: "fine"), Credentials(username: "bad\u{1}")], in: f.realm.id
-                ) {
-                    _ in
-                }
+                _ = try await MemberImports.load(
+                    [Credentials(username: "fine"), Credentials(username: "bad\u{1}")], into: f.realm.id,
+                    store: f.store)
             }
             try expectEqual(try await f.store.members(in: f.realm.id, limit: 100).count, 25, "nothing more stored")
         },
-        .init(name: "imports and key writes go through perform and replay under an idempotency claim") { factory in
+        .init(name: "key writes go through perform and replay under an idempotency claim") { factory in
             let f = try await Fixture.make(factory, members: 0)
-            let rows = [Credentials(username: "once")]
-            let write = LedgerWrite.importMembers(rows, realm: f.realm.id, progress: { _ in })
-            let first = try await f.store.perform(write, idempotency: try claim("import"))
-            guard case .performed(.members(let created), .some(let stored)) = first else {
-                throw ConformanceFailure("the import must perform and store its response, got \(first)")
-            }
-            try expectEqual(created.count, 1, "imported")
-            try expectEqual(
-                try await f.store.perform(write, idempotency: try claim("import")), .replayed(stored), "import replays")
-            try expectEqual(try await f.store.members(in: f.realm.id, limit: 10).count, 1, "imported once")
-
             let issued = try await f.store.issueKey(realm: f.realm.id, name: "bot", ids: IDGenerator())
             let revoke = try await f.store.perform(.revokeKey(issued.key.id), idempotency: try claim("revoke"))
             guard case .performed(.key(let revoked), .some(let answer)) = revoke else {
@@ -117,12 +102,4 @@ enum WriteCases {
             StoredResponse(status: 200, body: Array("\(result)".utf8))
         }
     }
-}
-
-/// The counts a progress callback was given.
-final class ProgressLog: Sendable {
-    private let counts = Mutex([Int]())
-
-    func add(_ count: Int) { counts.withLock { $0.append(count) } }
-    var last: Int? { counts.withLock { $0.last } }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TallyCore
-import TallyRepresentations
 
 /// Writes results (JSON on stdout) and messages (stderr), unbuffered so pipes see each line.
 enum Output {
@@ -27,29 +26,6 @@ enum Output {
             }
         }
         FileHandle.standardOutput.write(data)
-    }
-
-    /// Members as JSON lines on stdout, written in pieces of about 1 MiB. An import's members
-    /// share a few join times, so each distinct time is formatted once.
-    static func memberLines(_ members: [Member]) {
-        var out = [UInt8]()
-        out.reserveCapacity(1 << 20 + 4096)
-        var joined: (milliseconds: Int64, text: String)?
-        for member in members {
-            let joinedAt: String
-            if let joined, joined.milliseconds == member.createdAtMilliseconds {
-                joinedAt = joined.text
-            } else {
-                joinedAt = Timestamp.iso8601(milliseconds: member.createdAtMilliseconds)
-                joined = (member.createdAtMilliseconds, joinedAt)
-            }
-            Representation.MemberBody(member, joinedAt: joinedAt).appendJSONLine(to: &out)
-            if out.count >= 1 << 20 {
-                FileHandle.standardOutput.write(Data(out))
-                out.removeAll(keepingCapacity: true)
-            }
-        }
-        FileHandle.standardOutput.write(Data(out))
     }
 
     static func message(_ text: String) {

@@ -10,16 +10,20 @@ final class ProgressMeter: @unchecked Sendable {
     private let label: String
     private let unit: String
     private let total: Int64?
+    /// What a second count counts (such as "rows"), shown with its own rate; nil for none.
+    private let countUnit: String?
     private let started: Date
     private var drawn = Date.distantPast
     private var wroteLine = false
     private let enabled: Bool
 
-    /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`.
+    /// A meter for `label`, counting `unit` (such as "bytes" or "records") up to `total`, and
+    /// with a `countUnit`, a second count (such as the rows in those bytes) and its rate.
     init(
-        _ label: String, unit: String, total: Int64?, started: Date = Date(),
+        _ label: String, unit: String, total: Int64?, countUnit: String? = nil, started: Date = Date(),
         enabled: Bool = isatty(STDERR_FILENO) != 0
     ) {
+        self.countUnit = countUnit
         self.started = started
         self.label = label
         self.unit = unit
@@ -27,15 +31,15 @@ final class ProgressMeter: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    /// Redraws the line for `done` units, unless it was drawn less than half a second ago (the
-    /// last, with `done` at the total, is always drawn).
-    func update(_ done: Int64) {
+    /// Redraws the line for `done` units (and `count` of the second count), unless it was drawn
+    /// less than half a second ago (the last, with `done` at the total, is always drawn).
+    func update(_ done: Int64, count: Int64? = nil) {
         guard enabled else { return }
         lock.withLock {
             let now = Date()
             guard now.timeIntervalSince(drawn) >= 0.5 || done == total else { return }
             drawn = now
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, now: now)).utf8))
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(done, count: count, now: now)).utf8))
             wroteLine = true
         }
     }
@@ -51,7 +55,8 @@ final class ProgressMeter: @unchecked Sendable {
 
     /// The progress line, such as `import: 1.2 GB of 3.4 GB (35%), 85.1 MB/s, about 26 s left` or
     /// `export: 250,000 of 1,000,000 records (25%), 25,000 records/s, about 30 s left`.
-    func text(_ done: Int64, now: Date) -> String {
+    /// With a second count: `…, 85.1 MB/s, 1,200,000 rows at 81,234 rows/s, about 26 s left`.
+    func text(_ done: Int64, count: Int64? = nil, now: Date) -> String {
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let rate = Double(done) / seconds
         let named = unit == "bytes" ? "" : " \(unit)"
@@ -62,6 +67,10 @@ final class ProgressMeter: @unchecked Sendable {
             text += named
         }
         text += ", \(amount(rate))\(named)/s"
+        if let countUnit, let count {
+            text +=
+                ", \(Self.grouped(Int(count))) \(countUnit) at \(Self.grouped(Int(Double(count) / seconds))) \(countUnit)/s"
+        }
         if let total, rate > 0, done < total {
             text += ", about \(Self.duration(Double(total - done) / rate)) left"
         }

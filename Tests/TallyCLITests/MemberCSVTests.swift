@@ -120,6 +120,210 @@ import Testing
     }
 }
 
+/// The reader takes its input a block at a time: whatever the block size, it reads the same rows
+/// and the same errors, with the same line numbers, as from one block.
+@Suite struct MemberCSVBlockTests {
+    @Test func sameRowsAndErrorsAsTheReferenceAtEveryBlockSize() {
+        var random = SplitMix64(seed: 0xB10C)
+        let limits = Limits(nameLengthMax: 10, credentialLengthMax: 12, chainLengthMax: 8)
+        for round in 0..<5_000 {
+            var bytes = [UInt8]()
+            if random.next() % 10 == 0 { bytes += [0xEF, 0xBB, 0xBF] }
+            bytes += Array(
+                MemberCSVReferenceTests.headers[Int(random.next() % UInt64(MemberCSVReferenceTests.headers.count))].utf8
+            )
+            if random.next() % 8 != 0 { bytes.append(UInt8(ascii: "\n")) }
+            for _ in 0..<(random.next() % 30) {
+                bytes +=
+                    MemberCSVReferenceTests.pieces[
+                        Int(random.next() % UInt64(MemberCSVReferenceTests.pieces.count))]
+            }
+            let blockBytes = 1 + Int(random.next() % 9)
+            let expected = Result { () throws(TallyError) in try ReferenceMemberCSV.parse(bytes, limits: limits) }
+            let actual = Result { () throws(TallyError) in
+                try MemberCSV.parse(bytes, limits: limits, blockBytes: blockBytes)
+            }
+            #expect(actual == expected, "round \(round), blocks of \(blockBytes): \(bytes)")
+        }
+    }
+
+    /// A quoted field holding a line feed, a doubled quote and a comma, placed so that every
+    /// block size splits it somewhere (between the two quotes of a doubled one too): the error
+    /// names the same line at every size, and the quoted fields that are valid read the same.
+    @Test func aQuotedFieldAcrossABlockBoundaryReadsAsInOneBlock() throws {
+        let valid =
+            "\u{FEFF}username,email\r\n\"Smith, \"\"Jo\"\"\",jo@example.com\r\n\"a\"\"b\"\"\",\"\"\n\nbob,\"b,c\"\n"
+        let whole = try MemberCSV.parse(Array(valid.utf8), blockBytes: 1 << 16)
+        #expect(
+            whole == [
+                Credentials(username: "Smith, \"Jo\"", email: "jo@example.com"), Credentials(username: "a\"b\""),
+                Credentials(username: "bob", email: "b,c"),
+            ])
+        let broken = "username,email\nann,a@x\n\"Jo\nSmith\",j@x\ncid,c@x\n\"open\n"
+        let error = #expect(throws: TallyError.self) { try MemberCSV.parse(Array(broken.utf8), blockBytes: 1 << 16) }
+        #expect(error?.message == "CSV line 6: a quoted field is not closed.")
+        let newline = "username,email\nann,a@x\n\"Jo\nSmith\",j@x\ncid,c@x\n"
+        let control = #expect(throws: TallyError.self) {
+            try MemberCSV.parse(Array(newline.utf8), blockBytes: 1 << 16)
+        }
+        #expect(control?.message == "CSV line 3: username must not contain control characters.")
+        for blockBytes in 1...valid.utf8.count {
+            #expect(try MemberCSV.parse(Array(valid.utf8), blockBytes: blockBytes) == whole, "blocks of \(blockBytes)")
+            for (text, expected) in [(broken, error), (newline, control)] {
+                let split = #expect(throws: TallyError.self) {
+                    try MemberCSV.parse(Array(text.utf8), blockBytes: blockBytes)
+                }
+                #expect(split?.message == expected?.message, "blocks of \(blockBytes)")
+            }
+        }
+    }
+
+    /// Rows carry the line they start on, after blank lines, CRLF and a quoted field that runs
+    /// over two lines, and come out in batches of the size asked for.
+    @Test func rowsNameTheLineTheyStartOn() throws {
+        let text = "username,wallet,wallet-name\r\n\r\nann,,\n\n\nbob,0xab,\"Meta\"\"Mask\"\ncid,,\ndan,,"
+        for blockBytes in [1, 2, 3, 7, 1 << 16] {
+            let rows = try MemberCSVBalanceTests.read(text, blockBytes: blockBytes, batch: 2)
+            #expect(rows.map(\.line) == [3, 6, 7, 8], "blocks of \(blockBytes)")
+            #expect(rows.map(\.credentials.username) == ["ann", "bob", "cid", "dan"])
+            #expect(rows[1].credentials.walletName == "Meta\"Mask")
+        }
+    }
+}
+
+/// Balance columns: `balance:<currency name>`, one per currency of the realm.
+@Suite struct MemberCSVBalanceTests {
+    static let points = currency("Points", id: "0000000000000000000000c1")
+    static let gems = currency("Gems", minimum: -10, maximum: 100, id: "0000000000000000000000c2")
+    static let old = currency("Old", archived: true, id: "0000000000000000000000c3")
+    static let currencies = [points, gems, old]
+
+    static func currency(
+        _ name: String, minimum: Int64 = 0, maximum: Int64? = nil, archived: Bool = false, id: String
+    ) -> Currency {
+        Currency(
+            id: CurrencyID(id)!, realmID: RealmID("0123456789abcdef01234567")!, name: name, emoji: nil,
+            isDefault: false, archivedAtMilliseconds: archived ? 1 : nil, minimumBalance: minimum,
+            maximumBalance: maximum, isTransferable: true, createdAtMilliseconds: 0)
+    }
+
+    /// Every row of `text`, read `blockBytes` at a time and taken `batch` rows at a time.
+    static func read(
+        _ text: String, currencies: [Currency] = currencies, blockBytes: Int = MemberCSV.blockBytes, batch: Int = 5_000
+    ) throws(TallyError) -> [MemberImport.Row] {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        let reader = MemberCSV.Reader(currencies: currencies, blockBytes: blockBytes) { count in
+            guard offset < bytes.count else { return nil }
+            let end = min(offset + count, bytes.count)
+            defer { offset = end }
+            return Data(bytes[offset..<end])
+        }
+        var rows = [MemberImport.Row]()
+        while let taken = try reader.next(batch) {
+            #expect(taken.count <= batch)
+            rows += taken
+        }
+        return rows
+    }
+
+    func refusal(_ text: String) -> String? {
+        let error = #expect(throws: TallyError.self) { try Self.read(text) }
+        return error?.message
+    }
+
+    @Test func balanceColumnsNameCurrenciesWithoutRegardToCaseOrSpaces() throws {
+        let rows = try Self.read("username, Balance: points ,balance:GEMS\nann,100,-5\nbob,,\ncid,+7, 0 \ndan,0,-0\n")
+        #expect(rows.count == 4)
+        #expect(rows[0].balances.map(\.currencyID) == [Self.points.id, Self.gems.id])
+        #expect(rows[0].balances.map(\.amount) == [100, -5])
+        #expect(rows[1].balances.isEmpty, "empty fields are no balance")
+        #expect(rows[2].balances.map(\.amount) == [7] && rows[2].balances[0].currencyID == Self.points.id)
+        #expect(rows[3].balances.isEmpty, "a balance of 0 is no balance")
+        #expect(rows.map(\.credentials.username) == ["ann", "bob", "cid", "dan"])
+    }
+
+    @Test func theWidestBalancesReadAndOneMoreIsOutOfRange() throws {
+        let wide = Self.currency("Wide", minimum: Int64.min, id: "0000000000000000000000c4")
+        let rows = try Self.read(
+            "username,balance:wide\na,9223372036854775807\nb,-9223372036854775808\n", currencies: [wide])
+        #expect(rows.map { $0.balances.map(\.amount) } == [[Int64.max], [Int64.min]])
+        for value in ["9223372036854775808", "-9223372036854775809", "99999999999999999999999"] {
+            let error = #expect(throws: TallyError.self) {
+                try Self.read("username,balance:wide\na,1\nb,\(value)\n", currencies: [wide])
+            }
+            #expect(
+                error?.message
+                    == "CSV line 3: the Wide balance '\(value)' is outside the range of a 64-bit integer (-9223372036854775808 to 9223372036854775807)."
+            )
+        }
+    }
+
+    @Test(arguments: ["12.5", "1e3", "abc", "--1", "+", "1 000", "0x10", "١٢"])
+    func aBalanceThatIsNotAWholeNumberIsRefusedWithItsLine(value: String) {
+        #expect(
+            refusal("username,balance:Points\nann,1\nbob,\"\(value)\"\n")
+                == "CSV line 3: the Points balance '\(value)' is not a whole number.")
+    }
+
+    @Test func aBalanceOutsideItsCurrencysRangeIsRefusedWithItsLine() {
+        #expect(
+            refusal("username,balance:points\nann,5\n\nbob,-1\n")
+                == "CSV line 4: the Points balance is -1, outside currency Points's range 0 to unlimited.")
+        #expect(
+            refusal("username,balance:gems\nann,100\nbob,101\n")
+                == "CSV line 3: the Gems balance is 101, outside currency Gems's range -10 to 100.")
+        #expect(
+            refusal("username,balance:gems\nann,-11\n")
+                == "CSV line 2: the Gems balance is -11, outside currency Gems's range -10 to 100.")
+    }
+
+    @Test func theHeaderNamesCurrenciesOfTheRealmOnceEach() {
+        #expect(
+            refusal("username,balance:Stars\nann,1\n")
+                == "CSV header (line 1) column 2 is 'balance:Stars', but the realm has no currency named 'Stars'; its currencies are: Points, Gems, Old."
+        )
+        let none = #expect(throws: TallyError.self) { try Self.read("balance:Points,username\n", currencies: []) }
+        #expect(
+            none?.message
+                == "CSV header (line 1) column 1 is 'balance:Points', but the realm has no currency named 'Points'; the realm has no currencies."
+        )
+        #expect(refusal("username,balance:points,BALANCE:Points\n") == "CSV header names 'balance:Points' twice.")
+        #expect(
+            refusal("username,balance:old\nann,1\n")
+                == "CSV header (line 1) column 2 is 'balance:old', but currency Old (0000000000000000000000c3) is archived; unarchive it to import balances in it."
+        )
+        let twin = Self.currency(" points", id: "0000000000000000000000c5")
+        let twice = #expect(throws: TallyError.self) {
+            try Self.read("username,balance:Points\n", currencies: Self.currencies + [twin])
+        }
+        #expect(
+            twice?.message
+                == "CSV header (line 1) column 2 is 'balance:Points', but the realm has 2 currencies named 'Points' (0000000000000000000000c1, 0000000000000000000000c5); rename all but one to import balances in it."
+        )
+    }
+
+    /// The errors keep their precedence: a bad quote anywhere before a bad header, a bad header
+    /// before a bad row, and the first bad row, of whatever kind, before a later one.
+    @Test func errorsKeepTheirPrecedenceWithBalanceColumns() {
+        #expect(
+            refusal("username,balance:points\nann,-1\nbob,x\n\"open\n") == "CSV line 4: a quoted field is not closed.")
+        #expect(
+            refusal("username,balance:stars\nann,-1\n")?.hasPrefix("CSV header (line 1) column 2 is 'balance:stars'")
+                == true)
+        #expect(
+            refusal("username,balance:points\nann,x\nbob,-1\n")
+                == "CSV line 2: the Points balance 'x' is not a whole number.")
+        #expect(
+            refusal("username,balance:points\nann,-1\nbob,x\n")
+                == "CSV line 2: the Points balance is -1, outside currency Points's range 0 to unlimited.")
+        #expect(
+            refusal("username,balance:points\nbad\u{1},-1\n")
+                == "CSV line 2: username must not contain control characters.")
+        #expect(refusal("username,balance:points\nann\n") == "CSV line 2 has 1 fields; the header has 2.")
+    }
+}
+
 /// A small deterministic generator, so that a failure can be replayed.
 struct SplitMix64 {
     var state: UInt64

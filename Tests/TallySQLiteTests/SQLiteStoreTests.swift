@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Logging
-import Synchronization
+import TallyStoreConformance
 import TallyTestSupport
 import Testing
 
@@ -372,7 +372,7 @@ import Testing
         let setup = try await Setup()
         let before = setup.store.committer.statistics
         let rows = (0..<1_000).map { Credentials(username: "alone\($0)") }
-        let created = try await setup.store.importMembers(rows, in: setup.realm.id) { _ in }
+        let created = try await MemberImports.load(rows, into: setup.realm.id, store: setup.store)
         #expect(created.count == rows.count)
         #expect(setup.store.committer.statistics.jobs == before.jobs, "the import went through a group")
         _ = try await setup.store.apply(try setup.batch([(0, 1)]))
@@ -383,14 +383,12 @@ import Testing
     @Test func anImportAmongBatchesCommitsAloneAndTheBatchesStillCommit() async throws {
         let setup = try await Setup()
         let rows = (0..<3_000).map { Credentials(username: "bulk\($0)") }
-        let progress = Reported()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<100 {
                 if index == 50 {
                     group.addTask {
-                        let created = try await setup.store.importMembers(rows, in: setup.realm.id) { done in
-                            progress.counts.withLock { $0.append(done) }
-                        }
+                        let created = try await MemberImports.load(
+                            rows, into: setup.realm.id, store: setup.store, chunkRows: 700)
                         #expect(created.count == rows.count)
                     }
                 }
@@ -398,7 +396,6 @@ import Testing
             }
             try await group.waitForAll()
         }
-        #expect(progress.counts.withLock { $0.last } == rows.count, "progress ends at the row count")
         let listed = try await setup.store.listMembers(
             in: setup.realm.id, query: MemberQuery(page: try PageRequest(page: 1, limit: 1)))
         #expect(listed.total == rows.count + 2)
@@ -465,7 +462,7 @@ import Testing
         let fileSize = { (try? FileManager.default.attributesOfItem(atPath: setup.path)[.size] as? Int) ?? 0 }
         let before = fileSize()
         let rows = (0..<5_000).map { Credentials(username: "imported-\($0)", email: "m\($0)@example.com") }
-        _ = try await setup.store.importMembers(rows, in: setup.realm.id, progress: { _ in })
+        _ = try await MemberImports.load(rows, into: setup.realm.id, store: setup.store)
         #expect(fileSize() == before, "a commit copied the log into the database file")
         time.advance(by: interval)
         try await time.waitForSleeper(until: time.now.advanced(by: interval))
@@ -502,9 +499,4 @@ import Testing
         }
         #expect(total == Int64(batches))
     }
-}
-
-/// What a progress callback was given, in order.
-final class Reported: Sendable {
-    let counts = Mutex([Int]())
 }

@@ -27,6 +27,17 @@ public struct Member: Sendable, Equatable {
     }
 }
 
+extension Member {
+    /// A member joining `realm` now: a fresh id from `ids`, `credentials` as given (validated by
+    /// the caller), joined and last changed at `now`. How `member create` and `member import`
+    /// make their members.
+    public static func joining(
+        _ realm: RealmID, credentials: Credentials, metadata: JSONValue? = nil, ids: IDGenerator, now: Int64
+    ) -> Member {
+        Member(id: ids.make(), realmID: realm, credentials: credentials, metadata: metadata, createdAtMilliseconds: now)
+    }
+}
+
 /// A member with its balances, as the member routes show it.
 public struct MemberDetails: Sendable, Equatable {
     /// The member.

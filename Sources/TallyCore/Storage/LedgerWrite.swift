@@ -8,9 +8,6 @@ public enum LedgerWrite: Sendable {
     case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)
     case createMember(Credentials, metadata: JSONValue?, realm: RealmID)
     case setMemberMetadata(JSONValue, member: MemberID, realm: RealmID)
-    /// Many members at once, all or nothing, in a transaction of its own; `progress` receives the
-    /// count inserted so far from time to time.
-    case importMembers([Credentials], realm: RealmID, progress: @Sendable (Int) -> Void)
     /// Stores a key the caller made (only its secret's hash).
     case createKey(APIKey)
     /// Marks a key revoked; revoking twice keeps the first time.
@@ -25,7 +22,6 @@ public enum LedgerWriteResult: Sendable, Equatable {
     case realm(Realm)
     case currency(Currency)
     case member(Member)
-    case members([Member])
     case key(APIKey)
     case credential(GhostCredential)
     case credentialChanges(CredentialReceipt)
@@ -66,12 +62,6 @@ extension LedgerWriteResult {
     public var member: Member {
         guard case .member(let member) = self else { preconditionFailure("not the result of a member write: \(self)") }
         return member
-    }
-
-    /// The members of an `.importMembers` write.
-    public var members: [Member] {
-        guard case .members(let members) = self else { preconditionFailure("not the result of an import: \(self)") }
-        return members
     }
 
     /// The credential of a credential write.

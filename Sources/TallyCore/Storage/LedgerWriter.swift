@@ -14,9 +14,9 @@ public protocol LedgerWriter: Sendable {
     ///
     /// Write errors: `Not Found` for an unknown realm, and for the currency, member or key a
     /// write names (except in a batch, where those are change failures); `CONFLICT` for a taken
-    /// credential (naming the first clashing row of an import) or subdomain; the batch codes of
-    /// `BatchPlanner`; `VALIDATION_ERROR` for invalid fields and for currency limits that would
-    /// strand a balance; `UNAVAILABLE` when the store is overloaded.
+    /// credential or subdomain; the batch codes of `BatchPlanner`; `VALIDATION_ERROR` for invalid
+    /// fields and for currency limits that would strand a balance; `UNAVAILABLE` when the store
+    /// is overloaded. (Many members at once go through `LedgerLoader.load`.)
     func perform(_ write: LedgerWrite, idempotency: IdempotencyClaim?) async throws -> WriteOutcome
 
     /// Deletes idempotency records created before `cutoffMilliseconds`, at most `limit` of them,
@@ -73,15 +73,6 @@ extension LedgerWriter {
 
     /// Creates a realm with just a name.
     public func createRealm(name: String) async throws -> Realm { try await createRealm(RealmDraft(name: name)) }
-
-    /// Creates many members in one transaction of their own, all or nothing; `progress` receives
-    /// the count inserted so far from time to time. Throws `CONFLICT` naming the first clashing
-    /// row.
-    public func importMembers(
-        _ rows: [Credentials], in realm: RealmID, progress: @escaping @Sendable (Int) -> Void
-    ) async throws -> [Member] {
-        try await performed(.importMembers(rows, realm: realm, progress: progress)).members
-    }
 
     /// Marks a key revoked (keeping the first revocation time) and returns it. Throws
     /// `Not Found` for an unknown id.

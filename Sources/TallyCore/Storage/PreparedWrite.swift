@@ -8,7 +8,6 @@ public enum PreparedWrite: Sendable {
     case editCurrency(CurrencyID, RealmID, CurrencyEdit)
     case createMember(Member)
     case setMemberMetadata(JSONValue, MemberID, RealmID)
-    case importMembers([Member], RealmID, progress: @Sendable (Int) -> Void)
     case createKey(APIKey)
     case revokeKey(KeyID)
     /// Its ids are made inside the transaction, with `ids`: how many it needs depends on what
@@ -41,21 +40,11 @@ public enum PreparedWrite: Sendable {
         case .createMember(let credentials, let metadata, let realm):
             if let metadata { _ = try metadata.validatedMetadata(limits: .standard) }
             self = .createMember(
-                Member(
-                    id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
-                    metadata: metadata, createdAtMilliseconds: now))
+                .joining(
+                    realm, credentials: try credentials.validated(limits: .standard), metadata: metadata, ids: ids,
+                    now: now))
         case .setMemberMetadata(let metadata, let member, let realm):
             self = .setMemberMetadata(try metadata.validatedMetadata(limits: .standard), member, realm)
-        case .importMembers(let rows, let realm, let progress):
-            var members = [Member]()
-            members.reserveCapacity(rows.count)
-            for credentials in rows {
-                members.append(
-                    Member(
-                        id: ids.make(), realmID: realm, credentials: try credentials.validated(limits: .standard),
-                        createdAtMilliseconds: now))
-            }
-            self = .importMembers(members, realm, progress: progress)
         case .createKey(let key):
             if let name = key.name { try Validation.name(name, field: "name", limits: .standard) }
             self = .createKey(key)
@@ -76,13 +65,5 @@ extension PreparedWrite {
         case .credential(.change(let batch), _): batch.changes.count
         default: 1
         }
-    }
-
-    /// True for a write that runs in a transaction of its own, never grouped with others: an
-    /// import may insert millions of rows, and in a shared transaction every request grouped
-    /// with it would wait for all of them, under a savepoint whose journal grows with the import.
-    public var runsAlone: Bool {
-        if case .importMembers = self { return true }
-        return false
     }
 }

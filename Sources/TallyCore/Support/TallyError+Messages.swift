@@ -114,6 +114,17 @@ extension TallyError {
         TallyError(.conflict, "Line \(line): the \(what) clashes with \(clash); nothing was imported.")
     }
 
+    /// 409: a member of the file has a credential of `kind` that a member of the realm (stored,
+    /// or earlier in the file) has already, compared as `CredentialMatching` compares them.
+    public static func loadCredentialTaken(line: Int, _ kind: Credentials.Kind, of credentials: Credentials)
+        -> TallyError
+    {
+        TallyError(
+            .conflict,
+            "Line \(line): a member with \(kind.rawValue) '\(credentials[kind] ?? "")' already exists in this realm or earlier in the file; nothing was imported."
+        )
+    }
+
     /// 400: a record of the file names something absent or breaks a rule of the schema.
     public static func loadRefused(line: Int, _ what: String, because reason: String) -> TallyError {
         .validation("Line \(line): the \(what) was refused (\(reason)); nothing was imported.")

@@ -38,41 +38,71 @@ struct MemberCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Create members from CSV (header: username,discord-id,twitter-id,wallet,email,wallet-chain,wallet-name in any order).",
-            discussion:
-                "All rows are created in one transaction, or none. Prints one JSON object per created member; progress goes to stderr."
+                "Create members from CSV (header: username,discord-id,twitter-id,wallet,email,wallet-chain,wallet-name,balance:<currency name> in any order).",
+            discussion: """
+                Every row becomes a member; a balance column (balance:Points, one per currency of the \
+                realm) gives the member an opening balance, written with a journal entry of kind import. \
+                The file is read and written a chunk at a time, all in one transaction: every row is \
+                created, or none. Any error names the CSV line. Prints one JSON object per created \
+                member once the import is committed; progress goes to stderr on a terminal.
+                """
         )
         @OptionGroup var options: DatabaseOptions
         @Option(help: "The realm's id.") var realm: String
         @Argument(help: "The CSV file, or - for standard input.") var file: String
+        @Option(help: "The initiatorId of the opening balances' journal entries.")
+        var initiator = "tally member import"
 
         func run() async throws {
             try await runReportingErrors {
                 let realmID = try parseRealm(realm)
-                try await options.withStore(logger: Logger(label: "tally")) { store in
-                    let started = Date()
-                    let rows = try MemberCSV.parse(try readInput())
-                    Output.progress("parsed rows", done: rows.count, total: rows.count)
-                    let total = rows.count
-                    let members = try await store.importMembers(rows, in: realmID) { done in
-                        Output.progress("imported members", done: done, total: total)
-                    }
-                    Output.memberLines(members)
-                    let seconds = Date().timeIntervalSince(started)
-                    Output.message(
-                        "tally: imported \(members.count) members in \(String(format: "%.2f", seconds)) s (\(Int(Double(members.count) / max(seconds, 0.001))) rows/s)."
-                    )
+                guard initiator.count <= Limits.standard.initiatorLengthMax else {
+                    throw TallyError.validation(
+                        "--initiator is longer than \(Limits.standard.initiatorLengthMax) characters.")
                 }
+                let input: FileHandle
+                if file == "-" {
+                    input = FileHandle.standardInput
+                } else {
+                    guard let handle = FileHandle(forReadingAtPath: file) else {
+                        throw TallyError.validation("Cannot read \(file).")
+                    }
+                    input = handle
+                }
+                let size =
+                    file == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64)
+                let spool = try MemberSpool()
+                let meter = ProgressMeter("member import", unit: "bytes", total: size, countUnit: "rows")
+                defer { meter.finish() }
+                let started = Date()
+                let summary = try await options.withStore(logger: Logger(label: "tally")) { store in
+                    _ = try await store.realm(realmID)
+                    let reader = MemberCSV.Reader(input, currencies: try await store.currencies(in: realmID))
+                    let clock = TallyClock.system
+                    var rows: Int64 = 0
+                    let source = MemberImport(
+                        realm: realmID, ids: IDGenerator(clock: clock), now: clock.now.millisecondsSince1970,
+                        initiatorID: initiator
+                    ) {
+                        let batch = try reader.next(MemberImport.chunkRows)
+                        rows += Int64(batch?.count ?? 0)
+                        meter.update(reader.bytesRead, count: rows)
+                        return batch
+                    } created: { members in
+                        try spool.append(members)
+                    }
+                    // The file is read and its members made while the store writes the chunk before.
+                    let readAhead = ReadAhead(source)
+                    defer { readAhead.stop() }
+                    return try await store.load(readAhead)
+                }
+                meter.finish()  // before the members, on a terminal that shows both
+                try spool.copy(to: FileHandle.standardOutput)
+                let seconds = Date().timeIntervalSince(started)
+                Output.message(
+                    "tally: imported \(summary.members) members and \(summary.balances) balances in \(String(format: "%.2f", seconds)) s (\(Int(Double(summary.members) / max(seconds, 0.001))) rows/s)."
+                )
             }
-        }
-
-        /// The CSV bytes, from the file or standard input.
-        private func readInput() throws -> [UInt8] {
-            if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw TallyError.validation("Cannot read \(file).")
-            }
-            return Array(data)
         }
     }
 }
