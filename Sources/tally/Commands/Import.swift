@@ -47,8 +47,12 @@ struct Import: AsyncParsableCommand {
             let reader = try ImportReader(
                 input, ids: IDGenerator(clock: clock), now: clock.now.millisecondsSince1970, initiatorID: initiator
             ) { _, bytes in meter.update(bytes) }
+            defer { meter.finish() }  // also when the import fails: the error starts on a line of its own
             let summary = try await options.withStore(logger: Logger(label: "tally")) { store in
-                try await store.load(reader)
+                // The file is read and checked while the store writes the chunk before.
+                let readAhead = ReadAhead(reader)
+                defer { readAhead.stop() }
+                return try await store.load(readAhead)
             }
             meter.finish()
             let seconds = Date().timeIntervalSince(started)
