@@ -23,38 +23,3 @@ public enum ExportFormat {
     /// Longest line import reads, in bytes: far above any record within `Limits`.
     public static let lineBytesMax = 1 << 20
 }
-
-/// The first line of an export.
-public struct ExportHeader: Codable, Sendable, Equatable {
-    public var type = ExportFormat.headerType
-    /// The format version (`ExportFormat.version`).
-    public var format: Int
-    /// The version of the Tally that wrote it.
-    public var tallyVersion: String
-    /// When it was written, in milliseconds since 1970.
-    public var exportedAt: Int64
-    /// The realm exported, or nil for every realm.
-    public var realm: String?
-    /// Whether the journal is in it.
-    public var journal: Bool
-    /// Whether API keys (their hashes) are in it.
-    public var keys: Bool
-
-    public init(selection: ExportSelection, exportedAt: Int64) {
-        format = ExportFormat.version
-        tallyVersion = TallyVersion.version
-        self.exportedAt = exportedAt
-        realm = selection.realm?.rawValue
-        journal = selection.journal
-        keys = selection.keys
-    }
-}
-
-/// The last line of an export.
-public struct ExportTrailer: Codable, Sendable, Equatable {
-    public var type = ExportFormat.trailerType
-    /// The number of records between the header and this line.
-    public var records: Int
-
-    public init(records: Int) { self.records = records }
-}

@@ -1,35 +1,3 @@
-/// What `tally export` asks a store for.
-public struct ExportSelection: Sendable, Equatable {
-    /// One realm, or every realm.
-    public var realm: RealmID?
-    /// Whether to include every journal entry.
-    public var journal: Bool
-    /// Whether to include API keys (only their secrets' hashes are stored). Admin keys, which
-    /// belong to no realm, come only when every realm is exported.
-    public var keys: Bool
-
-    public init(realm: RealmID? = nil, journal: Bool = false, keys: Bool = false) {
-        self.realm = realm
-        self.journal = journal
-        self.keys = keys
-    }
-}
-
-/// One stored record, as an export reads it.
-public enum StoredRecord: Sendable, Equatable {
-    case realm(Realm)
-    case currency(Currency)
-    /// A member (never a ghost credential's balance holder: those come as their credential).
-    case member(Member)
-    /// A ghost credential; its balance holder is implied (`GhostCredential.holderID`).
-    case credential(GhostCredential)
-    /// The balance holder of a deleted ghost credential, which still has entries and balances.
-    case holder(BalanceHolder)
-    case entry(JournalEntry)
-    case balance(StoredBalance)
-    case key(APIKey)
-}
-
 /// The export side of the storage contract: reads every record of the selection from one
 /// consistent snapshot while writers go on, in a fixed order that does not depend on the
 /// store, so two stores holding the same ledger export the same records:
