@@ -18,7 +18,6 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
     /// The header, as read when the reader was made.
     public let header: ExportHeader
     private var pending: [LoadChunk] = []
-    private var gathering: Gathering?
     private var records = 0
     private var finished = false
     private let progress: @Sendable (_ lines: Int, _ bytes: Int64) -> Void
@@ -125,97 +124,92 @@ public final class ImportReader: LoadSource, @unchecked Sendable {
         progress(line, lines.bytesRead)
     }
 
-    /// Records of one kind being gathered into a chunk.
-    private enum Gathering {
-        case currencies([Lined<Currency>])
-        case members([Lined<Member>])
-        case credentials([Lined<GhostCredential>])
-        case holders([Lined<BalanceHolder>])
-        case entries([Lined<JournalEntry>])
-        case balances([Lined<StoredBalance>], openings: [Lined<JournalEntry>])
-        case keys([Lined<APIKey>])
+    /// The kind of record being gathered into a chunk.
+    private enum Kind { case currencies, members, credentials, holders, entries, balances, keys }
 
-        var count: Int {
-            switch self {
-            case .currencies(let rows): rows.count
-            case .members(let rows): rows.count
-            case .credentials(let rows): rows.count
-            case .holders(let rows): rows.count
-            case .entries(let rows): rows.count
-            case .balances(let rows, _): rows.count
-            case .keys(let rows): rows.count
-            }
-        }
-    }
+    /// Records of one kind being gathered into a chunk: one array per kind, appended in place
+    /// (an array held inside an enum would be copied on every append).
+    private var gathering: Kind?
+    private var currencies: [Lined<Currency>] = []
+    private var members: [Lined<Member>] = []
+    private var credentials: [Lined<GhostCredential>] = []
+    private var holders: [Lined<BalanceHolder>] = []
+    private var entries: [Lined<JournalEntry>] = []
+    private var balances: [Lined<StoredBalance>] = []
+    /// The opening entries of `balances` (an export without a journal).
+    private var openings: [Lined<JournalEntry>] = []
+    private var keys: [Lined<APIKey>] = []
 
     private func add(_ checked: ImportChecker.Checked, line: Int) {
-        switch (checked, gathering) {
-        case (.realm(let realm), _):
+        let kind: Kind
+        switch checked {
+        case .realm(let realm):
             flush()
             pending.append(.realm(Lined(realm, line: line)))
-        case (.currency(let value), .currencies(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .currencies(rows)
-        case (.currency(let value), _):
-            flush()
-            gathering = .currencies([Lined(value, line: line)])
-        case (.member(let value), .members(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .members(rows)
-        case (.member(let value), _):
-            flush()
-            gathering = .members([Lined(value, line: line)])
-        case (.credential(let value), .credentials(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .credentials(rows)
-        case (.credential(let value), _):
-            flush()
-            gathering = .credentials([Lined(value, line: line)])
-        case (.holder(let value), .holders(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .holders(rows)
-        case (.holder(let value), _):
-            flush()
-            gathering = .holders([Lined(value, line: line)])
-        case (.entry(let value), .entries(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .entries(rows)
-        case (.entry(let value), _):
-            flush()
-            gathering = .entries([Lined(value, line: line)])
-        case (.balance(let value, let opening), .balances(var rows, var openings)?):
-            rows.append(Lined(value, line: line))
-            if let opening { openings.append(Lined(opening, line: line)) }
-            gathering = .balances(rows, openings: openings)
-        case (.balance(let value, let opening), _):
-            flush()
-            gathering = .balances([Lined(value, line: line)], openings: opening.map { [Lined($0, line: line)] } ?? [])
-        case (.key(let value), .keys(var rows)?):
-            rows.append(Lined(value, line: line))
-            gathering = .keys(rows)
-        case (.key(let value), _):
-            flush()
-            gathering = .keys([Lined(value, line: line)])
+            return
+        case .currency: kind = .currencies
+        case .member: kind = .members
+        case .credential: kind = .credentials
+        case .holder: kind = .holders
+        case .entry: kind = .entries
+        case .balance: kind = .balances
+        case .key: kind = .keys
         }
-        if let gathering, gathering.count >= Self.chunkRecordsMax { flush() }
+        if gathering != kind { flush() }
+        gathering = kind
+        let count: Int
+        switch checked {
+        case .realm: preconditionFailure("handled above")
+        case .currency(let value):
+            currencies.append(Lined(value, line: line))
+            count = currencies.count
+        case .member(let value):
+            members.append(Lined(value, line: line))
+            count = members.count
+        case .credential(let value):
+            credentials.append(Lined(value, line: line))
+            count = credentials.count
+        case .holder(let value):
+            holders.append(Lined(value, line: line))
+            count = holders.count
+        case .entry(let value):
+            entries.append(Lined(value, line: line))
+            count = entries.count
+        case .balance(let value, let opening):
+            balances.append(Lined(value, line: line))
+            if let opening { openings.append(Lined(opening, line: line)) }
+            count = balances.count
+        case .key(let value):
+            keys.append(Lined(value, line: line))
+            count = keys.count
+        }
+        if count >= Self.chunkRecordsMax { flush() }
     }
 
     /// Moves the records being gathered to `pending` as a chunk (a balance's opening entry
     /// before the balances).
     private func flush() {
-        guard let gathering else { return }
-        self.gathering = nil
-        switch gathering {
-        case .currencies(let rows): pending.append(.currencies(rows))
-        case .members(let rows): pending.append(.members(rows))
-        case .credentials(let rows): pending.append(.credentials(rows))
-        case .holders(let rows): pending.append(.holders(rows))
-        case .entries(let rows): pending.append(.entries(rows))
-        case .balances(let rows, let openings):
+        guard let kind = gathering else { return }
+        gathering = nil
+        switch kind {
+        case .currencies: pending.append(.currencies(currencies))
+        case .members: pending.append(.members(members))
+        case .credentials: pending.append(.credentials(credentials))
+        case .holders: pending.append(.holders(holders))
+        case .entries: pending.append(.entries(entries))
+        case .balances:
             if !openings.isEmpty { pending.append(.entries(openings)) }
-            pending.append(.balances(rows))
-        case .keys(let rows): pending.append(.keys(rows))
+            pending.append(.balances(balances))
+        case .keys: pending.append(.keys(keys))
         }
+        currencies = []
+        members = []
+        credentials = []
+        holders = []
+        entries = []
+        balances = []
+        openings = []
+        keys = []
     }
 
     /// A decoding error in a sentence: which field, and what was wrong.
