@@ -21,7 +21,9 @@ def hex_id(prefix, number):
 
 
 def line(record):
-    sys.stdout.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
+    """One record as Tally writes it: keys sorted, no spaces, absent values left out."""
+    record = {key: value for key, value in record.items() if value is not None}
+    sys.stdout.write(json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n")
 
 
 line({"type": "tally-export", "format": 1, "tallyVersion": "0.2.0", "exportedAt": 0, "realm": None,
