@@ -27,20 +27,10 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            guard initiator.count <= Limits.standard.initiatorLengthMax else {
-                throw TallyError.validation(
-                    "--initiator is longer than \(Limits.standard.initiatorLengthMax) characters.")
-            }
-            let input: FileHandle
-            if file == "-" {
-                input = FileHandle.standardInput
-            } else {
-                guard let handle = FileHandle(forReadingAtPath: file) else {
-                    throw TallyError.validation("Cannot read \(file).")
-                }
-                input = handle
-            }
-            let size = file == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64)
+            try InputFile.checkInitiator(initiator)
+            let file = try InputFile(self.file)
+            let input = file.handle
+            let size = file.size
             let meter = ProgressMeter("import", unit: "bytes", total: size)
             let started = Date()
             let clock = TallyClock.system

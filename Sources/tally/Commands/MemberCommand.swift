@@ -56,21 +56,10 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let realmID = try parseRealm(realm)
-                guard initiator.count <= Limits.standard.initiatorLengthMax else {
-                    throw TallyError.validation(
-                        "--initiator is longer than \(Limits.standard.initiatorLengthMax) characters.")
-                }
-                let input: FileHandle
-                if file == "-" {
-                    input = FileHandle.standardInput
-                } else {
-                    guard let handle = FileHandle(forReadingAtPath: file) else {
-                        throw TallyError.validation("Cannot read \(file).")
-                    }
-                    input = handle
-                }
-                let size =
-                    file == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64)
+                try InputFile.checkInitiator(initiator)
+                let file = try InputFile(self.file)
+                let input = file.handle
+                let size = file.size
                 let spool = try MemberSpool()
                 let meter = ProgressMeter("member import", unit: "bytes", total: size, countUnit: "rows")
                 defer { meter.finish() }
