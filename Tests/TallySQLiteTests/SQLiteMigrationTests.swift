@@ -35,6 +35,7 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
+                "0005-events",
             ])
     }
 }
