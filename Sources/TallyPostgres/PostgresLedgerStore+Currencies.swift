@@ -52,12 +52,12 @@ extension PostgresLedgerStore {
     /// balances outside new limits and the commit.
     func editCurrency(
         _ id: CurrencyID, in realmID: RealmID, _ edit: CurrencyEdit, _ connection: PostgresConnection, now: Int64
-    ) async throws -> Currency {
+    ) async throws -> (currency: Currency, changed: Bool) {
         try await lockRealm(connection, realmID)
         guard let current = try await fetchCurrency(connection, id, in: realmID, forUpdate: true) else {
             throw TallyError.notFound(id, in: realmID)
         }
-        guard let change = try edit.decide(current, now: now) else { return current }
+        guard let change = try edit.decide(current, now: now) else { return (current, false) }
         let currency = change.currency
         if change.checksBalances {
             try change.checkBalancesOutsideLimits(
@@ -65,6 +65,6 @@ extension PostgresLedgerStore {
         }
         if change.takesDefault { try await run(connection, Self.statements.clearDefault(in: realmID, now: now).query) }
         try await run(connection, Self.statements.update(currency).query)
-        return currency
+        return (currency, true)
     }
 }

@@ -11,8 +11,11 @@ extension PostgresLedgerStore: LedgerLoader {
         try await transaction("load") { connection in
             do {
                 var summary = LoadSummary()
+                var events = EventRecorder.Load()
+                let now = nowMilliseconds
                 while let chunk = try source.next() {
                     try await load(chunk, connection)
+                    try await record(events.drafts(for: chunk), connection, now: now)
                     summary.count(chunk)
                 }
                 return summary

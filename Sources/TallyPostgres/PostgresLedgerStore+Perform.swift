@@ -11,34 +11,37 @@ extension PostgresLedgerStore {
     /// records are pruned in between; a few more cost nothing.
     static let idempotencyAttemptsMax = 3
 
+    /// Runs the write; `changed` is false for a currency edit that changed nothing (and records
+    /// no event).
     func execute(_ write: PreparedWrite, _ connection: PostgresConnection, now: Int64) async throws
-        -> LedgerWriteResult
+        -> (result: LedgerWriteResult, changed: Bool)
     {
         switch write {
         case .apply(let batch, let batchID, let entryIDs):
-            return .receipt(try await apply(batch, connection, batchID: batchID, entryIDs: entryIDs, now: now))
+            return (.receipt(try await apply(batch, connection, batchID: batchID, entryIDs: entryIDs, now: now)), true)
         case .createRealm(let realm):
             try await insertRealm(realm, connection)
-            return .realm(realm)
+            return (.realm(realm), true)
         case .createCurrency(let currency):
             try await insertCurrency(currency, connection)
-            return .currency(currency)
+            return (.currency(currency), true)
         case .editCurrency(let id, let realm, let edit):
-            return .currency(try await editCurrency(id, in: realm, edit, connection, now: now))
+            let edited = try await editCurrency(id, in: realm, edit, connection, now: now)
+            return (.currency(edited.currency), edited.changed)
         case .createMember(let member):
             try await requireRealm(connection, member.realmID)
             try await insert([member], connection)
-            return .member(member)
+            return (.member(member), true)
         case .setMemberMetadata(let metadata, let member, let realm):
             try await setMemberMetadata(metadata, of: member, in: realm, connection, now: now)
-            return .done
+            return (.done, true)
         case .createKey(let key):
             try await insertKey(key, connection)
-            return .key(key)
+            return (.key(key), true)
         case .revokeKey(let id):
-            return .key(try await revokeKey(id, connection, now: now))
+            return (.key(try await revokeKey(id, connection, now: now)), true)
         case .credential(let write, let ids):
-            return try await perform(write, connection, now: now, ids: ids)
+            return (try await perform(write, connection, now: now, ids: ids), true)
         }
     }
 
@@ -64,7 +67,9 @@ extension PostgresLedgerStore {
         _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ connection: PostgresConnection, now: Int64
     ) async throws -> WriteOutcome {
         if let claim, let stored = try await idempotencyRecord(claim, connection) { return try claim.replay(stored) }
-        let result = try await execute(prepared, connection, now: now)
+        let (result, changed) = try await execute(prepared, connection, now: now)
+        try await record(
+            EventRecorder.drafts(for: prepared, result: result, changed: changed), connection, now: now)
         guard let claim else { return .performed(result, response: nil) }
         let record = claim.record(for: result)
         // DO NOTHING waits for a concurrent insert of the same key to finish; if that one
@@ -80,6 +85,23 @@ extension PostgresLedgerStore {
             """)
         guard inserted != nil else { throw IdempotencyRace() }
         return .performed(result, response: record.response)
+    }
+
+    /// Numbers the drafts with the realm's next sequence numbers and inserts them, in the
+    /// caller's transaction: one counter update and one insert per write. The counter's row
+    /// stays locked until the commit, so the realm's events commit in sequence order.
+    func record(_ drafts: [EventDraft], _ connection: PostgresConnection, now: Int64) async throws {
+        guard let realm = drafts.first?.realmID else { return }
+        guard let last = try await row(connection, Self.statements.takeEventSequences(drafts.count, in: realm))
+        else { throw TallyError.unavailable }
+        let first = try last.integer("last_seq") - Int64(drafts.count) + 1
+        let events = drafts.enumerated().map { index, draft in
+            draft.recorded(sequence: first + Int64(index), id: ids.make(), now: now)
+        }
+        for start in stride(from: 0, to: events.count, by: EventRecorder.rowsPerInsert) {
+            let piece = events[start..<min(start + EventRecorder.rowsPerInsert, events.count)]
+            try await run(connection, Self.statements.insert(Array(piece)).query)
+        }
     }
 
     /// The record stored under the claim's key, or nil for a new key.

@@ -20,6 +20,38 @@ enum PostgresMigrations {
         ("0002-credential-match-keys", credentialMatchKeys),
         ("0003-ghost-credentials", ghostCredentials.map(Step.sql)),
         ("0004-import-entries", importEntries.map(Step.sql)),
+        ("0005-events", events.map(Step.sql)),
+    ]
+
+    /// Each realm's feed of events (docs/EVENTS.md), numbered 1, 2, 3, ... by the realm's
+    /// counter in event_sequences, both written in the transaction of the write they describe.
+    /// The counter's row lock, held until the commit, makes a realm's events commit in
+    /// sequence order (docs/SCALING.md).
+    static let events: [String] = [
+        """
+        CREATE TABLE events (
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            seq BIGINT NOT NULL CHECK (seq > 0),
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, seq)
+        )
+        """,
+        """
+        CREATE TABLE event_sequences (
+            realm_id TEXT NOT NULL PRIMARY KEY REFERENCES realms(id),
+            last_seq BIGINT NOT NULL CHECK (last_seq > 0)
+        )
+        """,
+        // A key that holds every scope there was (the default) keeps holding every scope,
+        // events:read among them; a key given fewer keeps just those.
+        """
+        UPDATE api_keys
+        SET scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
+        WHERE scopes = 'currencies:read,currencies:write,members:read,members:write,points:write,realm:read'
+        """,
     ]
 
     /// The journal gains the `import` kind: the opening entries of balances brought in from

@@ -47,17 +47,21 @@ final class GroupCommitter: Sendable {
     private let checkpointer: WALCheckpointer
     private let logger: Logger
     private let metrics: TallyMetrics
+    /// Names the events the writes record.
+    private let ids: IDGenerator
     private let state = Mutex(State())
     private let stats = Mutex((groups: 0, jobs: 0, largest: 0))
 
     init(
         pool: DatabasePool, checkpointer: WALCheckpointer, logger: Logger, metrics: TallyMetrics = .disabled,
-        queueDepthMax: Int = 4_096, groupSizeMax: Int = 512, groupChangesMax: Int = 3_000
+        ids: IDGenerator = IDGenerator(), queueDepthMax: Int = 4_096, groupSizeMax: Int = 512,
+        groupChangesMax: Int = 3_000
     ) {
         self.pool = pool
         self.checkpointer = checkpointer
         self.logger = logger
         self.metrics = metrics
+        self.ids = ids
         self.queueDepthMax = queueDepthMax
         self.groupSizeMax = groupSizeMax
         self.groupChangesMax = groupChangesMax
@@ -152,7 +156,7 @@ final class GroupCommitter: Sendable {
             // The group, including requests that join it while it is being applied.
             let group = Mutex(first)
             do {
-                let (logger, checkpointer, metrics) = (self.logger, self.checkpointer, self.metrics)
+                let (logger, checkpointer, metrics, ids) = (self.logger, self.checkpointer, self.metrics, self.ids)
                 let (results, started, applied) = try await pool.writeWithoutTransaction { db in
                     // Between groups: let the log start over if the background checkpointer asks.
                     checkpointer.finishPass(db)
@@ -164,7 +168,8 @@ final class GroupCommitter: Sendable {
                         var changes = 0
                         while !next.isEmpty {
                             results += try Self.apply(
-                                next.map { (write: $0.write, claim: $0.claim, now: $0.now) }, db, logger: logger)
+                                next.map { (write: $0.write, claim: $0.claim, now: $0.now) }, db, logger: logger,
+                                ids: ids)
                             changes += next.reduce(0) { $0 + $1.write.changeCount }
                             // Requests that arrived while this group was being applied join it and
                             // share its commit, instead of waiting for a whole cycle more.
@@ -233,7 +238,7 @@ final class GroupCommitter: Sendable {
     /// request is rolled back to its savepoint and reported; the others stay.
     static func apply(
         _ requests: [(write: PreparedWrite, claim: IdempotencyClaim?, now: Int64)], _ db: Database,
-        logger: Logger
+        logger: Logger, ids: IDGenerator
     ) throws -> [Result<WriteOutcome, any Error>] {
         var results = [Result<WriteOutcome, any Error>]()
         results.reserveCapacity(requests.count)
@@ -242,7 +247,7 @@ final class GroupCommitter: Sendable {
             do {
                 try db.inSavepoint {
                     outcome = try SQLiteLedgerStore.performInTransaction(
-                        request.write, claim: request.claim, db, now: request.now)
+                        request.write, claim: request.claim, db, now: request.now, ids: ids)
                     return .commit
                 }
                 // Safe: the savepoint body either assigned an outcome or threw.

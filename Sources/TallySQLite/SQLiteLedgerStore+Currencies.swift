@@ -42,17 +42,17 @@ extension SQLiteLedgerStore {
 
     /// Reads the currency, lets `CurrencyEdit` decide, and writes the row it returns.
     static func editCurrency(_ id: CurrencyID, in realmID: RealmID, _ edit: CurrencyEdit, _ db: Database, now: Int64)
-        throws -> Currency
+        throws -> (currency: Currency, changed: Bool)
     {
         try requireRealm(db, realmID)
         guard let current = try fetchCurrency(db, id, in: realmID) else { throw TallyError.notFound(id, in: realmID) }
-        guard let change = try edit.decide(current, now: now) else { return current }
+        guard let change = try edit.decide(current, now: now) else { return (current, false) }
         let currency = change.currency
         if change.checksBalances {
             try change.checkBalancesOutsideLimits(try db.count(statements.balancesOutsideLimits(of: currency)))
         }
         if change.takesDefault { try db.execute(statements.clearDefault(in: realmID, now: now)) }
         try db.execute(statements.update(currency))
-        return currency
+        return (currency, true)
     }
 }

@@ -5,10 +5,13 @@ extension SQLiteLedgerStore: LedgerLoader {
     /// Takes the writer for one transaction of its own (between two groups of the group
     /// committer) and writes every chunk the source yields in it. Any error rolls it all back.
     public func load(_ source: any LoadSource) async throws -> LoadSummary {
-        try await write("load") { db in
+        let (ids, now) = (self.ids, nowMilliseconds)
+        return try await write("load") { db in
             var summary = LoadSummary()
+            var events = EventRecorder.Load()
             while let chunk = try source.next() {
                 try Self.load(chunk, db)
+                try Self.record(events.drafts(for: chunk), db, now: now, ids: ids)
                 summary.count(chunk)
             }
             return summary

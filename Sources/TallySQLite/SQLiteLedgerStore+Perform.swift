@@ -3,32 +3,37 @@ import GRDB
 import TallyCore
 
 extension SQLiteLedgerStore {
-    static func execute(_ write: PreparedWrite, _ db: Database, now: Int64) throws -> LedgerWriteResult {
+    /// Runs the write; `changed` is false for a currency edit that changed nothing (and records
+    /// no event).
+    static func execute(_ write: PreparedWrite, _ db: Database, now: Int64) throws
+        -> (result: LedgerWriteResult, changed: Bool)
+    {
         switch write {
         case .apply(let batch, let batchID, let entryIDs):
-            return .receipt(try apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now))
+            return (.receipt(try apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now)), true)
         case .createRealm(let realm):
             try insertRealm(realm, db)
-            return .realm(realm)
+            return (.realm(realm), true)
         case .createCurrency(let currency):
             try insertCurrency(currency, db)
-            return .currency(currency)
+            return (.currency(currency), true)
         case .editCurrency(let id, let realm, let edit):
-            return .currency(try editCurrency(id, in: realm, edit, db, now: now))
+            let edited = try editCurrency(id, in: realm, edit, db, now: now)
+            return (.currency(edited.currency), edited.changed)
         case .createMember(let member):
             try requireRealm(db, member.realmID)
             try insert([member], db)
-            return .member(member)
+            return (.member(member), true)
         case .setMemberMetadata(let metadata, let member, let realm):
             try setMemberMetadata(metadata, of: member, in: realm, db, now: now)
-            return .done
+            return (.done, true)
         case .createKey(let key):
             try insertKey(key, db)
-            return .key(key)
+            return (.key(key), true)
         case .revokeKey(let id):
-            return .key(try revokeKey(id, db, now: now))
+            return (.key(try revokeKey(id, db, now: now)), true)
         case .credential(let write, let ids):
-            return try perform(write, db, now: now, ids: ids)
+            return (try perform(write, db, now: now, ids: ids), true)
         }
     }
 
@@ -43,12 +48,14 @@ extension SQLiteLedgerStore {
         return outcome
     }
 
-    /// One write and its idempotency record, inside an open transaction (or savepoint).
+    /// One write, its events and its idempotency record, inside an open transaction (or
+    /// savepoint); `ids` names the events.
     static func performInTransaction(
-        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64
+        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64, ids: IDGenerator
     ) throws -> WriteOutcome {
         if let claim, let stored = try idempotencyRecord(claim, db) { return try claim.replay(stored) }
-        let result = try execute(prepared, db, now: now)
+        let (result, changed) = try execute(prepared, db, now: now)
+        try record(EventRecorder.drafts(for: prepared, result: result, changed: changed), db, now: now, ids: ids)
         guard let claim else { return .performed(result, response: nil) }
         let record = claim.record(for: result)
         let insert = try db.cachedStatement(
@@ -60,6 +67,23 @@ extension SQLiteLedgerStore {
             claim.scope, claim.key, Data(record.requestHash), record.response.status, Data(record.response.body), now,
         ])
         return .performed(result, response: record.response)
+    }
+
+    /// Numbers the drafts with the realm's next sequence numbers and inserts them, in the
+    /// caller's transaction: one counter update and one insert per write.
+    static func record(_ drafts: [EventDraft], _ db: Database, now: Int64, ids: IDGenerator) throws {
+        guard let realm = drafts.first?.realmID else { return }
+        guard let last = try db.row(statements.takeEventSequences(drafts.count, in: realm), cached: true) else {
+            throw TallyError.unavailable
+        }
+        let first = last.integer("last_seq") - Int64(drafts.count) + 1
+        let events = drafts.enumerated().map { index, draft in
+            draft.recorded(sequence: first + Int64(index), id: ids.make(), now: now)
+        }
+        for start in stride(from: 0, to: events.count, by: EventRecorder.rowsPerInsert) {
+            let piece = events[start..<min(start + EventRecorder.rowsPerInsert, events.count)]
+            try db.execute(statements.insert(Array(piece)), cached: piece.count == 1)
+        }
     }
 
     /// The record stored under the claim's key, or nil for a new key.

@@ -75,7 +75,8 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
         self.metrics = metrics
-        self.committer = GroupCommitter(pool: pool, checkpointer: checkpointer, logger: logger, metrics: metrics)
+        self.committer = GroupCommitter(
+            pool: pool, checkpointer: checkpointer, logger: logger, metrics: metrics, ids: self.ids)
         try migrateNow()
     }
 

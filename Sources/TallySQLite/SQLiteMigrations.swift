@@ -166,6 +166,35 @@ enum SQLiteMigrations {
                 db, from: "kind IN ('batch', 'single', 'transfer', 'link')",
                 to: "kind IN ('batch', 'single', 'transfer', 'link', 'import')")
         }
+        migrator.registerMigration("0005-events") { db in
+            // Each realm's feed of events (docs/EVENTS.md), numbered 1, 2, 3, ... by the realm's
+            // counter in event_sequences, both written in the transaction of the write they
+            // describe.
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        realm_id TEXT NOT NULL REFERENCES realms(id),
+                        seq INTEGER NOT NULL CHECK (seq > 0),
+                        id TEXT NOT NULL CHECK (length(id) = 24),
+                        type TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE event_sequences (
+                        realm_id TEXT NOT NULL PRIMARY KEY REFERENCES realms(id),
+                        last_seq INTEGER NOT NULL CHECK (last_seq > 0)
+                    ) WITHOUT ROWID;
+                    """)
+            // A key that holds every scope there was (the default) keeps holding every scope,
+            // events:read among them; a key given fewer keeps just those.
+            try db.execute(
+                sql: """
+                    UPDATE api_keys
+                    SET scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
+                    WHERE scopes = 'currencies:read,currencies:write,members:read,members:write,points:write,realm:read'
+                    """)
+        }
         return migrator
     }
 

@@ -43,6 +43,7 @@ import Testing
             method: .patch, path: "/members/{dripId}/metadata", scope: .membersWrite, body: #"{"metadata":{"a":1}}"#,
             success: .noContent),
         Route(method: .get, path: "/members/{dripId}/transactions", scope: .membersRead, body: nil, success: .ok),
+        Route(method: .get, path: "/events?after=0&limit=10", scope: .eventsRead, body: nil, success: .ok),
         Route(
             method: .patch, path: "/members/transaction", scope: .pointsWrite,
             body: #"{"updates":[{"dripId":"{dripId}","amount":5}]}"#, success: .ok),

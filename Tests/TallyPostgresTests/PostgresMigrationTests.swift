@@ -29,6 +29,38 @@ struct PostgresMigrationTests {
         await server.dropDatabase(url)
     }
 
+    /// A key stored before `0005-events` with every scope there was then (the default) gains
+    /// `events:read`; a key given fewer scopes keeps just those.
+    @Test func aKeyWithEveryScopeGainsEventsReadAndANarrowerKeyDoesNot() async throws {
+        guard let server = try await PostgresServer.shared() else { return }
+        let url = try await server.makeDatabase()
+        let connection = try await Self.connect(url)
+        try await PostgresMigrations.migrate(
+            connection, logger: PostgresServer.storeLogger, through: "0004-import-entries")
+        let ids = IDGenerator()
+        let realm = Realm(id: ids.make(), name: "Old", createdAtMilliseconds: 1)
+        let every = APIKey(
+            id: ids.make(), realmID: realm.id, name: "every", scopes: Set(Scope.allCases).subtracting([.eventsRead]),
+            secretHash: Array(repeating: 1, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        let narrow = APIKey(
+            id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
+            secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        for statement in [
+            PostgresLedgerStore.statements.insert(realm), PostgresLedgerStore.statements.insert(every),
+            PostgresLedgerStore.statements.insert(narrow),
+        ] {
+            try await connection.query(statement.query, logger: PostgresServer.storeLogger)
+        }
+        try await connection.close()
+
+        let store = ServiceScope.startForTest(
+            try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+        try await store.migrate()
+        #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
+        #expect(try await store.key(narrow.id)?.scopes == [.pointsWrite, .membersRead])
+        await server.dropDatabase(url)
+    }
+
     /// The backfill pages through the members a chunk at a time and gives each the keys
     /// `CredentialMatching.key` gives (before duplicates lose theirs).
     @Test func theBackfillGivesEveryMemberTheRulesKeysChunkByChunk() async throws {

@@ -35,6 +35,38 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
+                "0005-events",
             ])
+    }
+
+    /// A key stored before `0005-events` with every scope there was then (the default) gains
+    /// `events:read`; a key given fewer scopes keeps just those.
+    @Test func aKeyWithEveryScopeGainsEventsReadAndANarrowerKeyDoesNot() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try SQLiteMigrations.migrator().migrate(old, upTo: "0004-import-entries")
+        let ids = IDGenerator()
+        let realm = Realm(
+            id: ids.make(), name: "Old", description: "", subdomain: nil, createdAtMilliseconds: 1)
+        let every = APIKey(
+            id: ids.make(), realmID: realm.id, name: "every", scopes: Set(Scope.allCases).subtracting([.eventsRead]),
+            secretHash: Array(repeating: 1, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        let narrow = APIKey(
+            id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
+            secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        try await old.write { db in
+            for statement in [
+                SQLiteLedgerStore.statements.insert(realm), SQLiteLedgerStore.statements.insert(every),
+                SQLiteLedgerStore.statements.insert(narrow),
+            ] {
+                try db.execute(statement)
+            }
+        }
+        try old.close()
+
+        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
+        #expect(try await store.key(narrow.id)?.scopes == [.pointsWrite, .membersRead])
     }
 }

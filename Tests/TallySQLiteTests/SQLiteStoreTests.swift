@@ -267,7 +267,7 @@ import Testing
         let after = try PreparedWrite(.apply(try setup.batch([(0, -4)])), ids: store.ids, now: now)
         let results = try await store.pool.write { db in
             try GroupCommitter.apply(
-                [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger)
+                [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger, ids: store.ids)
         }
         #expect(results.count == 3)
         guard case .success(.performed(.receipt(let third), _)) = results[2] else {

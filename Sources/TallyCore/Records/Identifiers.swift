@@ -12,6 +12,8 @@ public enum BatchKind: Sendable {}
 public enum KeyKind: Sendable {}
 /// Marks ghost credential ids.
 public enum CredentialKind: Sendable {}
+/// The kind of an event's id.
+public enum EventKind: Sendable {}
 
 /// A 24-hex identifier compatible with MongoDB ObjectIds, typed by what it names so that a
 /// member id can never be passed where a realm id is expected.
@@ -78,3 +80,5 @@ public typealias BatchID = TallyID<BatchKind>
 public typealias KeyID = TallyID<KeyKind>
 /// A ghost credential's id; also the id of the balance holder that keeps its balances.
 public typealias CredentialID = TallyID<CredentialKind>
+/// An event's id (`Event`), unique across realms.
+public typealias EventID = TallyID<EventKind>

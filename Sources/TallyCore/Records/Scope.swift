@@ -8,6 +8,8 @@ public enum Scope: String, Sendable, CaseIterable, Comparable {
     case pointsWrite = "points:write"
     case currenciesRead = "currencies:read"
     case currenciesWrite = "currencies:write"
+    /// Reading the realm's feed of events.
+    case eventsRead = "events:read"
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -110,3 +110,16 @@ extension HeldBalance {
         self.init(currency: try Currency(stored: row), balance: try row.integer("balance"))
     }
 }
+
+extension Event {
+    /// An event from the columns `StoredSchema.eventColumns` lists. A type this Tally does not
+    /// know (written by a newer one) is a storage failure.
+    public init(stored row: some StoredRow) throws {
+        guard let type = EventType(rawValue: try row.text("type")) else { throw TallyError.unavailable }
+        self.init(
+            realmID: RealmID(canonical: try row.text("realm_id")), sequence: try row.integer("seq"),
+            id: EventID(canonical: try row.text("id")), type: type,
+            data: StoredSchema.json(try row.text("data")) ?? .null, createdAtMilliseconds: try row.integer("created_at")
+        )
+    }
+}

@@ -19,6 +19,8 @@ public enum StoredSchema {
         """
     /// The columns of `api_keys` that a key is decoded from.
     public static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
+    /// The columns `Event(stored:)` reads.
+    public static let eventColumns = "realm_id, seq, id, type, data, created_at"
     /// The columns of `journal` that an entry is decoded from.
     public static let journalColumns = """
         seq, id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, \

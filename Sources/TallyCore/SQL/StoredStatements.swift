@@ -397,4 +397,49 @@ public struct StoredStatements: Sendable {
             "UPDATE api_keys SET revoked_at = \(sql.bind(now)) WHERE id = \(sql.bind(id.rawValue)) AND revoked_at IS NULL"
         return sql
     }
+
+    // MARK: Events
+
+    /// Takes `count` sequence numbers of the realm's feed and returns the last one taken: the
+    /// write's events are numbered `last - count + 1 ... last`. Run inside the write's
+    /// transaction; on PostgreSQL the counter's row stays locked until the commit, so a realm's
+    /// events commit in sequence order (docs/SCALING.md).
+    public func takeEventSequences(_ count: Int, in realmID: RealmID) -> SQLStatement {
+        var sql = statement()
+        sql.text = """
+            INSERT INTO event_sequences (realm_id, last_seq) VALUES (\(sql.bind(realmID.rawValue)), \(sql.bind(Int64(count))))
+            ON CONFLICT (realm_id) DO UPDATE SET last_seq = event_sequences.last_seq + excluded.last_seq
+            RETURNING last_seq
+            """
+        return sql
+    }
+
+    /// Inserts the events, all in one statement.
+    public func insert(_ events: [Event]) -> SQLStatement {
+        var sql = statement()
+        let rows = events.map { event in
+            let values = [
+                sql.bind(event.realmID.rawValue), sql.bind(event.sequence), sql.bind(event.id.rawValue),
+                sql.bind(event.type.rawValue), sql.bind(event.data.text), sql.bind(event.createdAtMilliseconds),
+            ]
+            return "(\(values.joined(separator: ", ")))"
+        }
+        sql.text = "INSERT INTO events (\(StoredSchema.eventColumns)) VALUES \(rows.joined(separator: ", "))"
+        return sql
+    }
+
+    /// Up to `limit` of the realm's events after sequence `after`, in sequence order; only those
+    /// of `types` when given.
+    public func events(in realmID: RealmID, after: Int64, limit: Int, types: [EventType]?) -> SQLStatement {
+        var sql = statement()
+        let realm = sql.bind(realmID.rawValue)
+        let from = sql.bind(after)
+        let filter = types.map { " AND type IN (\(sql.bind(list: $0.map(\.rawValue))))" } ?? ""
+        sql.text = """
+            SELECT \(StoredSchema.eventColumns) FROM events
+            WHERE realm_id = \(realm) AND seq > \(from)\(filter)
+            ORDER BY seq LIMIT \(sql.bind(Int64(limit)))
+            """
+        return sql
+    }
 }

@@ -51,6 +51,12 @@ public protocol LedgerReadModel: Sendable {
     /// A member's journal entries, newest first: at most `limit`, older than the entry with
     /// sequence `before` when given. `Not Found` when the member or the realm does not exist.
     func journal(of member: MemberID, in realm: RealmID, before: Int64?, limit: Int) async throws -> JournalPage
+
+    /// Up to `limit` of the realm's events with a sequence number above `after`, in sequence
+    /// order; only those of `types` when given. Every event it returns committed, and no event
+    /// numbered lower than the last one returned can appear later (docs/EVENTS.md). Throws
+    /// `Not Found` for an unknown realm.
+    func events(in realm: RealmID, after: Int64, limit: Int, types: Set<EventType>?) async throws -> [Event]
 }
 
 extension LedgerReadModel {

@@ -209,6 +209,15 @@ enum OpenAPISchema {
             ]),
             "JournalMeta": object([("hasNextPage", boolean), ("nextCursor", nullableString)]),
             "Journal": list("JournalEntry", meta: "JournalMeta"),
+            "Event": object([
+                ("seq", ["type": "integer", "format": "int64", "minimum": 1]), ("id", objectID),
+                ("type", ["type": "string", "enum": .array(EventType.allCases.map { .string($0.rawValue) })]),
+                ("data", ["type": "object"]), ("createdAt", dateTime),
+            ]),
+            "EventFeedMeta": object([
+                ("next", ["type": ["integer", "null"], "format": "int64"]), ("hasMore", boolean),
+            ]),
+            "EventFeed": list("Event", meta: "EventFeedMeta"),
             "BatchRequest": input(
                 [
                     (

@@ -10,6 +10,7 @@ struct Controllers: Sendable {
     let accounts: AccountsController
     let credentials: CredentialsController
     let legacy: LegacyRealmController
+    let events: EventsController
     let health: HealthController
     let document: DocumentController
     let metrics: MetricsController
@@ -22,6 +23,7 @@ struct Controllers: Sendable {
         accounts = AccountsController(store: store, limits: limits)
         credentials = CredentialsController(store: store, limits: limits)
         legacy = LegacyRealmController(store: store, limits: limits)
+        events = EventsController(store: store, limits: limits)
         health = HealthController(store: store)
         self.document = DocumentController(json: document)
         self.metrics = MetricsController(metrics: metrics)

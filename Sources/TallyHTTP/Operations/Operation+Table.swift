@@ -119,6 +119,21 @@ extension Operation {
                     limit,
                     query("cursor", ["type": "string", "description": "nextCursor of the previous page"], false, nil),
                 ], success: .ok, response: "Journal", handler: .realm(.membersRead) { $0.members.journal }),
+            Operation(
+                method: .get, path: "events", id: "listRealmEvents", tag: "Tally",
+                summary: "The realm's events, in sequence order (docs/EVENTS.md)",
+                query: [
+                    query(
+                        "after", ["type": "integer", "minimum": 0, "description": "the last seq already read"], false,
+                        nil),
+                    limit,
+                    query(
+                        "types",
+                        [
+                            "type": "string", "maxLength": .integer(Int64(EventsController.typesLengthMax)),
+                            "description": "comma-separated event types to keep",
+                        ], false, nil),
+                ], success: .ok, response: "EventFeed", handler: .realm(.eventsRead) { $0.events.list }),
             // Realms
             Operation(
                 method: .get, path: "", id: "getRealm", tag: "Realms", summary: "Get Realm", success: .ok,
