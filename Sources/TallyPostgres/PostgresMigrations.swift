@@ -21,6 +21,54 @@ enum PostgresMigrations {
         ("0003-ghost-credentials", ghostCredentials.map(Step.sql)),
         ("0004-import-entries", importEntries.map(Step.sql)),
         ("0005-events", events.map(Step.sql)),
+        ("0006-webhooks", webhooks.map(Step.sql)),
+    ]
+
+    /// Webhook subscriptions, where each one's delivery stands (and who holds its lease), and
+    /// the attempts made (docs/EVENTS.md).
+    static let webhooks: [String] = [
+        """
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY CHECK (length(id) = 24),
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            url TEXT NOT NULL,
+            types TEXT,
+            enabled BOOLEAN NOT NULL,
+            secret TEXT NOT NULL,
+            delivered_through BIGINT NOT NULL CHECK (delivered_through >= 0),
+            attempts INTEGER NOT NULL CHECK (attempts >= 0),
+            next_attempt_at BIGINT NOT NULL,
+            last_failed_seq BIGINT,
+            lease_owner TEXT,
+            lease_until BIGINT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX webhooks_by_realm ON webhooks (realm_id, created_at)",
+        """
+        CREATE TABLE webhook_attempts (
+            id TEXT PRIMARY KEY CHECK (length(id) = 24),
+            webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+            event_seq BIGINT NOT NULL,
+            event_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL CHECK (attempt > 0),
+            outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'failed')),
+            status_code INTEGER,
+            error TEXT,
+            duration_ms BIGINT NOT NULL,
+            attempted_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX webhook_attempts_by_webhook ON webhook_attempts (webhook_id, attempted_at)",
+        "CREATE INDEX webhook_attempts_by_time ON webhook_attempts (attempted_at)",
+        // A key that holds every scope there was (the default) keeps holding every scope,
+        // webhooks:write among them; a key given fewer keeps just those.
+        """
+        UPDATE api_keys
+        SET scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read,webhooks:write'
+        WHERE scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
+        """,
     ]
 
     /// Each realm's feed of events (docs/EVENTS.md), numbered 1, 2, 3, ... by the realm's

@@ -195,6 +195,52 @@ enum SQLiteMigrations {
                     WHERE scopes = 'currencies:read,currencies:write,members:read,members:write,points:write,realm:read'
                     """)
         }
+        migrator.registerMigration("0006-webhooks") { db in
+            // Webhook subscriptions, where each one's delivery stands (and who holds its lease),
+            // and the attempts made (docs/EVENTS.md).
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhooks (
+                        id TEXT PRIMARY KEY CHECK (length(id) = 24),
+                        realm_id TEXT NOT NULL REFERENCES realms(id),
+                        url TEXT NOT NULL,
+                        types TEXT,
+                        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+                        secret TEXT NOT NULL,
+                        delivered_through INTEGER NOT NULL CHECK (delivered_through >= 0),
+                        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                        next_attempt_at INTEGER NOT NULL,
+                        last_failed_seq INTEGER,
+                        lease_owner TEXT,
+                        lease_until INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX webhooks_by_realm ON webhooks (realm_id, created_at);
+                    CREATE TABLE webhook_attempts (
+                        id TEXT PRIMARY KEY CHECK (length(id) = 24),
+                        webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                        event_seq INTEGER NOT NULL,
+                        event_id TEXT NOT NULL,
+                        attempt INTEGER NOT NULL CHECK (attempt > 0),
+                        outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retrying', 'failed')),
+                        status_code INTEGER,
+                        error TEXT,
+                        duration_ms INTEGER NOT NULL,
+                        attempted_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX webhook_attempts_by_webhook ON webhook_attempts (webhook_id, attempted_at);
+                    CREATE INDEX webhook_attempts_by_time ON webhook_attempts (attempted_at);
+                    """)
+            // A key that holds every scope there was (the default) keeps holding every scope,
+            // webhooks:write among them; a key given fewer keeps just those.
+            try db.execute(
+                sql: """
+                    UPDATE api_keys
+                    SET scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read,webhooks:write'
+                    WHERE scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
+                    """)
+        }
         return migrator
     }
 

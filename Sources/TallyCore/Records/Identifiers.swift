@@ -14,6 +14,10 @@ public enum KeyKind: Sendable {}
 public enum CredentialKind: Sendable {}
 /// The kind of an event's id.
 public enum EventKind: Sendable {}
+/// The kind of a webhook subscription's id.
+public enum WebhookKind: Sendable {}
+/// The kind of a delivery attempt's id.
+public enum DeliveryAttemptKind: Sendable {}
 
 /// A 24-hex identifier compatible with MongoDB ObjectIds, typed by what it names so that a
 /// member id can never be passed where a realm id is expected.
@@ -82,3 +86,7 @@ public typealias KeyID = TallyID<KeyKind>
 public typealias CredentialID = TallyID<CredentialKind>
 /// An event's id (`Event`), unique across realms.
 public typealias EventID = TallyID<EventKind>
+/// A webhook subscription's id (`Webhook`).
+public typealias WebhookID = TallyID<WebhookKind>
+/// A delivery attempt's id (`DeliveryAttempt`).
+public typealias DeliveryAttemptID = TallyID<DeliveryAttemptKind>

@@ -10,6 +10,8 @@ public enum Scope: String, Sendable, CaseIterable, Comparable {
     case currenciesWrite = "currencies:write"
     /// Reading the realm's feed of events.
     case eventsRead = "events:read"
+    /// Creating, reading, changing and deleting the realm's webhook subscriptions.
+    case webhooksWrite = "webhooks:write"
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
 

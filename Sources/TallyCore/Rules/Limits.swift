@@ -24,6 +24,8 @@ public struct Limits: Sendable, Equatable {
     public var searchValuesMax: Int
     /// Longest URL (customEmojiUrl), in characters.
     public var urlLengthMax: Int
+    /// Most webhook subscriptions one realm may have.
+    public var webhooksPerRealmMax: Int
 
     /// The defaults SPEC.md names.
     public init(
@@ -37,7 +39,8 @@ public struct Limits: Sendable, Equatable {
         metadataBytesMax: Int = 16_384,
         pageSizeMax: Int = 100,
         searchValuesMax: Int = 50,
-        urlLengthMax: Int = 2_048
+        urlLengthMax: Int = 2_048,
+        webhooksPerRealmMax: Int = 25
     ) {
         self.batchSizeMax = batchSizeMax
         self.bodyBytesMax = bodyBytesMax
@@ -50,6 +53,7 @@ public struct Limits: Sendable, Equatable {
         self.pageSizeMax = pageSizeMax
         self.searchValuesMax = searchValuesMax
         self.urlLengthMax = urlLengthMax
+        self.webhooksPerRealmMax = webhooksPerRealmMax
     }
 
     /// The defaults.

@@ -123,3 +123,34 @@ extension Event {
         )
     }
 }
+
+extension Webhook {
+    /// A subscription from the columns `StoredSchema.webhookColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        let types = try row.optionalText("types").map { text in
+            Set(text.split(separator: ",").compactMap { EventType(rawValue: String($0)) })
+        }
+        self.init(
+            id: WebhookID(canonical: try row.text("id")), realmID: RealmID(canonical: try row.text("realm_id")),
+            url: try row.text("url"), types: types, enabled: try row.boolean("enabled"),
+            secret: WebhookSecret(stored: try row.text("secret")),
+            deliveredThrough: try row.integer("delivered_through"), attempts: Int(try row.integer("attempts")),
+            nextAttemptAtMilliseconds: try row.integer("next_attempt_at"),
+            lastFailedSeq: try row.optionalInteger("last_failed_seq"),
+            createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"))
+    }
+}
+
+extension DeliveryAttempt {
+    /// An attempt from the columns `StoredSchema.deliveryAttemptColumns` lists.
+    public init(stored row: some StoredRow) throws {
+        guard let outcome = Outcome(rawValue: try row.text("outcome")) else { throw TallyError.unavailable }
+        self.init(
+            id: DeliveryAttemptID(canonical: try row.text("id")),
+            webhookID: WebhookID(canonical: try row.text("webhook_id")), eventSeq: try row.integer("event_seq"),
+            eventID: EventID(canonical: try row.text("event_id")), attempt: Int(try row.integer("attempt")),
+            outcome: outcome, statusCode: try row.optionalInteger("status_code").map { Int($0) },
+            error: try row.optionalText("error"), durationMilliseconds: try row.integer("duration_ms"),
+            attemptedAtMilliseconds: try row.integer("attempted_at"))
+    }
+}

@@ -21,6 +21,15 @@ public enum StoredSchema {
     public static let keyColumns = "id, realm_id, name, scopes, secret_hash, created_at, revoked_at"
     /// The columns `Event(stored:)` reads.
     public static let eventColumns = "realm_id, seq, id, type, data, created_at"
+    /// The columns `Webhook(stored:)` reads.
+    public static let webhookColumns = """
+        id, realm_id, url, types, enabled, secret, delivered_through, attempts, next_attempt_at, last_failed_seq, \
+        created_at, updated_at
+        """
+    /// The columns of `webhook_attempts` that an attempt is decoded from.
+    public static let deliveryAttemptColumns = """
+        id, webhook_id, event_seq, event_id, attempt, outcome, status_code, error, duration_ms, attempted_at
+        """
     /// The columns of `journal` that an entry is decoded from.
     public static let journalColumns = """
         seq, id, realm_id, member_id, currency_id, amount, balance_before, balance_after, batch_id, initiator_id, \
