@@ -30,6 +30,8 @@ let package = Package(
         // Already in the graph through Hummingbird; the exposition format for /metrics.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Already in the graph through Hummingbird's testing library; the webhook deliverer's client.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Domain: ids, rules, errors, limits and the storage contract. No I/O.
@@ -84,6 +86,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Delivers events to webhook subscriptions: the deliverer service and its HTTP sender.
+        .target(
+            name: "TallyWebhooks",
+            dependencies: [
+                "TallyCore", "TallyRepresentations", "TallyMetrics",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // One suite of behaviours every LedgerStore must pass.
         .target(name: "TallyStoreConformance", dependencies: ["TallyCore"], swiftSettings: strict),
         // Stamps the commit a binary is built from into the command line (`tally --version`).
@@ -93,7 +106,7 @@ let package = Package(
             name: "tally",
             dependencies: [
                 "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyMetrics",
-                "TallyPortability",
+                "TallyPortability", "TallyWebhooks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -109,6 +122,7 @@ let package = Package(
             name: "TallyTestSupport",
             dependencies: [
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -130,7 +144,7 @@ let package = Package(
             name: "TallyHTTPTests",
             dependencies: [
                 "TallyCore", "TallySQLite", "TallyPostgres", "TallyHTTP", "TallyRepresentations", "TallyTestSupport",
-                "TallyMetrics",
+                "TallyMetrics", "TallyWebhooks",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

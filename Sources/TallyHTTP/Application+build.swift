@@ -19,20 +19,23 @@ import TallyCore
 ///   - metrics: what `/metrics` serves; the store's metrics should be made from the same
 ///     (`metrics.tally`). With `configuration.metricsAddress`, `/metrics` is served there, on a
 ///     listener of its own that runs beside the server, and not on the main port.
-///   - clock: the time of the rate limiter and the pruner.
+///   - clock: the time of the rate limiter, the pruner and webhook subscriptions.
+///   - services: more to run beside the server (the webhook deliverer), stopped before the
+///     store's.
 ///   - beforeServerStarts: runs once the schema is migrated, before the server accepts a
 ///     request (the demo data of `tally serve --demo`).
 ///   - onServerRunning: called with the bound port once the server listens.
 public func buildApplication(
     store: any LedgerStore, storeServices: [any Service], configuration: ServerConfiguration, logger: Logger,
-    metrics: ServerMetrics = ServerMetrics(), clock: TallyClock = .system,
+    metrics: ServerMetrics = ServerMetrics(), clock: TallyClock = .system, services: [any Service] = [],
     beforeServerStarts prepare: @escaping @Sendable () async throws -> Void = {},
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(
         store: store, limits: configuration.limits,
         rateLimiter: configuration.rateLimitPerMinute.map { RateLimiter(limit: $0, clock: clock) }, metrics: metrics,
-        servesMetrics: configuration.metricsAddress == nil)
+        servesMetrics: configuration.metricsAddress == nil, clock: clock,
+        webhooksAllowPrivate: configuration.webhooksAllowPrivate)
     let pruner = IdempotencyPruner(
         store: store, retentionSeconds: configuration.idempotencyRetentionSeconds, interval: .seconds(60),
         clock: clock, logger: logger)
@@ -49,6 +52,7 @@ public func buildApplication(
         logger: logger)
     app.addServices(storeServices)
     app.addServices(pruner)
+    app.addServices(services)
     if let address = configuration.metricsAddress {
         app.addServices(
             Application(

@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// Where `GET /metrics` is served: nil (the default) on the main port, without a key; else on
     /// a listener of its own at this address, and not on the main port.
     public var metricsAddress: ListenAddress?
+    /// Whether webhook subscriptions may point at loopback, link-local and private addresses
+    /// (`serve --webhooks-allow-private`; off by default).
+    public var webhooksAllowPrivate = false
 
     /// A configuration.
     public init(

@@ -35,6 +35,8 @@ public struct TallyMetrics: Sendable {
         public static let postgresConnectionsInUse = "tally_postgres_connections_in_use"
         public static let postgresPoolSize = "tally_postgres_pool_size"
         public static let buildInfo = "tally_build_info"
+        public static let webhookAttempts = "tally_webhook_attempts_total"
+        public static let webhookDeliveriesInFlight = "tally_webhook_deliveries_in_flight"
     }
 
     /// Records nothing.
@@ -54,6 +56,9 @@ public struct TallyMetrics: Sendable {
     private let walBytes: Meter
     private let postgresConnectionsInUse: Meter
     private let postgresPoolSize: Meter
+    /// One counter per attempt outcome (`DeliveryAttempt.Outcome`), made up front.
+    private let webhookAttempts: [String: Counter]
+    private let webhookDeliveriesInFlight: Meter
 
     /// The handles, made from `factory`; `tally_build_info{version,commit}` is set to 1, with
     /// `commit` the one the binary was built from.
@@ -75,6 +80,15 @@ public struct TallyMetrics: Sendable {
         walBytes = Meter(label: Name.walBytes, factory: factory)
         postgresConnectionsInUse = Meter(label: Name.postgresConnectionsInUse, factory: factory)
         postgresPoolSize = Meter(label: Name.postgresPoolSize, factory: factory)
+        // Labels: the outcome only, one of DeliveryAttempt.Outcome's fixed raw values.
+        webhookAttempts = Dictionary(
+            uniqueKeysWithValues: DeliveryAttempt.Outcome.allCases.map { outcome in
+                (
+                    outcome.rawValue,
+                    Counter(label: Name.webhookAttempts, dimensions: [("outcome", outcome.rawValue)], factory: factory)
+                )
+            })
+        webhookDeliveriesInFlight = Meter(label: Name.webhookDeliveriesInFlight, factory: factory)
         // Labels: the version and commit compiled into this binary, one series per process.
         Gauge(
             label: Name.buildInfo, dimensions: [("version", TallyVersion.version), ("commit", commit)],
@@ -153,6 +167,22 @@ public struct TallyMetrics: Sendable {
             postgresConnectionsInUse.increment(by: Double(delta))
         } else if delta < 0 {
             postgresConnectionsInUse.decrement(by: Double(-delta))
+        }
+    }
+
+    // MARK: Webhooks
+
+    /// A delivery attempt ended with `outcome` (`delivered`, `retrying` or `failed`).
+    public func webhookAttempted(_ outcome: String) {
+        webhookAttempts[outcome]?.increment()
+    }
+
+    /// A subscription's delivery began (+1) or ended (-1).
+    public func webhookDeliveriesInFlight(by delta: Int) {
+        if delta > 0 {
+            webhookDeliveriesInFlight.increment(by: Double(delta))
+        } else if delta < 0 {
+            webhookDeliveriesInFlight.decrement(by: Double(-delta))
         }
     }
 

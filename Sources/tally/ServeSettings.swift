@@ -33,6 +33,8 @@ enum ServeSettings {
         Setting(flag: "rate-limit", isSwitch: false),
         Setting(flag: "idempotency-hours", isSwitch: false), Setting(flag: "idle-timeout", isSwitch: false),
         Setting(flag: "metrics-address", isSwitch: false),
+        Setting(flag: "webhooks-allow-private", isSwitch: true), Setting(flag: "webhook-attempts", isSwitch: false),
+        Setting(flag: "webhook-retry-ms", isSwitch: false), Setting(flag: "webhook-timeout", isSwitch: false),
     ]
 
     /// The config file's name in the environment.

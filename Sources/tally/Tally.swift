@@ -12,7 +12,7 @@ struct Tally: AsyncParsableCommand {
         version: Tally.versionText,
         subcommands: [
             Serve.self, Migrate.self, RealmCommand.self, CurrencyCommand.self, MemberCommand.self, KeyCommand.self,
-            Verify.self, Backup.self, Export.self, Import.self,
+            WebhookCommand.self, Verify.self, Backup.self, Export.self, Import.self,
         ])
 }
 

@@ -66,6 +66,8 @@ struct HTTPHarness: Sendable {
     let adminKey: String
     let revokedKey: String
     let limits: Limits
+    /// A webhook subscription some tests make in the realm.
+    var webhookID: WebhookID?
 
     static func make(
         _ backend: Backend = .sqlite, limits: Limits = Limits(batchSizeMax: 10, bodyBytesMax: 4_096),
@@ -103,6 +105,17 @@ struct HTTPHarness: Sendable {
     @discardableResult
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         try await application(ServerConfiguration(limits: limits)).test(.router, body)
+    }
+
+    /// Runs `body` against an application that lets webhook subscriptions point at loopback
+    /// (`serve --webhooks-allow-private`), where the tests' receivers listen.
+    @discardableResult
+    func testAllowingPrivateWebhooks<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T)
+        async throws -> T
+    {
+        var configuration = ServerConfiguration(limits: limits)
+        configuration.webhooksAllowPrivate = true
+        return try await application(configuration).test(.router, body)
     }
 
     /// Runs `body` against the application through HummingbirdTesting's router client, logging to

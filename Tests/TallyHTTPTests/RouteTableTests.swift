@@ -15,7 +15,8 @@ import Testing
 @Suite(.serviceScope) struct RouteTableTests {
     struct Route: CustomStringConvertible, Sendable {
         let method: HTTPRequest.Method
-        let path: String  // relative to the realm, with {dripId}, {memberId}, {other} and {currencyId} placeholders
+        // relative to the realm, with {dripId}, {memberId}, {other}, {currencyId} and {webhookId} placeholders
+        let path: String
         let scope: Scope
         let body: String?
         let success: HTTPResponse.Status
@@ -44,6 +45,22 @@ import Testing
             success: .noContent),
         Route(method: .get, path: "/members/{dripId}/transactions", scope: .membersRead, body: nil, success: .ok),
         Route(method: .get, path: "/events?after=0&limit=10", scope: .eventsRead, body: nil, success: .ok),
+        Route(
+            method: .post, path: "/webhooks", scope: .webhooksWrite,
+            body: #"{"url":"https://hooks.example.com/tally"}"#,
+            success: .created),
+        Route(method: .get, path: "/webhooks", scope: .webhooksWrite, body: nil, success: .ok),
+        Route(method: .get, path: "/webhooks/{webhookId}", scope: .webhooksWrite, body: nil, success: .ok),
+        Route(
+            method: .patch, path: "/webhooks/{webhookId}", scope: .webhooksWrite, body: #"{"enabled":false}"#,
+            success: .ok),
+        Route(
+            method: .delete, path: "/webhooks/{webhookId}", scope: .webhooksWrite, body: nil, success: .noContent,
+            again: .notFound),
+        Route(
+            method: .post, path: "/webhooks/{webhookId}/redeliver?from=1", scope: .webhooksWrite, body: nil,
+            success: .ok),
+        Route(method: .get, path: "/webhooks/{webhookId}/attempts", scope: .webhooksWrite, body: nil, success: .ok),
         Route(
             method: .patch, path: "/members/transaction", scope: .pointsWrite,
             body: #"{"updates":[{"dripId":"{dripId}","amount":5}]}"#, success: .ok),
@@ -128,6 +145,7 @@ import Testing
             .replacingOccurrences(of: "{memberId}", with: h.members[0].id.rawValue)
             .replacingOccurrences(of: "{other}", with: h.members[1].id.rawValue)
             .replacingOccurrences(of: "{currencyId}", with: h.capped.id.rawValue)
+            .replacingOccurrences(of: "{webhookId}", with: h.webhookID?.rawValue ?? "{webhookId}")
     }
 
     func send(
@@ -144,9 +162,17 @@ import Testing
 
     @Test(arguments: Backend.all, routes)
     func routeRespectsKeysScopesAndPrefixes(_ backend: Backend, _ route: Route) async throws {
-        let h = try await HTTPHarness.make(backend, limits: .standard)
-        defer { h.cleanUp() }
+        var made = try await HTTPHarness.make(backend, limits: .standard)
         let ids = IDGenerator()
+        if route.path.contains("{webhookId}") {
+            made.webhookID = try await made.store.createWebhook(
+                WebhookDraft(
+                    id: ids.make(), realmID: made.realm.id, url: "https://hooks.example.com/tally", types: nil,
+                    enabled: true, secret: WebhookSecret()), limit: 5, now: 0
+            ).id
+        }
+        let h = made
+        defer { h.cleanUp() }
         let withoutScope = try await h.store.issueKey(
             realm: h.realm.id, name: nil, scopes: Set(Scope.allCases).subtracting([route.scope]), ids: ids)
         let onlyScope = try await h.store.issueKey(realm: h.realm.id, name: nil, scopes: [route.scope], ids: ids)

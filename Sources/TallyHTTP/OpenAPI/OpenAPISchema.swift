@@ -99,6 +99,7 @@ enum OpenAPISchema {
         let walletName = string(maxLength: limits.nameLengthMax, nullable: true)
         let emoji = string(maxLength: limits.emojiLengthMax, nullable: true)
         let url = string(maxLength: limits.urlLengthMax, nullable: true)
+        let eventType: JSONValue = ["type": "string", "enum": .array(EventType.allCases.map { .string($0.rawValue) })]
         let metadataInput: JSONValue = [
             "type": "object", "additionalProperties": true,
             "description": .string("At most \(limits.metadataBytesMax) bytes of JSON"),
@@ -218,6 +219,45 @@ enum OpenAPISchema {
                 ("next", ["type": ["integer", "null"], "format": "int64"]), ("hasMore", boolean),
             ]),
             "EventFeed": list("Event", meta: "EventFeedMeta"),
+            "Webhook": object(
+                [
+                    ("id", objectID),
+                    ("secret", ["type": "string", "description": "Only in the answers to creation and rotation"]),
+                    ("realmId", objectID), ("url", string),
+                    ("types", ["type": ["array", "null"], "items": eventType]), ("enabled", boolean),
+                    (
+                        "delivery",
+                        object([
+                            ("deliveredThrough", ["type": "integer", "format": "int64", "minimum": 0]),
+                            ("pendingAttempts", integer), ("nextAttemptAt", dateTime),
+                            ("lastFailedSeq", ["type": ["integer", "null"], "format": "int64"]),
+                        ])
+                    ),
+                    ("createdAt", dateTime), ("updatedAt", dateTime),
+                ], optional: ["secret"]),
+            "WebhookData": object([("data", ref("Webhook"))]),
+            "WebhookList": object([("data", ["type": "array", "items": ref("Webhook")])]),
+            "CreateWebhook": input(
+                [
+                    ("url", string(maxLength: limits.urlLengthMax, minLength: 1)),
+                    ("types", ["type": ["array", "null"], "items": eventType, "minItems": 1]), ("enabled", boolean),
+                ], required: ["url"]),
+            "UpdateWebhook": input([
+                ("url", string(maxLength: limits.urlLengthMax, minLength: 1)),
+                ("types", ["type": ["array", "null"], "items": eventType, "minItems": 1]), ("enabled", boolean),
+                ("rotateSecret", boolean),
+            ]),
+            "DeliveryAttempt": object([
+                ("id", objectID), ("eventSeq", ["type": "integer", "format": "int64", "minimum": 1]),
+                ("eventId", objectID), ("attempt", ["type": "integer", "minimum": 1]),
+                (
+                    "outcome",
+                    ["type": "string", "enum": .array(DeliveryAttempt.Outcome.allCases.map { .string($0.rawValue) })]
+                ),
+                ("statusCode", ["type": ["integer", "null"]]), ("error", nullableString),
+                ("durationMs", integer), ("attemptedAt", dateTime),
+            ]),
+            "DeliveryAttemptList": object([("data", ["type": "array", "items": ref("DeliveryAttempt")])]),
             "BatchRequest": input(
                 [
                     (

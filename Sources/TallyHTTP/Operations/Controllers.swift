@@ -11,11 +11,15 @@ struct Controllers: Sendable {
     let credentials: CredentialsController
     let legacy: LegacyRealmController
     let events: EventsController
+    let webhooks: WebhooksController
     let health: HealthController
     let document: DocumentController
     let metrics: MetricsController
 
-    init(store: any LedgerStore, limits: Limits, document: String, metrics: ServerMetrics) {
+    init(
+        store: any LedgerStore, limits: Limits, document: String, metrics: ServerMetrics, clock: TallyClock = .system,
+        webhooksAllowPrivate: Bool = false
+    ) {
         balances = BalancesController(store: store, limits: limits)
         members = MembersController(store: store, limits: limits)
         currencies = CurrenciesController(store: store, limits: limits)
@@ -24,6 +28,8 @@ struct Controllers: Sendable {
         credentials = CredentialsController(store: store, limits: limits)
         legacy = LegacyRealmController(store: store, limits: limits)
         events = EventsController(store: store, limits: limits)
+        webhooks = WebhooksController(
+            store: store, limits: limits, clock: clock, allowPrivate: webhooksAllowPrivate)
         health = HealthController(store: store)
         self.document = DocumentController(json: document)
         self.metrics = MetricsController(metrics: metrics)

@@ -134,6 +134,42 @@ extension Operation {
                             "description": "comma-separated event types to keep",
                         ], false, nil),
                 ], success: .ok, response: "EventFeed", handler: .realm(.eventsRead) { $0.events.list }),
+            // Webhooks
+            Operation(
+                method: .post, path: "webhooks", id: "createWebhook", tag: "Webhooks",
+                summary: "Create a webhook subscription (its secret is in this answer only)",
+                requestBody: "CreateWebhook", success: .created, response: "Webhook", takesIdempotencyKey: false,
+                handler: .realm(.webhooksWrite) { $0.webhooks.create }),
+            Operation(
+                method: .get, path: "webhooks", id: "listWebhooks", tag: "Webhooks",
+                summary: "List the realm's webhook subscriptions", success: .ok, response: "WebhookList",
+                handler: .realm(.webhooksWrite) { $0.webhooks.list }),
+            Operation(
+                method: .get, path: "webhooks/{webhookId}", id: "getWebhook", tag: "Webhooks",
+                summary: "Get a webhook subscription", success: .ok, response: "WebhookData",
+                handler: .realm(.webhooksWrite) { $0.webhooks.get }),
+            Operation(
+                method: .patch, path: "webhooks/{webhookId}", id: "updateWebhook", tag: "Webhooks",
+                summary: "Change a webhook subscription, or rotate its secret", requestBody: "UpdateWebhook",
+                success: .ok, response: "Webhook", takesIdempotencyKey: false,
+                handler: .realm(.webhooksWrite) { $0.webhooks.update }),
+            Operation(
+                method: .delete, path: "webhooks/{webhookId}", id: "deleteWebhook", tag: "Webhooks",
+                summary: "Delete a webhook subscription", success: .noContent, response: nil,
+                handler: .realm(.webhooksWrite) { $0.webhooks.delete }),
+            Operation(
+                method: .post, path: "webhooks/{webhookId}/redeliver", id: "redeliverWebhook", tag: "Webhooks",
+                summary: "Deliver again from an event on",
+                query: [
+                    query(
+                        "from", ["type": "integer", "minimum": 1, "description": "the seq to deliver from"], true, nil)
+                ], success: .ok, response: "Webhook", takesIdempotencyKey: false,
+                handler: .realm(.webhooksWrite) { $0.webhooks.redeliver }),
+            Operation(
+                method: .get, path: "webhooks/{webhookId}/attempts", id: "listWebhookAttempts", tag: "Webhooks",
+                summary: "The latest delivery attempts, newest first",
+                query: [query("limit", integer(1...WebhooksController.attemptsLimitMax), false, nil)],
+                success: .ok, response: "DeliveryAttemptList", handler: .realm(.webhooksWrite) { $0.webhooks.attempts }),
             // Realms
             Operation(
                 method: .get, path: "", id: "getRealm", tag: "Realms", summary: "Get Realm", success: .ok,

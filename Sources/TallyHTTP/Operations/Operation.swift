@@ -86,6 +86,9 @@ struct Operation: Sendable {
     var extraErrors: [Int] = []
     /// An older spelling kept for bots: deprecated under both prefixes.
     var legacyOnly = false
+    /// Whether a POST or PATCH takes `Idempotency-Key`: all do but those whose answer must not be
+    /// stored (a webhook's secret).
+    var takesIdempotencyKey = true
     /// The prefixes a realm operation is served under, canonical first (the others are documented
     /// as deprecated twins): `OpenAPIDocument.realmPrefixes`, or `legacyRealmPrefixes` for DRIP's
     /// legacy v4 routes.
@@ -96,8 +99,9 @@ struct Operation: Sendable {
     /// Who may call it.
     var access: Access { handler.access }
 
-    /// Whether it honours `Idempotency-Key`: every POST and PATCH writes through `IdempotentWrite`.
-    var isIdempotent: Bool { method == .post || method == .patch }
+    /// Whether it honours `Idempotency-Key`: every POST and PATCH writes through `IdempotentWrite`,
+    /// but those that say they do not.
+    var isIdempotent: Bool { (method == .post || method == .patch) && takesIdempotencyKey }
 
     /// Path templates' parameter names, in order (`members/{dripId}/balance` → `dripId`).
     var pathParameters: [String] {

@@ -12,12 +12,12 @@ import TallyCore
 /// and the document alike (`tally serve --metrics-address` serves it on a listener of its own).
 public func buildRouter(
     store: any LedgerStore, limits: Limits, rateLimiter: RateLimiter? = nil, metrics: ServerMetrics = ServerMetrics(),
-    servesMetrics: Bool = true
+    servesMetrics: Bool = true, clock: TallyClock = .system, webhooksAllowPrivate: Bool = false
 ) -> Router<TallyRequestContext> {
     let operations = Operation.table(limits: limits, metrics: servesMetrics)
     let controllers = Controllers(
         store: store, limits: limits, document: OpenAPIDocument.json(operations: operations, limits: limits),
-        metrics: metrics)
+        metrics: metrics, clock: clock, webhooksAllowPrivate: webhooksAllowPrivate)
     let router = Router(context: TallyRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Metrics outermost, so they see every final status; then the request log, which gives each
     // request its id; then the errors, which answer with that id.

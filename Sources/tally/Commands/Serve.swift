@@ -6,6 +6,7 @@ import Logging
 import Synchronization
 import TallyCore
 import TallyHTTP
+import TallyWebhooks
 
 /// `tally serve`: serves the API. With `--demo`, first makes sure a demo realm exists and prints
 /// a key and a curl line that works as printed.
@@ -42,6 +43,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before an idle connection is closed.") var idleTimeout = 30
     @Option(help: "Serve GET /metrics on a listener of its own at host:port instead of the main port.")
     var metricsAddress: String?
+    @Flag(help: "Let webhook subscriptions point at loopback, link-local and private addresses (off: refused).")
+    var webhooksAllowPrivate = false
+    @Option(help: "Attempts per event and webhook subscription before the event is marked failed.")
+    var webhookAttempts = DeliveryPolicy.standard.attemptsMax
+    @Option(help: "Milliseconds before the first retry of a failed delivery; each retry waits twice as long.")
+    var webhookRetryMs = Int(DeliveryPolicy.standard.retryBaseMilliseconds)
+    @Option(help: "Seconds a webhook receiver has to answer.")
+    var webhookTimeout = Int(DeliveryPolicy.standard.timeoutMilliseconds / 1_000)
 
     struct Listening: Encodable {
         let event = "listening"
@@ -64,6 +73,10 @@ struct Serve: AsyncParsableCommand {
         let idleTimeout: Int
         let metricsAddress: String?
         let demo: Bool
+        let webhooksAllowPrivate: Bool
+        let webhookAttempts: Int
+        let webhookRetryMs: Int
+        let webhookTimeout: Int
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -78,11 +91,16 @@ struct Serve: AsyncParsableCommand {
             try container.encode(idleTimeout, forKey: .idleTimeout)
             try container.encode(metricsAddress, forKey: .metricsAddress)
             try container.encode(demo, forKey: .demo)
+            try container.encode(webhooksAllowPrivate, forKey: .webhooksAllowPrivate)
+            try container.encode(webhookAttempts, forKey: .webhookAttempts)
+            try container.encode(webhookRetryMs, forKey: .webhookRetryMs)
+            try container.encode(webhookTimeout, forKey: .webhookTimeout)
         }
 
         enum CodingKeys: String, CodingKey {
             case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, logFormat, rateLimit, idempotencyHours
-            case idleTimeout, metricsAddress, demo
+            case idleTimeout, metricsAddress, demo, webhooksAllowPrivate, webhookAttempts, webhookRetryMs,
+                webhookTimeout
         }
     }
 
@@ -110,6 +128,22 @@ struct Serve: AsyncParsableCommand {
         if let metricsAddress, ListenAddress(metricsAddress) == nil {
             throw ValidationError("--metrics-address must be host:port (an IPv6 host in brackets).")
         }
+        guard DeliveryPolicy.attemptsRange.contains(webhookAttempts) else {
+            throw ValidationError("--webhook-attempts must be 1 to \(DeliveryPolicy.attemptsRange.upperBound).")
+        }
+        guard (10...3_600_000).contains(webhookRetryMs) else {
+            throw ValidationError("--webhook-retry-ms must be 10 to 3600000.")
+        }
+        guard (1...300).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1 to 300.") }
+    }
+
+    /// How the deliverer retries, from the options.
+    var deliveryPolicy: DeliveryPolicy {
+        var policy = DeliveryPolicy.standard
+        policy.attemptsMax = webhookAttempts
+        policy.retryBaseMilliseconds = Int64(webhookRetryMs)
+        policy.timeoutMilliseconds = Int64(webhookTimeout) * 1_000
+        return policy
     }
 
     func run() async throws {
@@ -149,6 +183,7 @@ struct Serve: AsyncParsableCommand {
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
             configuration.idleTimeoutSeconds = Int64(idleTimeout)
             configuration.metricsAddress = metricsAddress.flatMap(ListenAddress.init)
+            configuration.webhooksAllowPrivate = webhooksAllowPrivate
             let database = options.displayURL
             let settings = Settings(
                 durability: options.durability, poolSize: options.poolSize, batchSizeMax: batchSizeMax,
@@ -156,12 +191,20 @@ struct Serve: AsyncParsableCommand {
                 logFormat: (logFormat.flatMap(LogFormat.init(rawValue:)) ?? .standard).rawValue, rateLimit: rateLimit,
                 idempotencyHours: idempotencyHours,
                 idleTimeout: idleTimeout, metricsAddress: metricsAddress.flatMap(ListenAddress.init)?.description,
-                demo: demo)
+                demo: demo, webhooksAllowPrivate: webhooksAllowPrivate, webhookAttempts: webhookAttempts,
+                webhookRetryMs: webhookRetryMs, webhookTimeout: webhookTimeout)
             let host = hostname
+            // The deliverer's name in the leases it takes: this server's host and port, the same on
+            // every start, so that a restarted server frees what it held (docs/EVENTS.md).
+            let sender = HTTPWebhookSender(allowPrivate: webhooksAllowPrivate, policy: deliveryPolicy)
+            let deliverer = WebhookDeliverer(
+                store: store, sender: sender, policy: deliveryPolicy,
+                owner: Self.leaseOwner(port: port, sqlitePath: try options.sqlitePath()),
+                metrics: metrics.tally, logger: logger)
             let announcement = demo ? DemoAnnouncement() : nil
             let app = buildApplication(
                 store: store, storeServices: [store], configuration: configuration, logger: logger,
-                metrics: metrics, beforeServerStarts: { try await announcement?.prepare(store) }
+                metrics: metrics, services: [deliverer], beforeServerStarts: { try await announcement?.prepare(store) }
             ) { boundPort in
                 let base = "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort)"
                 announcement?.announce(baseURL: base)
@@ -169,6 +212,18 @@ struct Serve: AsyncParsableCommand {
             }
             try await app.runService()
         }
+    }
+}
+
+extension Serve {
+    /// This server's name in webhook leases, the same on every start so that a restarted server
+    /// frees what it held: on SQLite (one server per database) the host and the database's path;
+    /// on PostgreSQL the host and the port asked for (a server on port 0 gets a random name,
+    /// since its port differs on every start; what it held is free when its lease runs out).
+    static func leaseOwner(port: Int, sqlitePath: String?) -> String {
+        let host = ProcessInfo.processInfo.hostName
+        if let sqlitePath { return "\(host):\(URL(fileURLWithPath: sqlitePath).standardizedFileURL.path)" }
+        return port == 0 ? "\(host):0:\(IDGenerator().make(KeyKind.self))" : "\(host):\(port)"
     }
 }
 
