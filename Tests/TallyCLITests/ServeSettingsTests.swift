@@ -40,7 +40,8 @@ import Testing
                 "TALLY_BATCH_SIZE_MAX": "2", "TALLY_BODY_BYTES_MAX": "2048", "TALLY_RATE_LIMIT": "1000",
                 "TALLY_LOG_LEVEL": "error", "TALLY_IDEMPOTENCY_HOURS": "2", "TALLY_IDLE_TIMEOUT": "5",
                 "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3", "TALLY_LOG_FORMAT": "text",
-                "TALLY_METRICS_ADDRESS": "127.0.0.1:0",
+                "TALLY_METRICS_ADDRESS": "127.0.0.1:0", "TALLY_WEBHOOKS_ALLOW_PRIVATE": "true",
+                "TALLY_WEBHOOK_ATTEMPTS": "3", "TALLY_WEBHOOK_RETRY_MS": "250", "TALLY_WEBHOOK_TIMEOUT": "7",
             ], defaults: false)
         defer { server.stop() }
         let (listening, demoLine) = try lines(server)
@@ -59,6 +60,10 @@ import Testing
         // connection while the client may still be writing it.)
         #expect(settings["bodyBytesMax"] as? Int == 2048, "TALLY_BODY_BYTES_MAX")
         #expect(settings["metricsAddress"] as? String == "127.0.0.1:0", "TALLY_METRICS_ADDRESS")
+        #expect(settings["webhooksAllowPrivate"] as? Bool == true, "TALLY_WEBHOOKS_ALLOW_PRIVATE")
+        #expect(settings["webhookAttempts"] as? Int == 3, "TALLY_WEBHOOK_ATTEMPTS")
+        #expect(settings["webhookRetryMs"] as? Int == 250, "TALLY_WEBHOOK_RETRY_MS")
+        #expect(settings["webhookTimeout"] as? Int == 7, "TALLY_WEBHOOK_TIMEOUT")
 
         let key = try #require((demo["key"] as? [String: Any])?["secret"] as? String)
         let realm = try #require((demo["realm"] as? [String: Any])?["id"] as? String)
