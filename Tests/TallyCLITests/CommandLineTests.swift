@@ -98,6 +98,39 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.database))
     }
 
+    /// `tally webhook create|list|delete`: the secret printed once, never listed.
+    @Test func webhookSubscriptionsFromTheCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        let db = ["--database", dir.database]
+        let realmID = try #require(
+            try TallyProcess.run(["realm", "create", "--name", "Hooks"] + db).jsonLines.first?["id"] as? String)
+        let created = try TallyProcess.run(
+            [
+                "webhook", "create", "--realm", realmID, "--url", "https://hooks.example.com/tally", "--types",
+                "member.joined,member.points.awarded",
+            ] + db)
+        #expect(created.status == 0, "\(created.stderr)")
+        let object = try #require(created.jsonLines.first)
+        let id = try #require(object["id"] as? String)
+        #expect((object["secret"] as? String)?.hasPrefix("whsec_") == true)
+        #expect(object["types"] as? [String] == ["member.joined", "member.points.awarded"])
+        let local = try TallyProcess.run(
+            [
+                "webhook", "create", "--realm", realmID, "--url", "http://127.0.0.1:9000/", "--allow-private",
+                "--disabled",
+            ] + db)
+        #expect(local.status == 0, "\(local.stderr)")
+        #expect(local.jsonLines.first?["enabled"] as? Bool == false)
+
+        let list = try TallyProcess.run(["webhook", "list", "--realm", realmID] + db)
+        #expect(list.status == 0)
+        #expect(list.jsonLines.count == 2)
+        #expect(!list.stdout.contains("whsec_"), "a listed subscription never shows its secret")
+        let deleted = try TallyProcess.run(["webhook", "delete", "--realm", realmID, id] + db)
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try TallyProcess.run(["webhook", "list"] + db).jsonLines.count == 1)
+    }
+
     @Test(arguments: [
         (["currency", "create", "--realm", "nope", "--name", "XP"], "24 hexadecimal"),
         (["currency", "create", "--realm", "0123456789abcdef01234567", "--name", "XP"], "not found"),
@@ -110,6 +143,19 @@ import Testing
         (["serve", "--database", "postgres://localhost/tally"], "PostgreSQL"),
         (["verify", "--database", "/proc/nowhere/tally.sqlite"], "Cannot open"),
         (["member", "import", "--realm", "0123456789abcdef01234567", "/nonexistent.csv"], "Cannot read"),
+        (["webhook", "create", "--realm", "0123456789abcdef01234567", "--url", "https://a.example.com/"], "not found"),
+        (
+            ["webhook", "create", "--realm", "0123456789abcdef01234567", "--url", "http://127.0.0.1:9/"],
+            "--webhooks-allow-private"
+        ),
+        (
+            [
+                "webhook", "create", "--realm", "0123456789abcdef01234567", "--url", "https://a.example.com/",
+                "--types", "x",
+            ],
+            "Unknown event type"
+        ),
+        (["webhook", "delete", "--realm", "0123456789abcdef01234567", "0123456789abcdef01234567"], "No webhook"),
     ])
     func errorsExitNonZeroWithAMessage(arguments: [String], mentions: String) throws {
         let dir = try TemporaryDirectory()

@@ -62,11 +62,34 @@ import Testing
 
             for bad in [
                 "after=-1", "after=x", "after=1.5", "limit=0", "limit=\(h.limits.pageSizeMax + 1)", "types=nope",
-                "types=member.joined,", "types=MEMBER.JOINED",
+                "types=member.joined,", "types=MEMBER.JOINED", "wait=-1", "wait=31", "wait=x",
             ] {
                 try expectFailure(
                     try await client.send(.get, feed + "?" + bad, key: h.key), .badRequest, "VALIDATION_ERROR")
             }
+        }
+    }
+
+    /// `wait` holds a request that finds no event until one commits (or the wait ends).
+    @Test(arguments: Backend.all) func aLongPollAnswersWhenTheNextEventCommits(_ backend: Backend) async throws {
+        let h = try await HTTPHarness.make(backend)
+        defer { h.cleanUp() }
+        let feed = "/api/v1/realms/\(h.realm.id)/events"
+        let alice = h.members[0].id
+        try await h.test { client in
+            let started = ContinuousClock.now
+            let empty = try object(try await client.send(.get, feed + "?after=5&wait=1", key: h.key))
+            #expect((empty["data"] as? [Any])?.isEmpty == true)
+            #expect(ContinuousClock.now - started >= .milliseconds(900), "it waited")
+
+            async let polled = client.send(.get, feed + "?after=5&wait=20", key: h.key)
+            try await Task.sleep(for: .milliseconds(300))
+            let write = try await client.patch(
+                h.batchPath, key: h.key, json: #"{"updates":[{"dripId":"\#(alice)","amount":1}]}"#)
+            #expect(write.status == .ok)
+            let answered = try object(try await polled)
+            #expect((answered["data"] as? [[String: Any]])?.map { $0["seq"] as? Int } == [6])
+            #expect(ContinuousClock.now - started < .seconds(10), "answered when the event committed")
         }
     }
 

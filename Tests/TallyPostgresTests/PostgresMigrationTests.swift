@@ -30,8 +30,9 @@ struct PostgresMigrationTests {
     }
 
     /// A key stored before `0005-events` with every scope there was then (the default) gains
-    /// `events:read`; a key given fewer scopes keeps just those.
-    @Test func aKeyWithEveryScopeGainsEventsReadAndANarrowerKeyDoesNot() async throws {
+    /// `events:read` and, with `0006-webhooks`, `webhooks:write`; a key with every scope of 0005
+    /// gains `webhooks:write`; a key given fewer scopes keeps just those.
+    @Test func aKeyWithEveryScopeGainsTheNewScopesAndANarrowerKeyDoesNot() async throws {
         guard let server = try await PostgresServer.shared() else { return }
         let url = try await server.makeDatabase()
         let connection = try await Self.connect(url)
@@ -40,14 +41,19 @@ struct PostgresMigrationTests {
         let ids = IDGenerator()
         let realm = Realm(id: ids.make(), name: "Old", createdAtMilliseconds: 1)
         let every = APIKey(
-            id: ids.make(), realmID: realm.id, name: "every", scopes: Set(Scope.allCases).subtracting([.eventsRead]),
+            id: ids.make(), realmID: realm.id, name: "every",
+            scopes: Set(Scope.allCases).subtracting([.eventsRead, .webhooksWrite]),
             secretHash: Array(repeating: 1, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        let every0005 = APIKey(
+            id: ids.make(), realmID: realm.id, name: "every of 0005",
+            scopes: Set(Scope.allCases).subtracting([.webhooksWrite]),
+            secretHash: Array(repeating: 3, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
         let narrow = APIKey(
             id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
             secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
         for statement in [
             PostgresLedgerStore.statements.insert(realm), PostgresLedgerStore.statements.insert(every),
-            PostgresLedgerStore.statements.insert(narrow),
+            PostgresLedgerStore.statements.insert(narrow), PostgresLedgerStore.statements.insert(every0005),
         ] {
             try await connection.query(statement.query, logger: PostgresServer.storeLogger)
         }
@@ -57,6 +63,7 @@ struct PostgresMigrationTests {
             try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
         try await store.migrate()
         #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
+        #expect(try await store.key(every0005.id)?.scopes == Set(Scope.allCases))
         #expect(try await store.key(narrow.id)?.scopes == [.pointsWrite, .membersRead])
         await server.dropDatabase(url)
     }

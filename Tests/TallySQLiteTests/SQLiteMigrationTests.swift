@@ -35,13 +35,14 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
-                "0005-events",
+                "0005-events", "0006-webhooks",
             ])
     }
 
     /// A key stored before `0005-events` with every scope there was then (the default) gains
-    /// `events:read`; a key given fewer scopes keeps just those.
-    @Test func aKeyWithEveryScopeGainsEventsReadAndANarrowerKeyDoesNot() async throws {
+    /// `events:read` and, with `0006-webhooks`, `webhooks:write`; a key with every scope of 0005
+    /// gains `webhooks:write`; a key given fewer scopes keeps just those.
+    @Test func aKeyWithEveryScopeGainsTheNewScopesAndANarrowerKeyDoesNot() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("tally.sqlite")
         let old = try DatabaseQueue(path: path)
@@ -50,15 +51,20 @@ import Testing
         let realm = Realm(
             id: ids.make(), name: "Old", description: "", subdomain: nil, createdAtMilliseconds: 1)
         let every = APIKey(
-            id: ids.make(), realmID: realm.id, name: "every", scopes: Set(Scope.allCases).subtracting([.eventsRead]),
+            id: ids.make(), realmID: realm.id, name: "every",
+            scopes: Set(Scope.allCases).subtracting([.eventsRead, .webhooksWrite]),
             secretHash: Array(repeating: 1, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        let every0005 = APIKey(
+            id: ids.make(), realmID: realm.id, name: "every of 0005",
+            scopes: Set(Scope.allCases).subtracting([.webhooksWrite]),
+            secretHash: Array(repeating: 3, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
         let narrow = APIKey(
             id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
             secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
         try await old.write { db in
             for statement in [
                 SQLiteLedgerStore.statements.insert(realm), SQLiteLedgerStore.statements.insert(every),
-                SQLiteLedgerStore.statements.insert(narrow),
+                SQLiteLedgerStore.statements.insert(narrow), SQLiteLedgerStore.statements.insert(every0005),
             ] {
                 try db.execute(statement)
             }
@@ -67,6 +73,7 @@ import Testing
 
         let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
         #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
+        #expect(try await store.key(every0005.id)?.scopes == Set(Scope.allCases))
         #expect(try await store.key(narrow.id)?.scopes == [.pointsWrite, .membersRead])
     }
 }

@@ -27,7 +27,7 @@ struct Controllers: Sendable {
         accounts = AccountsController(store: store, limits: limits)
         credentials = CredentialsController(store: store, limits: limits)
         legacy = LegacyRealmController(store: store, limits: limits)
-        events = EventsController(store: store, limits: limits)
+        events = EventsController(store: store, limits: limits, clock: clock)
         webhooks = WebhooksController(
             store: store, limits: limits, clock: clock, allowPrivate: webhooksAllowPrivate)
         health = HealthController(store: store)

@@ -133,6 +133,9 @@ extension Operation {
                             "type": "string", "maxLength": .integer(Int64(EventsController.typesLengthMax)),
                             "description": "comma-separated event types to keep",
                         ], false, nil),
+                    query(
+                        "wait", integer(0...EventsController.waitSecondsMax), false,
+                        "Seconds to wait for an event when there is none yet (a long poll)"),
                 ], success: .ok, response: "EventFeed", handler: .realm(.eventsRead) { $0.events.list }),
             // Webhooks
             Operation(
