@@ -56,7 +56,12 @@ import Testing
                         }
                     }
                 }
-                try await Task.sleep(for: .milliseconds(300 + 250 * cycle))
+                // Kill at varying depths of the load: after 15, 25, 35, 45 more events.
+                let target = try await setup.lastEventSeq(in: realm.id) + Int64(15 + 10 * cycle)
+                let deadline = ContinuousClock.now + .seconds(30)
+                while try await setup.lastEventSeq(in: realm.id) < target, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 server.stop(signal: SIGKILL)
                 try await group.waitForAll()
             }
