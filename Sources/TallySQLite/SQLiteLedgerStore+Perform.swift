@@ -82,7 +82,8 @@ extension SQLiteLedgerStore {
         }
         for start in stride(from: 0, to: events.count, by: EventRecorder.rowsPerInsert) {
             let piece = events[start..<min(start + EventRecorder.rowsPerInsert, events.count)]
-            try db.execute(statements.insert(Array(piece)), cached: piece.count == 1)
+            try db.execute(
+                statements.insert(Array(piece)), cached: piece.count == 1 || piece.count == EventRecorder.rowsPerInsert)
         }
     }
 

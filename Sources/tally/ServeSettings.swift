@@ -35,6 +35,7 @@ enum ServeSettings {
         Setting(flag: "metrics-address", isSwitch: false),
         Setting(flag: "webhooks-allow-private", isSwitch: true), Setting(flag: "webhook-attempts", isSwitch: false),
         Setting(flag: "webhook-retry-ms", isSwitch: false), Setting(flag: "webhook-timeout", isSwitch: false),
+        Setting(flag: "events-wait-max", isSwitch: false),
     ]
 
     /// The config file's name in the environment.

@@ -42,6 +42,7 @@ import Testing
                 "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3", "TALLY_LOG_FORMAT": "text",
                 "TALLY_METRICS_ADDRESS": "127.0.0.1:0", "TALLY_WEBHOOKS_ALLOW_PRIVATE": "true",
                 "TALLY_WEBHOOK_ATTEMPTS": "3", "TALLY_WEBHOOK_RETRY_MS": "250", "TALLY_WEBHOOK_TIMEOUT": "7",
+                "TALLY_EVENTS_WAIT_MAX": "4",
             ], defaults: false)
         defer { server.stop() }
         let (listening, demoLine) = try lines(server)
@@ -64,6 +65,7 @@ import Testing
         #expect(settings["webhookAttempts"] as? Int == 3, "TALLY_WEBHOOK_ATTEMPTS")
         #expect(settings["webhookRetryMs"] as? Int == 250, "TALLY_WEBHOOK_RETRY_MS")
         #expect(settings["webhookTimeout"] as? Int == 7, "TALLY_WEBHOOK_TIMEOUT")
+        #expect(settings["eventsWaitMax"] as? Int == 4, "TALLY_EVENTS_WAIT_MAX")
 
         let key = try #require((demo["key"] as? [String: Any])?["secret"] as? String)
         let realm = try #require((demo["realm"] as? [String: Any])?["id"] as? String)

@@ -42,8 +42,12 @@ public indirect enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// The JSON text (keys sorted), the stored form.
+    /// The JSON text (keys sorted), the stored form: written by hand (`JSONText`), or by
+    /// `JSONEncoder`, which writes the same, when it holds a double.
     public var text: String {
+        var out = [UInt8]()
+        out.reserveCapacity(128)
+        if JSONText.appendValue(self, to: &out) { return String(decoding: out, as: UTF8.self) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"

@@ -26,6 +26,8 @@ public struct Limits: Sendable, Equatable {
     public var urlLengthMax: Int
     /// Most webhook subscriptions one realm may have.
     public var webhooksPerRealmMax: Int
+    /// Longest long poll of the feed (`wait`), in seconds.
+    public var eventsWaitSecondsMax: Int
 
     /// The defaults SPEC.md names.
     public init(
@@ -40,7 +42,8 @@ public struct Limits: Sendable, Equatable {
         pageSizeMax: Int = 100,
         searchValuesMax: Int = 50,
         urlLengthMax: Int = 2_048,
-        webhooksPerRealmMax: Int = 25
+        webhooksPerRealmMax: Int = 25,
+        eventsWaitSecondsMax: Int = 30
     ) {
         self.batchSizeMax = batchSizeMax
         self.bodyBytesMax = bodyBytesMax
@@ -54,6 +57,7 @@ public struct Limits: Sendable, Equatable {
         self.searchValuesMax = searchValuesMax
         self.urlLengthMax = urlLengthMax
         self.webhooksPerRealmMax = webhooksPerRealmMax
+        self.eventsWaitSecondsMax = eventsWaitSecondsMax
     }
 
     /// The defaults.

@@ -12,8 +12,6 @@ struct EventsController {
     static let defaultLimit = 100
     /// The longest `types` list accepted, in characters.
     static let typesLengthMax = 1_024
-    /// The longest `wait`, in seconds.
-    static let waitSecondsMax = 30
     /// How often a waiting request looks again.
     static let waitPollInterval = Duration.milliseconds(100)
 
@@ -26,7 +24,7 @@ struct EventsController {
         let limit = try query.integer(
             "limit", default: min(Self.defaultLimit, limits.pageSizeMax), range: 1...limits.pageSizeMax)
         let types = try Self.types(try query.string("types", maxLength: Self.typesLengthMax))
-        let wait = try query.integer("wait", default: 0, range: 0...Self.waitSecondsMax)
+        let wait = try query.integer("wait", default: 0, range: 0...limits.eventsWaitSecondsMax)
         // One more than the page, to say whether more follow.
         var events = try await store.events(in: realmID, after: Int64(after), limit: limit + 1, types: types)
         let deadline = clock.now.advanced(by: .seconds(wait))

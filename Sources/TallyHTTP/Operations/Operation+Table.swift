@@ -134,7 +134,7 @@ extension Operation {
                             "description": "comma-separated event types to keep",
                         ], false, nil),
                     query(
-                        "wait", integer(0...EventsController.waitSecondsMax), false,
+                        "wait", integer(0...limits.eventsWaitSecondsMax), false,
                         "Seconds to wait for an event when there is none yet (a long poll)"),
                 ], success: .ok, response: "EventFeed", handler: .realm(.eventsRead) { $0.events.list }),
             // Webhooks

@@ -49,6 +49,8 @@ struct Serve: AsyncParsableCommand {
     var webhookAttempts = DeliveryPolicy.standard.attemptsMax
     @Option(help: "Milliseconds before the first retry of a failed delivery; each retry waits twice as long.")
     var webhookRetryMs = Int(DeliveryPolicy.standard.retryBaseMilliseconds)
+    @Option(help: "Longest long poll of the event feed (its wait parameter), in seconds.")
+    var eventsWaitMax = Limits.standard.eventsWaitSecondsMax
     @Option(help: "Seconds a webhook receiver has to answer.")
     var webhookTimeout = Int(DeliveryPolicy.standard.timeoutMilliseconds / 1_000)
 
@@ -77,6 +79,7 @@ struct Serve: AsyncParsableCommand {
         let webhookAttempts: Int
         let webhookRetryMs: Int
         let webhookTimeout: Int
+        let eventsWaitMax: Int
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -95,12 +98,13 @@ struct Serve: AsyncParsableCommand {
             try container.encode(webhookAttempts, forKey: .webhookAttempts)
             try container.encode(webhookRetryMs, forKey: .webhookRetryMs)
             try container.encode(webhookTimeout, forKey: .webhookTimeout)
+            try container.encode(eventsWaitMax, forKey: .eventsWaitMax)
         }
 
         enum CodingKeys: String, CodingKey {
             case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, logFormat, rateLimit, idempotencyHours
             case idleTimeout, metricsAddress, demo, webhooksAllowPrivate, webhookAttempts, webhookRetryMs,
-                webhookTimeout
+                webhookTimeout, eventsWaitMax
         }
     }
 
@@ -135,6 +139,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--webhook-retry-ms must be 10 to 3600000.")
         }
         guard (1...300).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1 to 300.") }
+        guard (0...300).contains(eventsWaitMax) else { throw ValidationError("--events-wait-max must be 0 to 300.") }
     }
 
     /// How the deliverer retries, from the options.
@@ -178,6 +183,7 @@ struct Serve: AsyncParsableCommand {
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
+            limits.eventsWaitSecondsMax = eventsWaitMax
             var configuration = ServerConfiguration(
                 hostname: hostname, port: port, limits: limits, rateLimitPerMinute: rateLimit)
             configuration.idempotencyRetentionSeconds = Int64(idempotencyHours) * 3_600
@@ -192,7 +198,7 @@ struct Serve: AsyncParsableCommand {
                 idempotencyHours: idempotencyHours,
                 idleTimeout: idleTimeout, metricsAddress: metricsAddress.flatMap(ListenAddress.init)?.description,
                 demo: demo, webhooksAllowPrivate: webhooksAllowPrivate, webhookAttempts: webhookAttempts,
-                webhookRetryMs: webhookRetryMs, webhookTimeout: webhookTimeout)
+                webhookRetryMs: webhookRetryMs, webhookTimeout: webhookTimeout, eventsWaitMax: eventsWaitMax)
             let host = hostname
             // The deliverer's name in the leases it takes: this server's host and port, the same on
             // every start, so that a restarted server frees what it held (docs/EVENTS.md).
