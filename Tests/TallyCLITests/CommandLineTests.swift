@@ -153,7 +153,7 @@ import Testing
                 "webhook", "create", "--realm", "0123456789abcdef01234567", "--url", "https://a.example.com/",
                 "--types", "x",
             ],
-            "Unknown event type"
+            "is not one"
         ),
         (["webhook", "delete", "--realm", "0123456789abcdef01234567", "0123456789abcdef01234567"], "No webhook"),
     ])

@@ -18,6 +18,23 @@ public enum EventType: String, Sendable, CaseIterable, Comparable {
     case currencyUnarchived = "currency.unarchived"
 
     public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The types `names` names (the feed's `types`, a subscription's `types`, `--types`); an
+    /// unknown name, or none at all, is a `VALIDATION_ERROR` that lists the known ones.
+    public static func parse(_ names: some Sequence<some StringProtocol>, field: String) throws(TallyError)
+        -> Set<EventType>
+    {
+        var types = Set<EventType>()
+        for name in names {
+            guard let type = EventType(rawValue: String(name)) else {
+                let known = allCases.map(\.rawValue).joined(separator: ", ")
+                throw .validation("\(field) must name event types among: \(known); '\(name.prefix(64))' is not one.")
+            }
+            types.insert(type)
+        }
+        guard !types.isEmpty else { throw .validation("\(field) must name at least one event type.") }
+        return types
+    }
 }
 
 /// An event as recorded: written in the same transaction as the write it describes, so it exists

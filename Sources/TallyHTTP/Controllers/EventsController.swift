@@ -43,14 +43,6 @@ struct EventsController {
     /// The types a comma-separated list names, or nil (every type) when absent or empty.
     static func types(_ text: String?) throws(TallyError) -> Set<EventType>? {
         guard let text, !text.isEmpty else { return nil }
-        var types = Set<EventType>()
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let type = EventType(rawValue: String(part)) else {
-                let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .validation("types must be a comma-separated list of: \(known).")
-            }
-            types.insert(type)
-        }
-        return types
+        return try EventType.parse(text.split(separator: ",", omittingEmptySubsequences: false), field: "types")
     }
 }

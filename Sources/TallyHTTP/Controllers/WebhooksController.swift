@@ -143,17 +143,6 @@ struct WebhooksController {
     /// The types named, or nil for every type; an unknown name or an empty list is 400.
     static func types(_ names: [String]?) throws(TallyError) -> Set<EventType>? {
         guard let names else { return nil }
-        guard !names.isEmpty else {
-            throw .validation("types must name at least one event type; leave it out (or null) for every type.")
-        }
-        var types = Set<EventType>()
-        for name in names {
-            guard let type = EventType(rawValue: name) else {
-                let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw .validation("types must be event types among: \(known).")
-            }
-            types.insert(type)
-        }
-        return types
+        return try EventType.parse(names, field: "types (leave it out, or null, for every type)")
     }
 }

@@ -29,7 +29,10 @@ struct WebhookCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let realmID = try parseRealm(realm)
                 let checked = try WebhookURL(url, allowPrivate: allowPrivate, limits: .standard)
-                let typeSet = try types.map { text throws(TallyError) in try Self.parseTypes(text) }
+                let typeSet = try types.map { text throws(TallyError) in
+                    try EventType.parse(
+                        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, field: "--types")
+                }
                 try await options.withStore(logger: Logger(label: "tally")) { store in
                     let webhook = try await store.createWebhook(
                         WebhookDraft(
@@ -39,20 +42,6 @@ struct WebhookCommand: AsyncParsableCommand {
                     Output.json(Representation.WebhookBody(webhook, showingSecret: true))
                 }
             }
-        }
-
-        static func parseTypes(_ text: String) throws(TallyError) -> Set<EventType> {
-            var set = Set<EventType>()
-            for part in text.split(separator: ",") {
-                let name = part.trimmingCharacters(in: .whitespaces)
-                guard let type = EventType(rawValue: name) else {
-                    let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw .validation("Unknown event type '\(name)'; known types: \(known).")
-                }
-                set.insert(type)
-            }
-            guard !set.isEmpty else { throw .validation("--types must name at least one event type.") }
-            return set
         }
     }
 
