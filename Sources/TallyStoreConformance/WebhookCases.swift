@@ -141,14 +141,24 @@ enum WebhookCases {
             try expectEqual(
                 try await f.store.webhook(hook.id, in: f.realm.id)?.deliveredThrough, 4, "redelivery's place kept")
             try expectEqual(
-                try await f.store.claimWebhooks(owner: "d", now: 82_000, leaseUntil: 90_000, limit: 10).map(\.id),
+                try await f.store.claimWebhooks(owner: "d#1", now: 82_000, leaseUntil: 90_000, limit: 10).map(\.id),
                 [hook.id], "free for the next claim")
+            // A claim that lost its lease cannot free the lease of a later claim of the same server.
+            _ = try await f.store.redeliverWebhook(hook.id, in: f.realm.id, from: 5, now: 82_000)
+            try expectEqual(
+                try await f.store.claimWebhooks(owner: "d#2", now: 82_000, leaseUntil: 90_000, limit: 10).map(\.id),
+                [hook.id], "claimed again after the redelivery")
+            try await f.store.releaseWebhooks(hook.id, owner: "d#1")
+            try expectEqual(
+                try await f.store.claimWebhooks(owner: "x", now: 83_000, leaseUntil: 90_000, limit: 10), [],
+                "still held by the later claim")
 
             // A subscription that receives only some types is moved past the others.
-            try await f.store.advanceWebhook(hook.id, through: 7, owner: "d")
+            try await f.store.advanceWebhook(hook.id, through: 7, owner: "d#2")
             try expectEqual(try await f.store.webhook(hook.id, in: f.realm.id)?.deliveredThrough, 7, "advanced")
-            try await f.store.advanceWebhook(hook.id, through: 6, owner: "d")
+            try await f.store.advanceWebhook(hook.id, through: 6, owner: "d#2")
             try expectEqual(try await f.store.webhook(hook.id, in: f.realm.id)?.deliveredThrough, 7, "never back")
+            // A server that starts again frees every lease it took, under any claim of it.
             try await f.store.releaseWebhooks(nil, owner: "d")
 
             // A disabled subscription is not claimed; its holder is told to stop.

@@ -68,11 +68,15 @@ public struct WebhookDeliverer: Service {
                 while !Task.isCancelled {
                     let free = policy.concurrencyMax - inFlight.count.withLock { $0 }
                     if free > 0 {
-                        for webhook in await claim(limit: free) {
+                        // Each pass claims under a name of its own, so that a task of an earlier
+                        // pass that lost its lease (a redelivery takes it away) cannot free or
+                        // write through the lease of a later one.
+                        let claimant = "\(owner)#\(ids.make(KeyKind.self))"
+                        for webhook in await claim(as: claimant, limit: free) {
                             inFlight.count.withLock { $0 += 1 }
                             metrics.webhookDeliveriesInFlight(by: 1)
                             group.addTask {
-                                await deliver(webhook)
+                                await deliver(webhook, as: claimant)
                                 inFlight.count.withLock { $0 -= 1 }
                                 metrics.webhookDeliveriesInFlight(by: -1)
                             }
@@ -90,11 +94,11 @@ public struct WebhookDeliverer: Service {
         await sender.shutdown()
     }
 
-    func claim(limit: Int) async -> [Webhook] {
+    func claim(as claimant: String, limit: Int) async -> [Webhook] {
         let now = clock.now.millisecondsSince1970
         do {
             return try await store.claimWebhooks(
-                owner: owner, now: now, leaseUntil: now + policy.leaseMilliseconds, limit: limit)
+                owner: claimant, now: now, leaseUntil: now + policy.leaseMilliseconds, limit: limit)
         } catch {
             if !Task.isCancelled {
                 logger.warning("could not claim webhook subscriptions", metadata: ["error": "\(error)"])
@@ -105,7 +109,7 @@ public struct WebhookDeliverer: Service {
 
     /// Delivers `webhook`'s events in order until one fails, none is left, or its turn is over,
     /// then lets it go.
-    func deliver(_ claimed: Webhook) async {
+    func deliver(_ claimed: Webhook, as claimant: String) async {
         var webhook = claimed
         do {
             var sent = 0
@@ -116,14 +120,14 @@ public struct WebhookDeliverer: Service {
                 let events = try await store.events(
                     in: webhook.realmID, after: webhook.deliveredThrough, limit: Self.pageSize, types: webhook.types)
                 for event in events {
-                    guard let next = try await attempt(event, webhook) else { break turn }
+                    guard let next = try await attempt(event, webhook, as: claimant) else { break turn }
                     webhook = next
                     sent += 1
                     if webhook.deliveredThrough < event.sequence { break turn }  // to be retried later
                 }
                 if events.count < Self.pageSize {
                     if horizon > webhook.deliveredThrough {
-                        try await store.advanceWebhook(webhook.id, through: horizon, owner: owner)
+                        try await store.advanceWebhook(webhook.id, through: horizon, owner: claimant)
                     }
                     break
                 }
@@ -136,7 +140,7 @@ public struct WebhookDeliverer: Service {
             }
         }
         do {
-            try await store.releaseWebhooks(webhook.id, owner: owner)
+            try await store.releaseWebhooks(webhook.id, owner: claimant)
         } catch {
             // The lease runs out by itself.
         }
@@ -145,7 +149,7 @@ public struct WebhookDeliverer: Service {
     /// One attempt at `event`: sent, recorded with the subscription's new place. Returns the
     /// subscription as it now stands, or nil when delivery must stop (deleted, disabled, or
     /// taken over).
-    func attempt(_ event: Event, _ webhook: Webhook) async throws -> Webhook? {
+    func attempt(_ event: Event, _ webhook: Webhook, as claimant: String) async throws -> Webhook? {
         let body = Representation.WebhookDeliveryBody.bytes(of: event)
         let started = clock.now.millisecondsSince1970
         let timestamp = started / 1_000
@@ -175,7 +179,8 @@ public struct WebhookDeliverer: Service {
             of: result, event: event, webhook: webhook, attemptID: ids.make(), startedAt: started, now: now,
             jitter: Double.random(in: 0...1))
         metrics.webhookAttempted(report.attempt.outcome.rawValue)
-        guard try await store.recordDelivery(report, owner: owner, leaseUntil: now + policy.leaseMilliseconds) else {
+        guard try await store.recordDelivery(report, owner: claimant, leaseUntil: now + policy.leaseMilliseconds)
+        else {
             return nil
         }
         if report.attempt.outcome != .delivered {

@@ -164,13 +164,22 @@ extension StoredStatements {
         return sql
     }
 
-    /// Frees the leases `owner` holds, of one subscription or, when nil, all of them.
+    /// Frees the lease `owner` holds of one subscription; or, when `id` is nil, every lease
+    /// taken under `owner` or any claim of it (`owner#…`), as a server does when it starts.
     public func releaseWebhooks(_ id: WebhookID?, owner: String) -> SQLStatement {
         var sql = statement()
-        let filter = id.map { " AND id = \(sql.bind($0.rawValue))" } ?? ""
-        sql.text = """
-            UPDATE webhooks SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = \(sql.bind(owner))\(filter)
-            """
+        if let id {
+            sql.text = """
+                UPDATE webhooks SET lease_owner = NULL, lease_until = NULL
+                WHERE lease_owner = \(sql.bind(owner)) AND id = \(sql.bind(id.rawValue))
+                """
+        } else {
+            let prefix = sql.bind(owner + "#")
+            sql.text = """
+                UPDATE webhooks SET lease_owner = NULL, lease_until = NULL
+                WHERE lease_owner = \(sql.bind(owner)) OR substr(lease_owner, 1, length(\(prefix))) = \(prefix)
+                """
+        }
         return sql
     }
 

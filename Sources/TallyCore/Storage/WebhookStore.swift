@@ -41,8 +41,9 @@ public protocol WebhookStore: Sendable {
     func recordDelivery(_ report: DeliveryReport, owner: String, leaseUntil: Int64) async throws -> Bool
     /// Moves the subscription past events it does not receive, up to `seq`, if `owner` holds it.
     func advanceWebhook(_ id: WebhookID, through seq: Int64, owner: String) async throws
-    /// Frees `owner`'s lease of one subscription, or of all of them when `id` is nil (a server
-    /// that starts again frees what it held before it stopped).
+    /// Frees `owner`'s lease of one subscription; or, when `id` is nil, every lease taken as
+    /// `owner` or as one of its claims, `owner#…` (a server that starts again frees what it held
+    /// before it stopped).
     func releaseWebhooks(_ id: WebhookID?, owner: String) async throws
     /// Deletes up to `limit` attempts recorded before `before`; returns how many.
     func pruneDeliveryAttempts(before: Int64, limit: Int) async throws -> Int
