@@ -41,6 +41,11 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any])
     }
 
+    /// A top-level field of a delivery's body.
+    static func field(_ delivery: WebhookReceiver.Delivery, _ name: String) -> Any? {
+        (try? JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: Any])?[name]
+    }
+
     /// The first accepted delivery of each event, in arrival order, by `seq`.
     static func firstAccepted(_ receiver: WebhookReceiver) throws -> [Int] {
         var seen = Set<Int>()
@@ -60,6 +65,14 @@ import Testing
         defer { Task { await receiver.stop() } }
         let (_, secret) = try await Self.subscribe(h, receiver.url)
         let start = try await h.store.lastEventSeq(in: h.realm.id)
+        // Another realm's subscription, to a receiver of its own, must get that realm's events only.
+        let otherReceiver = WebhookReceiver()
+        try await otherReceiver.start()
+        defer { Task { await otherReceiver.stop() } }
+        _ = try await h.store.createWebhook(
+            WebhookDraft(
+                id: IDGenerator().make(), realmID: h.otherRealm.id, url: otherReceiver.url, types: nil,
+                enabled: true, secret: WebhookSecret()), limit: 5, now: 0)
         Self.startDeliverer(h, policy: DeliveryPolicy(retryBaseMilliseconds: 20, retryCapMilliseconds: 200))
 
         let members = h.members.map(\.id)
@@ -111,6 +124,18 @@ import Testing
                 .isSuperset(of: feed.map(\.id.rawValue))
         }
         #expect(arrived, "every event arrived")
+        let otherMember = try await h.store.createMember(Credentials(username: "elsewhere"), in: h.otherRealm.id)
+        #expect(await otherReceiver.wait(timeout: .seconds(10)) { $0.count == 1 })
+        #expect(
+            otherReceiver.deliveries.map { Self.field($0, "realmId") as? String } == [h.otherRealm.id.rawValue],
+            "the other realm's subscription got its own realm's event only")
+        #expect(
+            otherReceiver.deliveries.map { (Self.field($0, "data") as? [String: Any])?["dripId"] as? String } == [
+                otherMember.id.rawValue
+            ])
+        #expect(
+            receiver.deliveries.allSatisfy { Self.field($0, "realmId") as? String == realm.rawValue },
+            "and this realm's got none of it")
         // In order, each once (the receiver never failed), and nothing that is not in the feed.
         #expect(try Self.firstAccepted(receiver) == feed.map { Int($0.sequence) })
         #expect(receiver.accepted.count == feed.count)
