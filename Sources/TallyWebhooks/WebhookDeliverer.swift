@@ -33,6 +33,8 @@ public struct WebhookDeliverer: Service {
     /// Events one task delivers before it lets the subscription go for the next pass (so that
     /// many busy subscriptions take turns).
     static let eventsPerTurn = 500
+    /// The wait before claiming again after the store failed to answer a claim.
+    static let retryAfterFailure = Duration.seconds(5)
     /// Attempts deleted at a time when pruning.
     static let pruneBatch = 1_000
 
@@ -67,12 +69,16 @@ public struct WebhookDeliverer: Service {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     let free = policy.concurrencyMax - inFlight.count.withLock { $0 }
+                    var wait = pollInterval
                     if free > 0 {
                         // Each pass claims under a name of its own, so that a task of an earlier
                         // pass that lost its lease (a redelivery takes it away) cannot free or
                         // write through the lease of a later one.
                         let claimant = "\(owner)#\(ids.make(KeyKind.self))"
-                        for webhook in await claim(as: claimant, limit: free) {
+                        let claimed = await claim(as: claimant, limit: free)
+                        // The database is not answering: look again later, not every pass.
+                        if claimed == nil { wait = Self.retryAfterFailure }
+                        for webhook in claimed ?? [] {
                             inFlight.count.withLock { $0 += 1 }
                             metrics.webhookDeliveriesInFlight(by: 1)
                             group.addTask {
@@ -87,14 +93,15 @@ public struct WebhookDeliverer: Service {
                         lastPrune = now
                         await prune(now: now)
                     }
-                    try? await clock.sleep(for: pollInterval)
+                    try? await clock.sleep(for: wait)
                 }
             }
         }
         await sender.shutdown()
     }
 
-    func claim(as claimant: String, limit: Int) async -> [Webhook] {
+    /// Claims due subscriptions; nil when the store failed (the failure is logged).
+    func claim(as claimant: String, limit: Int) async -> [Webhook]? {
         let now = clock.now.millisecondsSince1970
         do {
             return try await store.claimWebhooks(
@@ -103,7 +110,7 @@ public struct WebhookDeliverer: Service {
             if !Task.isCancelled {
                 logger.warning("could not claim webhook subscriptions", metadata: ["error": "\(error)"])
             }
-            return []
+            return nil
         }
     }
 
