@@ -8,7 +8,10 @@ import Testing
 /// acknowledged changes and verify finds the books balanced.
 @Suite(.serviceScope) struct HTTPConcurrencyTests {
     @Test(arguments: Backend.all) func overlappingBatchesLoseAndInventNothing(_ backend: Backend) async throws {
-        let h = try await HTTPHarness.make(backend, limits: .standard)
+        // A pooled connection for each of the twelve clients: a realm's commits run one at a time
+        // past its event counter, and under a loaded run twelve requests queued on four
+        // connections outwaited the pool's bounded 5 s wait (a 503 by design, not what this checks).
+        let h = try await HTTPHarness.make(backend, limits: .standard, poolSize: 12)
         defer { h.cleanUp() }
         let members = h.members.map(\.id.rawValue)
         let acknowledged = try await h.test { client in
