@@ -187,8 +187,9 @@ public final class PostgresServer: @unchecked Sendable {
     }
 
     /// Stops PostgreSQL (a fast shutdown: sessions are ended, nothing is lost) and returns once it
-    /// is gone; the data stays for `resume()`. Only for a `dedicated()` server.
-    public func halt() throws {
+    /// is gone, with the moment it was gone (written by the watchdog, so a busy caller does not
+    /// shift it); the data stays for `resume()`. Only for a `dedicated()` server.
+    @discardableResult public func halt() throws -> Date {
         _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("halt").path, contents: nil)
         let halted = directory.appendingPathComponent("halted").path
         let deadline = Date().addingTimeInterval(60)
@@ -198,6 +199,8 @@ public final class PostgresServer: @unchecked Sendable {
             }
             usleep(20_000)
         }
+        let attributes = try FileManager.default.attributesOfItem(atPath: halted)
+        return attributes[.modificationDate] as? Date ?? Date()
     }
 
     /// Starts PostgreSQL again after `halt()`, on the same port and data, and returns once it
