@@ -32,6 +32,7 @@ public struct TallyMetrics: Sendable {
         public static let groupApplyDuration = "tally_sqlite_group_apply_duration_seconds"
         public static let groupCommitDuration = "tally_sqlite_group_commit_duration_seconds"
         public static let walBytes = "tally_sqlite_wal_bytes"
+        public static let pagesWritten = "tally_sqlite_pages_written_total"
         public static let postgresConnectionsInUse = "tally_postgres_connections_in_use"
         public static let postgresPoolSize = "tally_postgres_pool_size"
         public static let buildInfo = "tally_build_info"
@@ -54,6 +55,7 @@ public struct TallyMetrics: Sendable {
     private let groupApplyDuration: Timer
     private let groupCommitDuration: Timer
     private let walBytes: Meter
+    private let pagesWritten: Counter
     private let postgresConnectionsInUse: Meter
     private let postgresPoolSize: Meter
     /// One counter per attempt outcome (`DeliveryAttempt.Outcome`), made up front.
@@ -78,6 +80,7 @@ public struct TallyMetrics: Sendable {
         groupApplyDuration = Timer(label: Name.groupApplyDuration, factory: factory)
         groupCommitDuration = Timer(label: Name.groupCommitDuration, factory: factory)
         walBytes = Meter(label: Name.walBytes, factory: factory)
+        pagesWritten = Counter(label: Name.pagesWritten, factory: factory)
         postgresConnectionsInUse = Meter(label: Name.postgresConnectionsInUse, factory: factory)
         postgresPoolSize = Meter(label: Name.postgresPoolSize, factory: factory)
         // Labels: the outcome only, one of DeliveryAttempt.Outcome's fixed raw values.
@@ -147,6 +150,11 @@ public struct TallyMetrics: Sendable {
         groupSize.record(writes)
         groupApplyDuration.recordNanoseconds(Self.nanoseconds(applying))
         groupCommitDuration.recordNanoseconds(Self.nanoseconds(committing))
+    }
+
+    /// The writer wrote `pages` pages (log frames) since it last said so.
+    public func wrotePages(_ pages: Int) {
+        if pages > 0 { pagesWritten.increment(by: Int64(pages)) }
     }
 
     /// The write-ahead log's size in bytes, as a checkpoint pass found it.

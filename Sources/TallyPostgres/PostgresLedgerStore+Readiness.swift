@@ -8,7 +8,7 @@ extension PostgresLedgerStore {
     /// background, and without a bound a request would wait a minute, until the pool's circuit
     /// breaker opens; with it, the client gets a 503 it can retry, and the request gets its
     /// connection as soon as one is free or PostgreSQL is back.
-    static let connectionWaitMax: Duration = .seconds(5)
+    public static let connectionWaitMax: Duration = .seconds(5)
 
     /// Ready when the schema is in place and `SELECT 1` runs on a pooled connection, within
     /// `deadline` (the wait for the connection included).

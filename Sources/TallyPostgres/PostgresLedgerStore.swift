@@ -26,6 +26,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let logger: Logger
     let metrics: TallyMetrics
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
+    /// How long an operation waits for a pooled connection.
+    let connectionWait: Duration
 
     /// Most connections one store opens; PostgreSQL's `max_connections` bounds the sum over servers.
     public static let poolSizeMax = 200
@@ -40,9 +42,13 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     ///   - poolSize: at most this many connections (1 to `poolSizeMax`).
     ///   - clock: stamps every record.
     ///   - metrics: where committed writes and the pool's use are recorded.
+    ///   - connectionWait: how long an operation waits for a pooled connection before it answers
+    ///     `UNAVAILABLE` (`connectionWaitMax` unless a caller, such as a test on a loaded machine,
+    ///     needs longer).
     public init(
         url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
-        logger: Logger = Logger(label: "tally.postgres"), metrics: TallyMetrics = .disabled
+        logger: Logger = Logger(label: "tally.postgres"), metrics: TallyMetrics = .disabled,
+        connectionWait: Duration = PostgresLedgerStore.connectionWaitMax
     ) throws {
         let parsed = try PostgresURL(url)
         let tls = try PostgresTLS(parsed)
@@ -63,6 +69,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
+        self.connectionWait = connectionWait
         self.url = parsed
         self.tls = tls
         self.clock = clock
@@ -141,7 +148,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     /// Runs `body` in one transaction on one pooled connection (waiting at most
-    /// `connectionWaitMax` for it), retrying the whole transaction when PostgreSQL chose it as a
+    /// `connectionWait` for it), retrying the whole transaction when PostgreSQL chose it as a
     /// deadlock victim or reported a serialization failure, and turning driver errors into
     /// `TallyError`.
     func transaction<T: Sendable>(
@@ -183,10 +190,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
 
     /// Runs `body` on a connection of the pool, counted in the metrics as in use while it runs
     /// (the pool itself reports no figures).
-    /// A connection from the pool, waiting at most `connectionWaitMax` for one (then 503), counted
+    /// A connection from the pool, waiting at most `connectionWait` for one (then 503), counted
     /// in the pool-use gauge while held.
     private func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection(waitingAtMost: Self.connectionWaitMax) { connection in
+        try await withConnection(waitingAtMost: connectionWait) { connection in
             metrics.postgresConnectionsChanged(by: 1)
             defer { metrics.postgresConnectionsChanged(by: -1) }
             return try await body(connection)

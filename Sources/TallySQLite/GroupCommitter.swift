@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import Logging
 import Synchronization
 import TallyCore
@@ -181,6 +182,7 @@ final class GroupCommitter: Sendable {
                         applied = ContinuousClock.now
                         return .commit
                     }
+                    metrics.wrotePages(Self.pagesWritten(db))
                     return (results, started, applied)
                 }
                 let committed = ContinuousClock.now
@@ -228,6 +230,16 @@ final class GroupCommitter: Sendable {
         let jobs = Array(state.pending.prefix(taken))
         state.pending.removeFirst(taken)
         return jobs
+    }
+
+    /// The pages this connection wrote to the log since the last call (the pages of every write
+    /// in between, and of any transaction that spilled), from SQLite's own count.
+    static func pagesWritten(_ db: Database) -> Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        guard sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 1) == SQLITE_OK
+        else { return 0 }
+        return Int(current)
     }
 
     static func microseconds(_ duration: Duration) -> Int64 {

@@ -138,6 +138,10 @@ import Testing
             #expect(
                 replayed.value("tally_idempotent_replays_total") - after.value("tally_idempotent_replays_total") == 1)
             #expect(replayed.value("tally_changes_applied_total") - after.value("tally_changes_applied_total") == 10)
+            // The batch wrote pages to the log (a replay writes none of its own).
+            #expect(types["tally_sqlite_pages_written_total"] == "counter")
+            #expect(
+                replayed.value("tally_sqlite_pages_written_total") - after.value("tally_sqlite_pages_written_total") >= 1)
 
             // The checkpointer samples the log's size every 200 ms.
             let sampled = try await Self.scrape(client) { $0.value("tally_sqlite_wal_bytes") > 0 }

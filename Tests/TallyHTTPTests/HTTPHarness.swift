@@ -37,7 +37,7 @@ enum Backend: String, Sendable, CustomTestStringConvertible {
             let store = ServiceScope.startForTest(
                 try PostgresLedgerStore(
                     url: try await server.makeDatabase(), poolSize: poolSize, clock: clock,
-                    logger: PostgresServer.storeLogger)
+                    logger: PostgresServer.storeLogger, connectionWait: PostgresServer.connectionWait)
             )
             try await store.migrate()
             return store

@@ -1,38 +1,82 @@
 import Foundation
 import GRDB
 
-/// The raw engine ceiling for Tally's batch path: on a seeded Tally database, apply batches as
-/// bare SQL (per change: one balance upsert and one journal insert, prepared statements, WAL,
-/// synchronous=FULL like Tally's default) with no HTTP, JSON, authentication or rule checks.
+/// The raw engine ceilings for Tally's batch path, with no HTTP, JSON, authentication or rule
+/// checks: prepared statements, WAL, synchronous=FULL like Tally's default, and the same page
+/// cache as Tally's writer. Every mode also counts the log frames its commits wrote (the log is
+/// not checkpointed during the run) and prints pages written per change.
 ///
 /// Usage: tally-ceiling DATABASE REALM CURRENCY IDS_FILE BATCH_SIZE BATCHES MODE
-///   MODE is `per-batch` (one commit per batch, like one request per transaction) or `single`
-///   (every batch in one large commit). Prints one JSON object.
+///   per-batch  on the seeded Tally database, the SQL of Tally's version-1 write path per change
+///              (one balance upsert and one journal insert), one commit per batch
+///   single     the same, every batch in one large commit
+///   minimal    the second reference: a fresh database of its own (DATABASE-minimal) with one
+///              text-keyed balances table and one journal table and no secondary index; per
+///              change one balance `UPDATE … RETURNING` and one journal `INSERT`, one commit per
+///              batch
+///   append     the write path that makes the journal the commit (docs/decisions/0009): a fresh
+///              database (DATABASE-append) whose journal has integer keys and no secondary index;
+///              balances are held in memory, and each commit appends its entries and one event row
+///              carrying every change, as Tally's events do
+///   append-indexed  `append`, with the journal's (member, seq) index kept in every commit
+///   append-text     `append` with the journal's version-1 columns: 24-character text keys for the
+///              realm, member and currency, and the balance before (what integer keys save)
+/// Prints one JSON object.
 let arguments = CommandLine.arguments
-guard arguments.count == 8, let batchSize = Int(arguments[5]), let batches = Int(arguments[6]) else {
+let modes = ["per-batch", "single", "minimal", "append", "append-indexed", "append-text"]
+guard arguments.count == 8, let batchSize = Int(arguments[5]), let batches = Int(arguments[6]),
+    modes.contains(arguments[7])
+else {
     FileHandle.standardError.write(
-        Data("usage: tally-ceiling DATABASE REALM CURRENCY IDS_FILE BATCH_SIZE BATCHES per-batch|single\n".utf8))
+        Data(
+            "usage: tally-ceiling DATABASE REALM CURRENCY IDS_FILE BATCH_SIZE BATCHES \(modes.joined(separator: "|"))\n"
+                .utf8))
     exit(64)
 }
 let (path, realm, currency, idsFile, mode) = (arguments[1], arguments[2], arguments[3], arguments[4], arguments[7])
 let ids = try String(contentsOfFile: idsFile, encoding: .utf8).split(separator: "\n").map(String.init)
-var configuration = Configuration()
-configuration.busyMode = .timeout(10)
-let queue = try DatabaseQueue(path: path, configuration: configuration)
-try queue.writeWithoutTransaction { db in
-    _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-    try db.execute(sql: "PRAGMA synchronous = FULL")
-    try db.execute(sql: "PRAGMA cache_size = -65536")  // the same page cache as Tally's writer
+let configuration = {
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    return configuration
+}()
+
+/// Opens `file` the way Tally's writer does, with the log emptied and not checkpointed, so that
+/// its frame count at the end is what the run wrote.
+func open(_ file: String) throws -> DatabaseQueue {
+    let queue = try DatabaseQueue(path: file, configuration: configuration)
+    try queue.writeWithoutTransaction { db in
+        _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        try db.execute(sql: "PRAGMA synchronous = FULL")
+        try db.execute(sql: "PRAGMA cache_size = -65536")  // the same page cache as Tally's writer
+    }
+    return queue
+}
+
+/// Empties the log and stops automatic checkpoints, before the timed part.
+func startCounting(_ queue: DatabaseQueue) throws {
+    try queue.writeWithoutTransaction { db in
+        _ = try db.checkpoint(.truncate)
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+    }
+}
+
+/// The frames the log holds: what the commits since `startCounting` wrote.
+func framesWritten(_ queue: DatabaseQueue) throws -> Int {
+    try queue.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
 }
 
 var generator = SystemRandomNumberGenerator()
-let plan: [[String]] = (0..<batches).map { _ in (0..<batchSize).map { _ in ids.randomElement(using: &generator)! } }
+let plan: [[Int]] = (0..<batches).map { _ in (0..<batchSize).map { _ in Int.random(in: 0..<ids.count, using: &generator) } }
 let now = Int64(Date().timeIntervalSince1970 * 1000)
 // 24-hex ids for the rows this run writes, distinct per run (the journal id is not a key, but the
 // rows should still be told apart).
 let idBase = Int.random(in: 1..<(1 << 40)) << 20
+func batchID(_ number: Int) -> String { String(format: "%024lx", idBase + number) }
+func entryID(_ number: Int, _ index: Int) -> String { String(format: "%024lx", idBase + (number + 1) * 100_000 + index) }
 
-func apply(_ batch: [String], number: Int, _ db: Database) throws {
+/// Tally's version-1 per-change SQL on its own database.
+func applyVersion1(_ batch: [Int], number: Int, _ db: Database) throws {
     let upsert = try db.cachedStatement(
         sql: """
             INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -46,31 +90,135 @@ func apply(_ batch: [String], number: Int, _ db: Database) throws {
                 batch_id, initiator_id, kind, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 'batch', ?)
             """)
-    let batchID = String(format: "%024lx", idBase + number)
     for (index, member) in batch.enumerated() {
-        let after = try Int64.fetchOne(upsert, arguments: [realm, currency, member, 1, now]) ?? 1
-        let entryID = String(format: "%024lx", idBase + (number + 1) * 100_000 + index)
-        try journal.execute(arguments: [entryID, realm, member, currency, 1, after - 1, after, batchID, now])
+        let after = try Int64.fetchOne(upsert, arguments: [realm, currency, ids[member], 1, now]) ?? 1
+        try journal.execute(arguments: [
+            entryID(number, index), realm, ids[member], currency, 1, after - 1, after, batchID(number), now,
+        ])
     }
 }
 
-let started = Date()
-switch mode {
-case "per-batch":
-    for (number, batch) in plan.enumerated() { try queue.write { db in try apply(batch, number: number, db) } }
-case "single":
-    try queue.write { db in
-        for (number, batch) in plan.enumerated() { try apply(batch, number: 1_000_000 + number, db) }
+/// The minimal loop: a text-keyed balance update and a journal insert per change.
+func applyMinimal(_ batch: [Int], number: Int, _ db: Database) throws {
+    let update = try db.cachedStatement(
+        sql: """
+            UPDATE balances SET balance = balance + ? WHERE realm_id = ? AND currency_id = ? AND member_id = ?
+            RETURNING balance
+            """)
+    let journal = try db.cachedStatement(
+        sql: """
+            INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                batch_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    for (index, member) in batch.enumerated() {
+        let after = try Int64.fetchOne(update, arguments: [1, realm, currency, ids[member]]) ?? 1
+        try journal.execute(arguments: [
+            entryID(number, index), realm, ids[member], currency, 1, after - 1, after, batchID(number), now,
+        ])
     }
+}
+
+/// The journal-is-the-commit loop: balances in memory, entries appended with integer keys, and
+/// one event row per batch whose data carries every change (as Tally's feed does).
+final class Memory: @unchecked Sendable {
+    var balances: [Int64]
+    var nextEvent: Int64 = 1
+    init(count: Int) { balances = [Int64](repeating: 0, count: count) }
+}
+let memory = Memory(count: ids.count)
+func applyAppend(_ batch: [Int], number: Int, _ db: Database) throws {
+    let text = mode == "append-text"
+    let journal = try db.cachedStatement(
+        sql: text
+            ? """
+            INSERT INTO journal (id, realm, member, currency, amount, balance_before, balance_after, batch_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+            : """
+            INSERT INTO journal (id, realm, member, currency, amount, balance_after, batch_id, created_at)
+            VALUES (?, 1, ?, 1, ?, ?, ?, ?)
+            """)
+    var changes = [String]()
+    changes.reserveCapacity(batch.count)
+    for (index, member) in batch.enumerated() {
+        memory.balances[member] += 1
+        let after = memory.balances[member]
+        let entry = entryID(number, index)
+        if text {
+            try journal.execute(arguments: [entry, realm, ids[member], currency, 1, after - 1, after, batchID(number), now])
+        } else {
+            try journal.execute(arguments: [entry, member, 1, after, batchID(number), now])
+        }
+        changes.append(
+            #"{"amount":1,"balanceAfter":\#(after),"balanceBefore":\#(after - 1),"currencyId":"\#(currency)","dripId":"\#(ids[member])","entryId":"\#(entry)"}"#
+        )
+    }
+    let event = try db.cachedStatement(sql: "INSERT INTO events (realm, seq, id, type, data, created_at) VALUES (1, ?, ?, ?, ?, ?)")
+    try event.execute(arguments: [
+        memory.nextEvent, batchID(number), "member.points.awarded", #"{"batchId":"\#(batchID(number))","changes":[\#(changes.joined(separator: ","))]}"#, now,
+    ])
+    memory.nextEvent += 1
+}
+
+/// A fresh database at `file` with `schema`, replacing any earlier one.
+func fresh(_ file: String, _ schema: String) throws -> DatabaseQueue {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+    let queue = try open(file)
+    try queue.write { db in try db.execute(sql: schema) }
+    return queue
+}
+
+let queue: DatabaseQueue
+let apply: (_ batch: [Int], _ number: Int, _ db: Database) throws -> Void
+switch mode {
+case "minimal":
+    queue = try fresh(
+        path + "-minimal",
+        """
+        CREATE TABLE balances (realm_id TEXT NOT NULL, currency_id TEXT NOT NULL, member_id TEXT NOT NULL,
+            balance INTEGER NOT NULL, PRIMARY KEY (realm_id, currency_id, member_id)) WITHOUT ROWID;
+        CREATE TABLE journal (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, realm_id TEXT NOT NULL, member_id TEXT NOT NULL,
+            currency_id TEXT NOT NULL, amount INTEGER NOT NULL, balance_before INTEGER NOT NULL,
+            balance_after INTEGER NOT NULL, batch_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+        """)
+    try queue.write { db in
+        let insert = try db.makeStatement(sql: "INSERT INTO balances VALUES (?, ?, ?, 0)")
+        for id in ids { try insert.execute(arguments: [realm, currency, id]) }
+    }
+    apply = { batch, number, db in try applyMinimal(batch, number: number, db) }
+case "append", "append-indexed", "append-text":
+    queue = try fresh(
+        path + "-" + mode,
+        """
+        CREATE TABLE journal (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, realm ANY NOT NULL, member ANY NOT NULL,
+            currency ANY NOT NULL, amount INTEGER NOT NULL, balance_before INTEGER, balance_after INTEGER NOT NULL,
+            batch_id TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;
+        CREATE TABLE events (realm INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+            data TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (realm, seq)) WITHOUT ROWID;
+        """ + (mode == "append-indexed" ? "CREATE INDEX journal_by_member ON journal(realm, member, seq);" : ""))
+    apply = { batch, number, db in try applyAppend(batch, number: number, db) }
 default:
-    FileHandle.standardError.write(Data("mode must be per-batch or single\n".utf8))
-    exit(64)
+    queue = try open(path)
+    apply = { batch, number, db in try applyVersion1(batch, number: number, db) }
+}
+
+try startCounting(queue)
+let started = Date()
+if mode == "single" {
+    try queue.write { db in
+        for (number, batch) in plan.enumerated() { try apply(batch, 1_000_000 + number, db) }
+    }
+} else {
+    for (number, batch) in plan.enumerated() { try queue.write { db in try apply(batch, number, db) } }
 }
 let seconds = Date().timeIntervalSince(started)
+let frames = try framesWritten(queue)
 let changes = Double(batches * batchSize)
 print(
     String(
         format:
-            #"{"mode":"%@","batchSize":%d,"batches":%d,"seconds":%.3f,"changesPerSecond":%.0f,"commitsPerSecond":%.0f}"#,
-        mode, batchSize, batches, seconds, changes / seconds, mode == "single" ? 1 / seconds : Double(batches) / seconds
+            #"{"mode":"%@","batchSize":%d,"batches":%d,"seconds":%.3f,"changesPerSecond":%.0f,"commitsPerSecond":%.0f,"pagesPerChange":%.3f}"#,
+        mode, batchSize, batches, seconds, changes / seconds, mode == "single" ? 1 / seconds : Double(batches) / seconds,
+        Double(frames) / changes
     ))
