@@ -141,7 +141,8 @@ import Testing
             // The batch wrote pages to the log (a replay writes none of its own).
             #expect(types["tally_sqlite_pages_written_total"] == "counter")
             #expect(
-                replayed.value("tally_sqlite_pages_written_total") - after.value("tally_sqlite_pages_written_total") >= 1)
+                replayed.value("tally_sqlite_pages_written_total") - after.value("tally_sqlite_pages_written_total")
+                    >= 1)
 
             // The checkpointer samples the log's size every 200 ms.
             let sampled = try await Self.scrape(client) { $0.value("tally_sqlite_wal_bytes") > 0 }

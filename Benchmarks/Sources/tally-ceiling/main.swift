@@ -67,13 +67,17 @@ func framesWritten(_ queue: DatabaseQueue) throws -> Int {
 }
 
 var generator = SystemRandomNumberGenerator()
-let plan: [[Int]] = (0..<batches).map { _ in (0..<batchSize).map { _ in Int.random(in: 0..<ids.count, using: &generator) } }
+let plan: [[Int]] = (0..<batches).map { _ in
+    (0..<batchSize).map { _ in Int.random(in: 0..<ids.count, using: &generator) }
+}
 let now = Int64(Date().timeIntervalSince1970 * 1000)
 // 24-hex ids for the rows this run writes, distinct per run (the journal id is not a key, but the
 // rows should still be told apart).
 let idBase = Int.random(in: 1..<(1 << 40)) << 20
 func batchID(_ number: Int) -> String { String(format: "%024lx", idBase + number) }
-func entryID(_ number: Int, _ index: Int) -> String { String(format: "%024lx", idBase + (number + 1) * 100_000 + index) }
+func entryID(_ number: Int, _ index: Int) -> String {
+    String(format: "%024lx", idBase + (number + 1) * 100_000 + index)
+}
 
 /// Tally's version-1 per-change SQL on its own database.
 func applyVersion1(_ batch: [Int], number: Int, _ db: Database) throws {
@@ -146,7 +150,9 @@ func applyAppend(_ batch: [Int], number: Int, _ db: Database) throws {
         let after = memory.balances[member]
         let entry = entryID(number, index)
         if text {
-            try journal.execute(arguments: [entry, realm, ids[member], currency, 1, after - 1, after, batchID(number), now])
+            try journal.execute(arguments: [
+                entry, realm, ids[member], currency, 1, after - 1, after, batchID(number), now,
+            ])
         } else {
             try journal.execute(arguments: [entry, member, 1, after, batchID(number), now])
         }
@@ -154,9 +160,11 @@ func applyAppend(_ batch: [Int], number: Int, _ db: Database) throws {
             #"{"amount":1,"balanceAfter":\#(after),"balanceBefore":\#(after - 1),"currencyId":"\#(currency)","dripId":"\#(ids[member])","entryId":"\#(entry)"}"#
         )
     }
-    let event = try db.cachedStatement(sql: "INSERT INTO events (realm, seq, id, type, data, created_at) VALUES (1, ?, ?, ?, ?, ?)")
+    let event = try db.cachedStatement(
+        sql: "INSERT INTO events (realm, seq, id, type, data, created_at) VALUES (1, ?, ?, ?, ?, ?)")
     try event.execute(arguments: [
-        memory.nextEvent, batchID(number), "member.points.awarded", #"{"batchId":"\#(batchID(number))","changes":[\#(changes.joined(separator: ","))]}"#, now,
+        memory.nextEvent, batchID(number), "member.points.awarded",
+        #"{"batchId":"\#(batchID(number))","changes":[\#(changes.joined(separator: ","))]}"#, now,
     ])
     memory.nextEvent += 1
 }
@@ -219,6 +227,7 @@ print(
     String(
         format:
             #"{"mode":"%@","batchSize":%d,"batches":%d,"seconds":%.3f,"changesPerSecond":%.0f,"commitsPerSecond":%.0f,"pagesPerChange":%.3f}"#,
-        mode, batchSize, batches, seconds, changes / seconds, mode == "single" ? 1 / seconds : Double(batches) / seconds,
+        mode, batchSize, batches, seconds, changes / seconds,
+        mode == "single" ? 1 / seconds : Double(batches) / seconds,
         Double(frames) / changes
     ))
