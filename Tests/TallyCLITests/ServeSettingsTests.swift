@@ -38,7 +38,7 @@ import Testing
             environment: [
                 "TALLY_HOST": "127.0.0.1", "TALLY_PORT": "0", "TALLY_DATABASE": database, "TALLY_DEMO": "true",
                 "TALLY_BATCH_SIZE_MAX": "2", "TALLY_BODY_BYTES_MAX": "2048", "TALLY_RATE_LIMIT": "1000",
-                "TALLY_LOG_LEVEL": "error", "TALLY_IDEMPOTENCY_HOURS": "2", "TALLY_IDLE_TIMEOUT": "5",
+                "TALLY_LOG_LEVEL": "error", "TALLY_IDEMPOTENCY_HOURS": "2", "TALLY_IDLE_TIMEOUT": "90",
                 "TALLY_DURABILITY": "normal", "TALLY_POOL_SIZE": "3", "TALLY_LOG_FORMAT": "text",
                 "TALLY_METRICS_ADDRESS": "127.0.0.1:0", "TALLY_WEBHOOKS_ALLOW_PRIVATE": "true",
                 "TALLY_WEBHOOK_ATTEMPTS": "3", "TALLY_WEBHOOK_RETRY_MS": "250", "TALLY_WEBHOOK_TIMEOUT": "7",
@@ -54,7 +54,8 @@ import Testing
         #expect(settings["poolSize"] as? Int == 3, "TALLY_POOL_SIZE")
         #expect(settings["logLevel"] as? String == "error", "TALLY_LOG_LEVEL")
         #expect(settings["idempotencyHours"] as? Int == 2, "TALLY_IDEMPOTENCY_HOURS")
-        #expect(settings["idleTimeout"] as? Int == 5, "TALLY_IDLE_TIMEOUT")
+        // Long, so that a starved test process never finds its connection closed before it sends.
+        #expect(settings["idleTimeout"] as? Int == 90, "TALLY_IDLE_TIMEOUT")
         // Without the variable, a server whose stderr is a pipe logs JSON.
         #expect(settings["logFormat"] as? String == "text", "TALLY_LOG_FORMAT")
         // (The 413 itself is the hostile-input suite's; a server that refuses a body closes the

@@ -28,7 +28,7 @@ import Testing
                 let postgres = scope.start(
                     try PostgresLedgerStore(
                         url: url, poolSize: 2, clock: postgresTime.clock, ids: ExportLedger.ids(on: postgresTime.clock),
-                        logger: PostgresServer.storeLogger))
+                        logger: PostgresServer.storeLogger, connectionWait: PostgresServer.connectionWait))
                 try await postgres.migrate()
                 let built = try await ExportLedger.build(on: sqlite, time: sqliteTime)
                 _ = try await ExportLedger.build(on: postgres, time: postgresTime)

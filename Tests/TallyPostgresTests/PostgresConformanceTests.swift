@@ -21,7 +21,8 @@ import Testing
                         databases.urls.withLock { $0.append(url) }
                         let store = scope.start(
                             try PostgresLedgerStore(
-                                url: url, poolSize: 8, clock: clock, logger: PostgresServer.storeLogger))
+                                url: url, poolSize: 8, clock: clock, logger: PostgresServer.storeLogger,
+                                connectionWait: PostgresServer.connectionWait))
                         try await store.migrate()
                         return store
                     })

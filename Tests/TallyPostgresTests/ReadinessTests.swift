@@ -19,7 +19,10 @@ import Testing
         defer { postgres.stop() }
         let url = try await postgres.makeDatabase()
         let (realm, member, key) = try await ServiceScope.with { scope in
-            let setup = scope.start(try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+            let setup = scope.start(
+                try PostgresLedgerStore(
+                    url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
             try await setup.migrate()
             let realm = try await setup.createRealm(name: "Ready")
             _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
