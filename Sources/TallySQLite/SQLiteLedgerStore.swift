@@ -78,6 +78,23 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         self.committer = GroupCommitter(
             pool: pool, checkpointer: checkpointer, logger: logger, metrics: metrics, ids: self.ids)
         try migrateNow()
+        try replayJournalTail()
+    }
+
+    /// Brings the balances table up to the journal (a ledger checkpoint) before anything runs:
+    /// after a crash, the entries committed since the last checkpoint (docs/decisions/0009).
+    private func replayJournalTail() throws {
+        let started = ContinuousClock.now
+        let (covered, entries) = try pool.write { db in try LedgerCheckpoint.run(db) }
+        committer.opened(coveringThrough: covered)
+        if entries > 0 {
+            logger.info(
+                "replayed the journal's tail into the balances",
+                metadata: [
+                    "entries": "\(entries)", "through": "\(covered)",
+                    "ms": "\(GroupCommitter.microseconds(ContinuousClock.now - started) / 1_000)",
+                ])
+        }
     }
 
     /// Runs the writer, and the background checkpoints on the store's clock, until graceful
@@ -124,6 +141,15 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         } catch {
             throw storageError(error, during: operation)
         }
+    }
+
+    /// `read`, once the balances table covers every write answered before the call: for reads
+    /// that show balances (docs/decisions/0009).
+    func readSettled<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T)
+        async throws -> T
+    {
+        try await committer.settle()
+        return try await read(operation, body)
     }
 
     /// Runs `body` in a read transaction (a consistent snapshot), turning driver errors into `TallyError`.

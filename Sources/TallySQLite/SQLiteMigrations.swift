@@ -241,6 +241,20 @@ enum SQLiteMigrations {
                     WHERE scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
                     """)
         }
+        migrator.registerMigration("0007-ledger-checkpoint") { db in
+            // A batch's commit writes its journal entries; the balances table follows behind, up
+            // to the journal sequence recorded here (docs/decisions/0009). A database written by
+            // an earlier release has every balance in its table: its checkpoint covers the whole
+            // journal.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_checkpoint (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL CHECK (seq >= 0)
+                    );
+                    INSERT INTO ledger_checkpoint (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM journal;
+                    """)
+        }
         return migrator
     }
 

@@ -35,7 +35,7 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
-                "0005-events", "0006-webhooks",
+                "0005-events", "0006-webhooks", "0007-ledger-checkpoint",
             ])
     }
 
