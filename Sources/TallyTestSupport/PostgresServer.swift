@@ -22,7 +22,7 @@ public final class PostgresServer: @unchecked Sendable {
     /// True for a server from `startTLSOnly`: it refuses every connection without TLS.
     public let tlsOnly: Bool
     private let programs: URL
-    private let watchdog: Process
+    private let watchdog: ChildProcess
     private let counter = Mutex(0)
 
     /// The shared server, started on first use; nil when no PostgreSQL binaries are installed.
@@ -132,7 +132,7 @@ public final class PostgresServer: @unchecked Sendable {
             [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && wait "$pg"
             rm -rf "$PG_DIR"
             """
-        let watchdog = Process()
+        let watchdog = ChildProcess()
         watchdog.executableURL = URL(fileURLWithPath: asRoot ? "/usr/sbin/runuser" : "/bin/sh")
         watchdog.arguments = (asRoot ? ["-u", "postgres", "--", "/bin/sh"] : []) + ["-c", script]
         var environment = ProcessInfo.processInfo.environment
@@ -257,7 +257,7 @@ public final class PostgresServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             guard watchdog.isRunning else { break }
-            let probe = Process()
+            let probe = ChildProcess()
             probe.executableURL = programs.appendingPathComponent("pg_isready")
             probe.arguments = ["-h", "127.0.0.1", "-p", String(port), "-q"]
             try probe.run()

@@ -7,7 +7,7 @@ public enum Subprocess {
     /// output when it exits non-zero.
     @discardableResult
     public static func run(_ arguments: [String], in directory: URL = URL(fileURLWithPath: "/tmp")) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         let absolute = arguments[0].hasPrefix("/")
         process.executableURL = URL(fileURLWithPath: absolute ? arguments[0] : "/usr/bin/env")
         process.arguments = absolute ? Array(arguments.dropFirst()) : arguments

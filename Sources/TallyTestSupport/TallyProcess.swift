@@ -30,7 +30,7 @@ public enum TallyProcess {
         _ arguments: [String], stdin: String? = nil, directory: URL? = nil, timeout: TimeInterval = 120,
         environment extra: [String: String] = [:]
     ) throws -> Result {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -92,7 +92,7 @@ public final class OutputCollector: @unchecked Sendable {
 
 /// A `tally serve` process on 127.0.0.1 and a free port.
 public final class ServerProcess: @unchecked Sendable {
-    public let process = Process()
+    public let process = ChildProcess()
     public let stdout: OutputCollector
     public let stderr: OutputCollector
     public private(set) var port = 0
@@ -127,7 +127,7 @@ public final class ServerProcess: @unchecked Sendable {
     /// a crashed test run leaves no server behind. It only sends signals: a child of this process
     /// inherits a signal mask that blocks the ones it would have to receive.
     private static func watch(_ server: Int32) throws {
-        let watcher = Process()
+        let watcher = ChildProcess()
         watcher.executableURL = URL(fileURLWithPath: "/bin/sh")
         watcher.arguments = [
             "-c",

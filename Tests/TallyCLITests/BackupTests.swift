@@ -287,8 +287,8 @@ import Testing
     }
 
     /// Starts `tally backup` without waiting for it.
-    static func startBackup(database: String, to target: String) throws -> (Process, OutputCollector) {
-        let process = Process()
+    static func startBackup(database: String, to target: String) throws -> (ChildProcess, OutputCollector) {
+        let process = ChildProcess()
         process.executableURL = TallyProcess.binary
         process.arguments = ["backup", "--database", database, "--to", target]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TALLY_") }
@@ -303,7 +303,9 @@ import Testing
 
     /// Waits (bounded) until a temporary backup file not in `besides` appears in `directory`;
     /// returns when it was seen, or nil if `process` ended first.
-    static func waitForPartialFile(in directory: URL, of process: Process, besides: Set<String> = []) throws -> Date? {
+    static func waitForPartialFile(in directory: URL, of process: ChildProcess, besides: Set<String> = []) throws
+        -> Date?
+    {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && process.isRunning {
             if try !Set(partialFiles(in: directory)).subtracting(besides).isEmpty { return Date() }

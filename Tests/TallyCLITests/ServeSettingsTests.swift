@@ -152,7 +152,7 @@ import Testing
         #expect(text.hasPrefix("tally "))
         // The commit of the checkout the binary was built from, or `unknown` outside git.
         let commit = try #require(text.split(separator: "(commit ").last.map { $0.dropLast() })
-        let git = Process()
+        let git = ChildProcess()
         git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
         git.arguments = ["-C", URL(fileURLWithPath: #filePath).deletingLastPathComponent().path, "rev-parse", "HEAD"]
         let out = Pipe()

@@ -22,7 +22,7 @@ import Testing
         #expect(server.stderr.text.contains(curl), "the same curl line is printed for people on stderr")
 
         for expected in [(100, 50), (200, 100)] {
-            let shell = Process()
+            let shell = ChildProcess()
             shell.executableURL = URL(fileURLWithPath: "/bin/sh")
             shell.arguments = ["-c", curl]
             let out = Pipe()

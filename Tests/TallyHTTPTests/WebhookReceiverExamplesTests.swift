@@ -31,7 +31,7 @@ import Testing
         let h = try await HTTPHarness.make(.sqlite)
         defer { h.cleanUp() }
         let secret = WebhookSecret()
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
         process.environment = ProcessInfo.processInfo.environment.merging(
