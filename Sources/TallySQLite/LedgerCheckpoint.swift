@@ -2,8 +2,8 @@ import GRDB
 import TallyCore
 
 /// The ledger checkpoint (docs/decisions/0009): a batch's commit writes its journal entries but
-/// not the balances they leave; this brings the balances table up to the journal, in the
-/// caller's transaction. Every entry carries its balance after, so each balance touched after
+/// not the balances they leave, nor their rows of the member index (`member_journal`); this
+/// brings both up to the journal, in the caller's transaction. Every entry carries its balance after, so each balance touched after
 /// `ledger_checkpoint.seq` takes its last entry's balance after, and the checkpoint then covers
 /// the whole journal. Running it again changes nothing, and it needs nothing but the database:
 /// the writer runs it between groups, opening a database runs it to replay what a crash left,
@@ -37,6 +37,13 @@ enum LedgerCheckpoint {
                 ) WHERE place = 1
                 ON CONFLICT (realm_id, currency_id, member_id)
                 DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
+                """,
+            arguments: [covered])
+        // The entries join the member index, at the end of each member's run.
+        try db.execute(
+            sql: """
+                INSERT INTO member_journal (realm_id, member_id, seq)
+                SELECT realm_id, member_id, seq FROM journal WHERE seq > ?
                 """,
             arguments: [covered])
         try db.execute(sql: "UPDATE ledger_checkpoint SET seq = ? WHERE id = 1", arguments: [last])

@@ -117,7 +117,29 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
 
     private func migrateNow() throws {
         do {
-            try SQLiteMigrations.migrator().migrate(pool)
+            let migrator = SQLiteMigrations.migrator()
+            // A migration that rewrites every journal entry says so first, with the count, since
+            // on a large database it takes a while (about a minute per 10,000,000 entries here).
+            let (pending, entries) = try pool.read { db -> (Set<String>, Int) in
+                let pending = SQLiteMigrations.journalWideMigrations.subtracting(try migrator.appliedIdentifiers(db))
+                guard !pending.isEmpty, try db.tableExists("journal") else { return (pending, 0) }
+                return (pending, try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0)
+            }
+            let started = ContinuousClock.now
+            let announce = !pending.isEmpty && entries > 0
+            if announce {
+                logger.info(
+                    "migrating the journal", metadata: ["migrations": "\(pending.sorted())", "entries": "\(entries)"])
+            }
+            try migrator.migrate(pool)
+            if announce {
+                logger.info(
+                    "migrated the journal",
+                    metadata: [
+                        "entries": "\(entries)",
+                        "ms": "\(GroupCommitter.microseconds(ContinuousClock.now - started) / 1_000)",
+                    ])
+            }
         } catch {
             throw storageError(error, during: "migrate")
         }

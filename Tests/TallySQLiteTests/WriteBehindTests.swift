@@ -79,4 +79,40 @@ import Testing
                 BalanceKey(currencyID: reopened.currencies(in: realm.id)[0].id, memberID: member.id), in: realm.id)
                 == 15)
     }
+
+    /// verify reads the entries the checkpoint covers through the member index and the tail after
+    /// it from the journal: with a tail in its snapshot it checks every entry and finds the books
+    /// whole; a member index that lost a row is reported.
+    @Test func verifyWalksTheIndexAndTheTailAndCatchesALostIndexRow() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        let realm = try await store.createRealm(name: "Walk")
+        let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let ann = try await store.createMember(Credentials(username: "ann"), in: realm.id)
+        let bob = try await store.createMember(Credentials(username: "bob"), in: realm.id)
+        let batch = { (amount: Int64) in
+            try Batch(
+                realmID: realm.id,
+                changes: [Change(memberID: ann.id, amount: amount), Change(memberID: bob.id, amount: amount * 2)])
+        }
+        for amount in 1...3 { _ = try await store.apply(try batch(Int64(amount))) }
+        // A read settles: the checkpoint covers these six entries; four more stay in the tail.
+        #expect(try await store.balance(BalanceKey(currencyID: points.id, memberID: ann.id), in: realm.id) == 6)
+        for amount in 4...5 { _ = try await store.apply(try batch(Int64(amount))) }
+        let raw = try DatabaseQueue(path: path)
+        let (covered, tail, report) = try await raw.read { db in
+            (
+                try LedgerCheckpoint.coveredSequence(db), try LedgerCheckpoint.tail(db).count,
+                try SQLiteLedgerStore.verify(db) { _ in }
+            )
+        }
+        #expect(covered == 6 && tail == 2, "six entries covered, two balances in the tail")
+        #expect(report.isClean, "\(report.violations)")
+        #expect(report.entriesChecked == 10)
+
+        try await raw.write { db in try db.execute(sql: "DELETE FROM member_journal WHERE seq = 3") }
+        let broken = try await raw.read { db in try SQLiteLedgerStore.verify(db) { _ in } }
+        #expect(broken.violations.map(\.kind).contains(.indexMismatch))
+    }
 }

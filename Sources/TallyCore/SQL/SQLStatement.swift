@@ -30,14 +30,18 @@ public struct SQLDialect: Sendable {
     /// that must show both as of one moment (an export); nil when the table covers every
     /// committed entry. SQLite writes balances behind the journal (docs/decisions/0009).
     public let coveredJournal: String?
+    /// The table `(realm_id, member_id, seq)` through which a member's journal entries are
+    /// found, when it is not the journal's own index (SQLite fills one behind the journal).
+    public let memberIndex: String?
 
     /// A dialect.
     public init(
         placeholder: @escaping @Sendable (_ number: Int) -> String, caselessLike: String,
         caseless: @escaping @Sendable (_ column: String, _ direction: String) -> String,
         isTrue: @escaping @Sendable (_ column: String) -> String, lockRows: String = "",
-        coveredJournal: String? = nil
+        coveredJournal: String? = nil, memberIndex: String? = nil
     ) {
+        self.memberIndex = memberIndex
         self.placeholder = placeholder
         self.caselessLike = caselessLike
         self.caseless = caseless
