@@ -5,14 +5,12 @@ import TallyCore
 extension SQLiteLedgerStore {
     /// SQLite's wording of the shared statements: numbered `?n` parameters, LIKE (which ignores
     /// ASCII case), NOCASE sorting (NULLs already come first ascending and last descending) and
-    /// booleans held as 0 or 1; the balances table and the member index (`member_journal`) cover
-    /// the journal up to `ledger_checkpoint`.
+    /// booleans held as 0 or 1.
     static let statements = StoredStatements(
         SQLDialect(
             placeholder: { "?\($0)" }, caselessLike: "LIKE",
             caseless: { column, direction in "\(column) COLLATE NOCASE \(direction)" },
-            isTrue: { column in "\(column) = 1" },
-            coveredJournal: "seq <= (SELECT seq FROM ledger_checkpoint WHERE id = 1)", memberIndex: "member_journal"))
+            isTrue: { column in "\(column) = 1" }))
 }
 
 /// A GRDB row, read by column name.

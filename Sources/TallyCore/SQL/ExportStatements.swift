@@ -53,9 +53,7 @@ extension StoredStatements {
         case .holders:
             (table, columns, order) = ("members", "realm_id, id, created_at", "id")
             conditions.append(orphanedHolder)
-        case .entries:
-            (table, columns, order) = ("journal", StoredSchema.journalColumns, "seq")
-            if let covered = dialect.coveredJournal { conditions.append(covered) }
+        case .entries: (table, columns, order) = ("journal", StoredSchema.journalColumns, "seq")
         case .balances: (table, columns, order) = ("balances", StoredSchema.balanceColumns, "member_id, currency_id")
         case .keys: (table, columns, order) = ("api_keys", StoredSchema.keyColumns, "id")
         }
@@ -129,7 +127,7 @@ extension StoredStatements {
             count("members", [orphanedHolder]),
             count("balances", []),
         ]
-        if selection.journal { terms.append(count("journal", dialect.coveredJournal.map { [$0] } ?? [])) }
+        if selection.journal { terms.append(count("journal", [])) }
         if selection.keys { terms.append(count("api_keys", [])) }
         sql.text = "SELECT \(terms.joined(separator: " + ")) AS records"
         return sql
