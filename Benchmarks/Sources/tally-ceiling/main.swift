@@ -21,9 +21,14 @@ import GRDB
 ///   append-indexed  `append`, with the journal's (member, seq) index kept in every commit
 ///   append-text     `append` with the journal's version-1 columns: 24-character text keys for the
 ///              realm, member and currency, and the balance before (what integer keys save)
+///   two-files  `append-text`, while a second thread keeps the derived state (text-keyed balances
+///              with the leaderboard index, and the member index) in a database file of its own
+///              (DATABASE-derived, synchronous=NORMAL: it can be rebuilt from the journal), a
+///              transaction per catch-up of at most 20,000 entries; prints how long the follower
+///              needed after the last commit too
 /// Prints one JSON object.
 let arguments = CommandLine.arguments
-let modes = ["per-batch", "single", "minimal", "append", "append-indexed", "append-text"]
+let modes = ["per-batch", "single", "minimal", "append", "append-indexed", "append-text", "two-files"]
 guard arguments.count == 8, let batchSize = Int(arguments[5]), let batches = Int(arguments[6]),
     modes.contains(arguments[7])
 else {
@@ -128,11 +133,13 @@ func applyMinimal(_ batch: [Int], number: Int, _ db: Database) throws {
 final class Memory: @unchecked Sendable {
     var balances: [Int64]
     var nextEvent: Int64 = 1
+    /// The batch being committed's entries (member, balance after, seq), for the follower.
+    var appended: [(Int, Int64, Int64)] = []
     init(count: Int) { balances = [Int64](repeating: 0, count: count) }
 }
 let memory = Memory(count: ids.count)
 func applyAppend(_ batch: [Int], number: Int, _ db: Database) throws {
-    let text = mode == "append-text"
+    let text = mode == "append-text" || mode == "two-files"
     let journal = try db.cachedStatement(
         sql: text
             ? """
@@ -153,6 +160,7 @@ func applyAppend(_ batch: [Int], number: Int, _ db: Database) throws {
             try journal.execute(arguments: [
                 entry, realm, ids[member], currency, 1, after - 1, after, batchID(number), now,
             ])
+            if mode == "two-files" { memory.appended.append((member, after, db.lastInsertedRowID)) }
         } else {
             try journal.execute(arguments: [entry, member, 1, after, batchID(number), now])
         }
@@ -195,7 +203,7 @@ case "minimal":
         for id in ids { try insert.execute(arguments: [realm, currency, id]) }
     }
     apply = { batch, number, db in try applyMinimal(batch, number: number, db) }
-case "append", "append-indexed", "append-text":
+case "append", "append-indexed", "append-text", "two-files":
     queue = try fresh(
         path + "-" + mode,
         """
@@ -211,23 +219,119 @@ default:
     apply = { batch, number, db in try applyVersion1(batch, number: number, db) }
 }
 
+/// The follower of `two-files`: applies what the committed batches appended to the derived file.
+final class Follower: @unchecked Sendable {
+    let condition = NSCondition()
+    var queued: [(Int, Int64, Int64)] = []
+    var done = false
+    var finished: Date?
+    let derived: DatabaseQueue
+
+    init(_ derived: DatabaseQueue) { self.derived = derived }
+
+    func add(_ entries: [(Int, Int64, Int64)]) {
+        condition.withLock {
+            queued += entries
+            condition.signal()
+        }
+    }
+
+    func finish() {
+        condition.withLock {
+            done = true
+            condition.signal()
+        }
+    }
+
+    func run() {
+        while true {
+            condition.lock()
+            while queued.isEmpty && !done { condition.wait() }
+            if queued.isEmpty && done {
+                finished = Date()
+                condition.unlock()
+                return
+            }
+            let take = Array(queued.prefix(20_000))
+            queued.removeFirst(take.count)
+            condition.unlock()
+            do {
+                try derived.write { db in
+                    var last = [Int: Int64]()
+                    for (member, after, _) in take { last[member] = after }
+                    let upsert = try db.cachedStatement(
+                        sql: "UPDATE balances SET balance = ? WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
+                    for (member, after) in last {
+                        try upsert.execute(arguments: [after, realm, currency, ids[member]])
+                    }
+                    let index = try db.cachedStatement(
+                        sql: "INSERT INTO member_journal (realm_id, member_id, seq) VALUES (?, ?, ?)")
+                    for (member, _, seq) in take { try index.execute(arguments: [realm, ids[member], seq]) }
+                }
+            } catch {
+                FileHandle.standardError.write(Data("follower: \(error)\n".utf8))
+                exit(1)
+            }
+        }
+    }
+}
+
+var follower: Follower?
+if mode == "two-files" {
+    let file = path + "-derived"
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+    let derived = try DatabaseQueue(path: file, configuration: configuration)
+    try derived.writeWithoutTransaction { db in
+        _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        try db.execute(sql: "PRAGMA cache_size = -65536")
+    }
+    try derived.write { db in
+        try db.execute(
+            sql: """
+                CREATE TABLE balances (realm_id TEXT NOT NULL, currency_id TEXT NOT NULL, member_id TEXT NOT NULL,
+                    balance INTEGER NOT NULL, PRIMARY KEY (realm_id, currency_id, member_id)) WITHOUT ROWID;
+                CREATE INDEX balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id);
+                CREATE TABLE member_journal (realm_id TEXT NOT NULL, member_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                    PRIMARY KEY (realm_id, member_id, seq)) WITHOUT ROWID;
+                """)
+        let insert = try db.makeStatement(sql: "INSERT INTO balances VALUES (?, ?, ?, 0)")
+        for id in ids { try insert.execute(arguments: [realm, currency, id]) }
+    }
+    let made = Follower(derived)
+    follower = made
+    Thread { made.run() }.start()
+}
+
 try startCounting(queue)
 let started = Date()
-if mode == "single" {
+var committedAt: Date?
+if let follower {
+    for (number, batch) in plan.enumerated() {
+        try queue.write { db in try apply(batch, number, db) }
+        follower.add(memory.appended)
+        memory.appended.removeAll(keepingCapacity: true)
+    }
+    committedAt = Date()
+    follower.finish()
+    while follower.condition.withLock({ follower.finished == nil }) { usleep(1_000) }
+} else if mode == "single" {
     try queue.write { db in
         for (number, batch) in plan.enumerated() { try apply(batch, 1_000_000 + number, db) }
     }
 } else {
     for (number, batch) in plan.enumerated() { try queue.write { db in try apply(batch, number, db) } }
 }
-let seconds = Date().timeIntervalSince(started)
+let seconds = (committedAt ?? Date()).timeIntervalSince(started)
+// two-files: when the follower had applied everything, which bounds the rate it can keep up.
+let followerSeconds = follower?.finished.map { $0.timeIntervalSince(started) } ?? 0
 let frames = try framesWritten(queue)
 let changes = Double(batches * batchSize)
 print(
     String(
         format:
-            #"{"mode":"%@","batchSize":%d,"batches":%d,"seconds":%.3f,"changesPerSecond":%.0f,"commitsPerSecond":%.0f,"pagesPerChange":%.3f}"#,
+            #"{"mode":"%@","batchSize":%d,"batches":%d,"seconds":%.3f,"changesPerSecond":%.0f,"commitsPerSecond":%.0f,"pagesPerChange":%.3f,"followerSeconds":%.3f}"#,
         mode, batchSize, batches, seconds, changes / seconds,
         mode == "single" ? 1 / seconds : Double(batches) / seconds,
-        Double(frames) / changes
+        Double(frames) / changes, followerSeconds
     ))
