@@ -2,6 +2,9 @@
 -- per request, each +1. Environment: TALLY_REALM, TALLY_KEY, IDS_FILE, BATCH_SIZE, and PAUSE_MS:
 -- when set, each connection waits that long after a response before its next request (a paced
 -- load instead of as fast as the server answers; the pause is not counted in the latency).
+-- SKEW (default 1, even): members are picked as the (n · u^SKEW)-th of the file for a uniform u,
+-- so with SKEW=4 about a third of the changes go to the first 1 % of the members, as in a
+-- community where a few are active.
 local realm = os.getenv("TALLY_REALM")
 local key = os.getenv("TALLY_KEY")
 local batch = tonumber(os.getenv("BATCH_SIZE") or "100")
@@ -9,6 +12,7 @@ local path = "/api/v1/realms/" .. realm .. "/members/transaction"
 local headers = { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }
 local threads = {}
 local pause = tonumber(os.getenv("PAUSE_MS") or "0")
+local skew = tonumber(os.getenv("SKEW") or "1")
 
 if pause > 0 then
    function delay() return pause end
@@ -29,7 +33,7 @@ end
 function request()
    local parts = {}
    for i = 1, batch do
-      parts[i] = '{"dripId":"' .. ids[math.random(#ids)] .. '","amount":1}'
+      parts[i] = '{"dripId":"' .. ids[math.floor(#ids * math.random() ^ skew) + 1] .. '","amount":1}'
    end
    return wrk.format("PATCH", path, headers, '{"updates":[' .. table.concat(parts, ",") .. ']}')
 end

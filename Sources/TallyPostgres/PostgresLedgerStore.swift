@@ -82,7 +82,9 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     /// Runs the connection pool until graceful shutdown or cancellation, then closes every
     /// connection and returns; call it once. The store is unusable after.
     public func run() async {
-        await client.run()
+        // The pool runs until the store's graceful shutdown, which comes after the services
+        // that use it have stopped; cancelling it then closes its connections.
+        await cancelWhenGracefulShutdown { await self.client.run() }
     }
 
     /// Connects once outside the pool, so that a wrong password, a server that does not answer or

@@ -44,7 +44,7 @@ import Testing
             _ = try await setup.verify { _ in reader.holdUntilReleased() }
         }
         defer { reader.release() }
-        if whileAReaderHoldsTheLog { try #require(reader.waitUntilHeld(), "the long read began") }
+        if whileAReaderHoldsTheLog { try #require(try await reader.waitUntilHeld(), "the long read began") }
         let server = try ServerProcess(arguments: ["--database", dir.database], directory: dir.url)
         defer { server.stop() }
         let port = server.port
@@ -338,17 +338,25 @@ final class Acknowledged: Sendable {
 
 /// Holds a database reader's thread until released: `holdUntilReleased` runs on that thread.
 final class Gate: Sendable {
-    private let held = DispatchSemaphore(value: 0)
+    private let held = Mutex(false)
     private let released = DispatchSemaphore(value: 0)
     private let done = Mutex(false)
 
     func holdUntilReleased() {
-        held.signal()
+        held.withLock { $0 = true }
         released.wait()
     }
 
-    /// Waits (bounded) until a thread is held.
-    func waitUntilHeld() -> Bool { held.wait(timeout: .now() + 60) == .success }
+    /// Waits (bounded) until a thread is held, without blocking a thread of its own: the task
+    /// that is to be held may need this one's thread to start.
+    func waitUntilHeld() async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if held.withLock({ $0 }) { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
 
     /// Lets the held thread go; the second and later calls do nothing.
     func release() {

@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 import TallyCore
 import TallyHTTP
@@ -216,9 +217,22 @@ struct Serve: AsyncParsableCommand {
                 announcement?.announce(baseURL: base)
                 Output.json(Listening(url: base, database: database, settings: settings))
             }
-            try await app.runService()
+            // SIGTERM or SIGINT shut the server down gracefully: in-flight requests finish, then
+            // the services stop. Past `shutdownGraceMax` the rest is cancelled, and a service that
+            // does not end `shutdownCancellationMax` after that stops the process, rather than a
+            // server that never exits (docs/OPERATIONS.md).
+            var group = ServiceGroupConfiguration(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = Self.shutdownGraceMax
+            group.maximumCancellationDuration = Self.shutdownCancellationMax
+            try await ServiceGroup(configuration: group).run()
         }
     }
+
+    /// How long a graceful shutdown may take before what is left is cancelled.
+    static let shutdownGraceMax = Duration.seconds(60)
+    /// How long cancelled services may take to end before the process stops anyway.
+    static let shutdownCancellationMax = Duration.seconds(10)
 }
 
 extension Serve {
