@@ -62,9 +62,18 @@ public final class ChildProcess: @unchecked Sendable {
         condition.unlock()
     }
 
-    public func terminate() { kill(processIdentifier, SIGTERM) }
+    public func terminate() { signal(SIGTERM) }
 
-    public func interrupt() { kill(processIdentifier, SIGINT) }
+    public func interrupt() { signal(SIGINT) }
+
+    /// Sends `number` to the child while it runs; never to pid 0 (the whole process group) before
+    /// `run()`, nor to a pid reused after the child was reaped.
+    private func signal(_ number: Int32) {
+        condition.withLock {
+            guard pid > 0, ended == nil else { return }
+            kill(pid, number)
+        }
+    }
 
     public func run() throws {
         guard let executable = executableURL?.path else { throw ChildProcessFailure("no executable") }
