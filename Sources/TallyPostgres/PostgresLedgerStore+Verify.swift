@@ -45,7 +45,7 @@ extension PostgresLedgerStore {
         }
         auditor.finishJournal()
 
-        for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.unexplainedBalances)) {
+        for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.unexplainedBalances())) {
             try auditor.unexplainedBalance(row: PostgresStoredRow(row))
         }
         for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.balancesOutOfRange)) {

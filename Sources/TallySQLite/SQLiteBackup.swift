@@ -216,6 +216,11 @@ public final class SQLiteBackup: Sendable {
                     throw TallyError(
                         .unavailable, "The copy could not be switched to journal_mode=DELETE (\(mode ?? "?")).")
                 }
+                // The copy's balances table covers its whole journal, as a stopped server's does.
+                try db.inTransaction {
+                    try LedgerCheckpoint.run(db)
+                    return .commit
+                }
             }
             try checkCancelled()
             return try copy.read { db in

@@ -3,10 +3,13 @@ import TallyCore
 
 extension SQLiteLedgerStore {
     /// Runs the steps of `BatchPlanner` inside the caller's write transaction: reads what the
-    /// batch references, its balances, and writes the plan. A rejection throws before anything is
-    /// written, so the transaction rolls back with nothing to undo.
+    /// batch references, plans against the writer's balances (`memory`), and appends the plan's
+    /// journal entries; with no `memory` (a credential write, which runs between two ledger
+    /// checkpoints) it reads and writes the balances table itself. A rejection throws before
+    /// anything is written, so the transaction rolls back with nothing to undo.
     static func apply(
-        _ batch: Batch, in db: Database, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64
+        _ batch: Batch, in db: Database, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64,
+        memory: WriterBalances?
     ) throws -> BatchReceipt {
         let realm = batch.realmID.rawValue
         try requireRealm(db, batch.realmID)
@@ -38,22 +41,34 @@ extension SQLiteLedgerStore {
         let balanceOf = try db.cachedStatement(
             sql: "SELECT balance FROM balances WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
         for key in resolved.balanceKeys {
-            balances[key] = try Int64.fetchOne(
-                balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue])
+            balances[key] =
+                if let memory {
+                    try memory.balance(key, in: batch.realmID, db)
+                } else {
+                    try Int64.fetchOne(balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue])
+                }
         }
         let plan = try BatchPlanner.plan(resolved, balances: balances)
         let receipt = plan.receipt(batchID: batchID, entryIDs: entryIDs)
 
-        let upsert = try db.cachedStatement(
-            sql: """
-                INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (realm_id, currency_id, member_id)
-                DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
-                """)
-        for final in plan.finalBalances {
-            try upsert.execute(arguments: [
-                realm, final.key.currencyID.rawValue, final.key.memberID.rawValue, final.balance, now,
-            ])
+        if let memory {
+            // The balances table follows behind the journal (LedgerCheckpoint); the writer keeps
+            // the new balances once the request's savepoint holds.
+            for final in plan.finalBalances {
+                memory.set(final.key, in: batch.realmID, to: final.balance)
+            }
+        } else {
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (realm_id, currency_id, member_id)
+                    DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
+                    """)
+            for final in plan.finalBalances {
+                try upsert.execute(arguments: [
+                    realm, final.key.currencyID.rawValue, final.key.memberID.rawValue, final.balance, now,
+                ])
+            }
         }
         let journal = try db.cachedStatement(
             sql: """

@@ -3,7 +3,8 @@ import TallyCore
 
 extension SQLiteLedgerStore {
     public func balance(_ key: BalanceKey, in realmID: RealmID) async throws -> Int64 {
-        try await read("balance") { db in try db.row(Self.statements.balance(key, in: realmID))?.integer("balance") ?? 0
+        try await readSettled("balance") { db in
+            try db.row(Self.statements.balance(key, in: realmID))?.integer("balance") ?? 0
         }
     }
 

@@ -18,7 +18,9 @@ extension SQLiteLedgerStore {
         let plan = try CredentialPlanner.plan(write, found, statements: statements, makeID: { ids.make() }, now: now)
         for statement in plan.before { try db.execute(statement) }
         let receipt = try plan.batch.map { batch in
-            try apply(batch, in: db, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() }, now: now)
+            try apply(
+                batch, in: db, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() }, now: now,
+                memory: nil)
         }
         for statement in plan.after { try db.execute(statement) }
         return plan.result(receipt)
@@ -27,7 +29,7 @@ extension SQLiteLedgerStore {
     public func credentialDetails(_ identity: CredentialIdentity, in realmID: RealmID) async throws
         -> CredentialDetails
     {
-        try await read("credentialDetails") { db in
+        try await readSettled("credentialDetails") { db in
             try Self.requireRealm(db, realmID)
             guard let statement = Self.statements.credentials([identity], in: realmID, locking: false),
                 let row = try db.row(statement)

@@ -11,6 +11,10 @@ extension SQLiteLedgerStore {
         _ selection: ExportSelection, into record: @escaping @Sendable (StoredRecord) throws -> Void
     ) async throws {
         do {
+            // The balances table covers the journal up to its checkpoint, and the export reads
+            // the journal only that far, so both are of one moment; settling first makes that
+            // moment include every write answered before the export began.
+            try await committer.settle()
             try await pool.read { db in
                 var reads = ExportReads(selection, Self.statements, pageSize: nil)
                 while let statement = reads.statement {
@@ -31,6 +35,6 @@ extension SQLiteLedgerStore {
     }
 
     public func exportRecordCount(_ selection: ExportSelection) async throws -> Int {
-        try await read("export count") { db in try db.count(Self.statements.exportCount(selection)) }
+        try await readSettled("export count") { db in try db.count(Self.statements.exportCount(selection)) }
     }
 }

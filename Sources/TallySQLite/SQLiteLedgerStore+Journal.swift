@@ -5,7 +5,7 @@ extension SQLiteLedgerStore {
     public func journal(of member: MemberID, in realmID: RealmID, before: Int64?, limit: Int) async throws
         -> JournalPage
     {
-        try await read("journal") { db in
+        try await readSettled("journal") { db in
             let entries = try db.rows(Self.statements.journal(of: member, in: realmID, before: before, limit: limit))
                 .map(JournalEntry.init(stored:))
             // Only an empty page can belong to a member that does not exist.

@@ -5,7 +5,7 @@ extension SQLiteLedgerStore {
     public func leaderboard(
         in realmID: RealmID, currency currencyID: CurrencyID?, after cursor: LeaderboardCursor?, take: Int
     ) async throws -> LeaderboardPage {
-        try await read("leaderboard") { db in
+        try await readSettled("leaderboard") { db in
             try Self.requireRealm(db, realmID)
             let currency =
                 if let currencyID {

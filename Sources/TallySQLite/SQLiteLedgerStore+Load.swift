@@ -5,16 +5,27 @@ extension SQLiteLedgerStore: LedgerLoader {
     /// Takes the writer for one transaction of its own (between two groups of the group
     /// committer) and writes every chunk the source yields in it. Any error rolls it all back.
     public func load(_ source: any LoadSource) async throws -> LoadSummary {
-        let (ids, now) = (self.ids, nowMilliseconds)
-        return try await write("load") { db in
-            var summary = LoadSummary()
-            var events = EventRecorder.Load()
-            while let chunk = try source.next() {
-                try Self.load(chunk, db)
-                try Self.record(events.drafts(for: chunk), db, now: now, ids: ids)
-                summary.count(chunk)
+        let (ids, now, memory) = (self.ids, nowMilliseconds, committer.memory)
+        do {
+            return try await write("load") { db in
+                // The balances table covers every batch before the load writes into it, and the
+                // load's own entries after.
+                try LedgerCheckpoint.run(db)
+                var summary = LoadSummary()
+                var events = EventRecorder.Load()
+                while let chunk = try source.next() {
+                    try Self.load(chunk, db)
+                    try Self.record(events.drafts(for: chunk), db, now: now, ids: ids)
+                    summary.count(chunk)
+                }
+                try LedgerCheckpoint.run(db)
+                memory.forget()
+                return summary
             }
-            return summary
+        } catch {
+            // Whatever the writer held may no longer match the table: start again from the journal.
+            committer.requireCheckpoint()
+            throw error
         }
     }
 

@@ -84,7 +84,7 @@ extension SQLiteLedgerStore {
     }
 
     public func memberDetails(_ id: MemberID, in realmID: RealmID) async throws -> MemberDetails {
-        try await read("memberDetails") { db in
+        try await readSettled("memberDetails") { db in
             guard let member = try Self.fetchMember(db, id, in: realmID) else {
                 try Self.requireRealm(db, realmID)
                 throw TallyError.notFound(id, in: realmID)
@@ -98,7 +98,7 @@ extension SQLiteLedgerStore {
     }
 
     public func listMembers(in realmID: RealmID, query: MemberQuery) async throws -> Page<MemberDetails> {
-        try await read("listMembers") { db in
+        try await readSettled("listMembers") { db in
             try Self.requireRealm(db, realmID)
             return try Self.memberPage(db, Self.statements.members(in: realmID, query), realm: realmID)
         }
@@ -107,7 +107,7 @@ extension SQLiteLedgerStore {
     public func searchMembers(
         in realmID: RealmID, kind: SearchKind, values: [String], page: PageRequest
     ) async throws -> Page<MemberDetails> {
-        try await read("searchMembers") { db in
+        try await readSettled("searchMembers") { db in
             try Self.requireRealm(db, realmID)
             guard let list = Self.statements.members(in: realmID, matching: kind, values, page) else {
                 return Page(items: [], total: 0, request: page)

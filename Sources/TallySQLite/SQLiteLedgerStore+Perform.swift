@@ -5,12 +5,14 @@ import TallyCore
 extension SQLiteLedgerStore {
     /// Runs the write; `changed` is false for a currency edit that changed nothing (and records
     /// no event).
-    static func execute(_ write: PreparedWrite, _ db: Database, now: Int64) throws
+    static func execute(_ write: PreparedWrite, _ db: Database, now: Int64, memory: WriterBalances) throws
         -> (result: LedgerWriteResult, changed: Bool)
     {
         switch write {
         case .apply(let batch, let batchID, let entryIDs):
-            return (.receipt(try apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now)), true)
+            return (
+                .receipt(try apply(batch, in: db, batchID: batchID, entryIDs: entryIDs, now: now, memory: memory)), true
+            )
         case .createRealm(let realm):
             try insertRealm(realm, db)
             return (.realm(realm), true)
@@ -51,10 +53,11 @@ extension SQLiteLedgerStore {
     /// One write, its events and its idempotency record, inside an open transaction (or
     /// savepoint); `ids` names the events.
     static func performInTransaction(
-        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64, ids: IDGenerator
+        _ prepared: PreparedWrite, claim: IdempotencyClaim?, _ db: Database, now: Int64, ids: IDGenerator,
+        memory: WriterBalances
     ) throws -> WriteOutcome {
         if let claim, let stored = try idempotencyRecord(claim, db) { return try claim.replay(stored) }
-        let (result, changed) = try execute(prepared, db, now: now)
+        let (result, changed) = try execute(prepared, db, now: now, memory: memory)
         try record(EventRecorder.drafts(for: prepared, result: result, changed: changed), db, now: now, ids: ids)
         guard let claim else { return .performed(result, response: nil) }
         let record = claim.record(for: result)

@@ -5,12 +5,14 @@ import TallyCore
 extension SQLiteLedgerStore {
     /// SQLite's wording of the shared statements: numbered `?n` parameters, LIKE (which ignores
     /// ASCII case), NOCASE sorting (NULLs already come first ascending and last descending) and
-    /// booleans held as 0 or 1.
+    /// booleans held as 0 or 1; the balances table and the member index (`member_journal`) cover
+    /// the journal up to `ledger_checkpoint`.
     static let statements = StoredStatements(
         SQLDialect(
             placeholder: { "?\($0)" }, caselessLike: "LIKE",
             caseless: { column, direction in "\(column) COLLATE NOCASE \(direction)" },
-            isTrue: { column in "\(column) = 1" }))
+            isTrue: { column in "\(column) = 1" },
+            coveredJournal: "seq <= (SELECT seq FROM ledger_checkpoint WHERE id = 1)", memberIndex: "member_journal"))
 }
 
 /// A GRDB row, read by column name.

@@ -166,8 +166,19 @@ struct MemoryRow: StoredRow {
 
     @Test func aJournalPageReadsOneRowMoreThanItShows() {
         let statement = statements.journal(of: member, in: realm, before: 12, limit: 5)
-        #expect(statement.text.hasSuffix("AND seq < :3 ORDER BY seq DESC LIMIT :4"))
+        #expect(statement.text.contains("FROM journal j\nWHERE j.realm_id = :1 AND j.member_id = :2"))
+        #expect(statement.text.hasSuffix("AND j.seq < :3 ORDER BY j.seq DESC LIMIT :4"))
         #expect(statement.values.suffix(2) == [.integer(12), .integer(6)])
+        // An engine with a member index of its own finds the entries through it.
+        let indexed = StoredStatements(
+            SQLDialect(
+                placeholder: { ":\($0)" }, caselessLike: "LIKE", caseless: { column, _ in column },
+                isTrue: { "\($0) = 1" }, memberIndex: "member_journal")
+        ).journal(of: member, in: realm, before: 12, limit: 5)
+        #expect(
+            indexed.text.contains(
+                "FROM member_journal x JOIN journal j ON j.seq = x.seq\nWHERE x.realm_id = :1 AND x.member_id = :2"))
+        #expect(indexed.text.hasSuffix("AND x.seq < :3 ORDER BY x.seq DESC LIMIT :4"))
     }
 
     /// What an insert stores reads back as the same record.
@@ -227,7 +238,10 @@ struct MemoryRow: StoredRow {
     /// by column name.
     @Test func auditQueriesAreBoundedAndFeedTheAuditor() throws {
         let queries =
-            AuditQueries.orphans.map(\.1) + [AuditQueries.unexplainedBalances, AuditQueries.balancesOutOfRange]
+            AuditQueries.orphans.map(\.1) + [
+                AuditQueries.unexplainedBalances(), AuditQueries.unexplainedBalances(memberIndex: "member_journal"),
+                AuditQueries.balancesOutOfRange,
+            ]
         for query in queries { #expect(query.hasSuffix("LIMIT \(JournalAuditor.violationsListedMax)")) }
         #expect(AuditQueries.orphans.map(\.0) == JournalAuditor.Orphan.allCases)
         for (_, query) in AuditQueries.orphans {

@@ -35,7 +35,7 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
-                "0005-events", "0006-webhooks",
+                "0005-events", "0006-webhooks", "0007-ledger-checkpoint", "0008-member-journal",
             ])
     }
 
@@ -75,5 +75,76 @@ import Testing
         #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
         #expect(try await store.key(every0005.id)?.scopes == Set(Scope.allCases))
         #expect(try await store.key(narrow.id)?.scopes == [.pointsWrite, .membersRead])
+    }
+
+    /// A database as the release before write path v2 leaves it (migrations up to
+    /// `0006-webhooks`; every batch wrote its balances and its journal rows, found by the
+    /// journal's member index) opens with the balances covering the whole journal and the member
+    /// index rebuilt as a table beside it: verify passes, a member's journal pages as before,
+    /// and new batches go on from the old balances.
+    @Test func aVersion1DatabaseMovesToTheWritePathThatFollowsTheJournal() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try SQLiteMigrations.migrator().migrate(old, upTo: "0006-webhooks")
+        let (realm, currency) = ("aaaaaaaaaaaaaaaaaaaaaaaa", "cccccccccccccccccccccccc")
+        let members = ["dddddddddddddddddddddd01", "dddddddddddddddddddddd02"]
+        try await old.write { db in
+            try db.execute(
+                sql: "INSERT INTO realms (id, name, created_at, updated_at) VALUES (?, 'Old', 0, 0)", arguments: [realm]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO currencies (realm_id, id, name, is_default, minimum_balance, transferable, created_at, updated_at)
+                    VALUES (?, ?, 'Points', 1, 0, 1, 0, 0)
+                    """,
+                arguments: [realm, currency])
+            var seq = 0
+            for (index, member) in members.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO members (realm_id, id, username, created_at, updated_at) VALUES (?, ?, ?, 0, 0)",
+                    arguments: [realm, member, "m\(index)"])
+                var balance: Int64 = 0
+                for amount in [5, 7, 11] as [Int64] {
+                    seq += 1
+                    try db.execute(
+                        sql: """
+                            INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                                batch_id, kind, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'batch', ?)
+                            """,
+                        arguments: [
+                            String(format: "%024d", seq), realm, member, currency, amount, balance, balance + amount,
+                            String(format: "b%023d", seq), seq,
+                        ])
+                    balance += amount
+                }
+                try db.execute(
+                    sql:
+                        "INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at) VALUES (?, ?, ?, ?, 0)",
+                    arguments: [realm, currency, member, balance])
+            }
+        }
+        try old.close()
+
+        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        let (covered, indexed, oldIndex) = try await DatabaseQueue(path: path).read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT seq FROM ledger_checkpoint"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM member_journal"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_by_member'")
+            )
+        }
+        #expect(covered == 6 && indexed == 6 && oldIndex == 0)
+        #expect(try await store.verify { _ in }.isClean)
+        let page = try await store.journal(of: MemberID(members[1])!, in: RealmID(realm)!, limit: 2)
+        #expect(page.map(\.amount) == [11, 7], "newest first, through the new index")
+        _ = try await store.apply(
+            try Batch(realmID: RealmID(realm)!, changes: [Change(memberID: MemberID(members[0])!, amount: -3)]))
+        #expect(
+            try await store.balance(
+                BalanceKey(currencyID: CurrencyID(currency)!, memberID: MemberID(members[0])!), in: RealmID(realm)!)
+                == 20)
+        #expect(try await store.verify { _ in }.isClean)
     }
 }

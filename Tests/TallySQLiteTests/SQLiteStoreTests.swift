@@ -156,6 +156,10 @@ import Testing
     @Test func verifyReportsABalanceChangedBehindTheJournalsBack() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 10), (1, 4)]))
+        // A read that shows a balance waits for the ledger checkpoint that writes it to the table.
+        #expect(
+            try await setup.store.balance(
+                BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 10)
         try setup.tamper("UPDATE balances SET balance = 11 WHERE member_id = '\(setup.members[0].id)'")
         let report = try await setup.store.verify { _ in }
         #expect(Set(report.violations.map(\.kind)) == [.journalSumMismatch, .lastEntryMismatch])
@@ -265,10 +269,20 @@ import Testing
         let good = try PreparedWrite(.apply(try setup.batch([(0, 10)])), ids: store.ids, now: now)
         let bad = try PreparedWrite(.apply(try setup.batch([(1, 5), (0, -100)])), ids: store.ids, now: now)
         let after = try PreparedWrite(.apply(try setup.batch([(0, -4)])), ids: store.ids, now: now)
-        let results = try await store.pool.write { db in
-            try GroupCommitter.apply(
-                [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger, ids: store.ids)
+        let memory = store.committer.memory
+        let (results, remembered) = try await store.pool.write { db in
+            let results = try GroupCommitter.apply(
+                [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger, ids: store.ids,
+                memory: memory)
+            // What the writer now plans with, and the balances table brought up to the journal.
+            let remembered = try (0..<2).map { member in
+                try memory.balance(
+                    BalanceKey(currencyID: setup.points.id, memberID: setup.members[member].id), in: setup.realm.id, db)
+            }
+            try LedgerCheckpoint.run(db)
+            return (results, remembered)
         }
+        #expect(remembered == [6, 0], "the writer's balances hold the first and third requests only")
         #expect(results.count == 3)
         guard case .success(.performed(.receipt(let third), _)) = results[2] else {
             Issue.record("the third request must succeed")

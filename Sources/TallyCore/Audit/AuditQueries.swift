@@ -47,14 +47,19 @@ public enum AuditQueries {
         ),
     ]
 
-    /// Non-zero balances no journal entry explains.
-    public static let unexplainedBalances = """
-        SELECT b.realm_id, b.member_id, b.currency_id, b.balance FROM balances b
-        WHERE b.balance != 0 AND NOT EXISTS (
-            SELECT 1 FROM journal j
-            WHERE j.realm_id = b.realm_id AND j.member_id = b.member_id AND j.currency_id = b.currency_id)
-        \(listed)
-        """
+    /// Non-zero balances no journal entry explains, the entries found through `memberIndex`
+    /// when the engine keeps one (`SQLDialect.memberIndex`), else through the journal's index.
+    public static func unexplainedBalances(memberIndex: String? = nil) -> String {
+        let entries =
+            memberIndex.map {
+                "\($0) x JOIN journal j ON j.seq = x.seq WHERE x.realm_id = b.realm_id AND x.member_id = b.member_id"
+            } ?? "journal j WHERE j.realm_id = b.realm_id AND j.member_id = b.member_id"
+        return """
+            SELECT b.realm_id, b.member_id, b.currency_id, b.balance FROM balances b
+            WHERE b.balance != 0 AND NOT EXISTS (SELECT 1 FROM \(entries) AND j.currency_id = b.currency_id)
+            \(listed)
+            """
+    }
 
     /// Balances outside their currency's floor and ceiling.
     public static let balancesOutOfRange = """

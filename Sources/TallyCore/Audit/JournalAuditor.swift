@@ -171,6 +171,15 @@ public struct JournalAuditor {
         }
     }
 
+    /// An index beside the journal (`name`) holds `indexed` rows where the journal has
+    /// `expected` entries for it to hold.
+    public mutating func checkIndex(_ name: String, indexed: Int, expected: Int) {
+        guard indexed != expected else { return }
+        record(
+            .indexMismatch, nil, nil, nil,
+            "The index \(name) holds \(indexed) rows, but the journal has \(expected) entries for it.")
+    }
+
     /// How many balance rows the database holds.
     public mutating func countBalances(_ count: Int) { report.balancesChecked = count }
 

@@ -35,6 +35,9 @@ public struct VerifyReport: Sendable, Equatable {
             case aboveMaximum = "above-maximum"
             /// A row refers to a member, currency or realm that does not exist.
             case orphanRow = "orphan-row"
+            /// An index the store keeps beside the journal misses entries or names entries that
+            /// do not exist (SQLite's member index).
+            case indexMismatch = "index-mismatch"
         }
 
         /// Which invariant is broken.

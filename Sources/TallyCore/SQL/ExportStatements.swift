@@ -53,7 +53,9 @@ extension StoredStatements {
         case .holders:
             (table, columns, order) = ("members", "realm_id, id, created_at", "id")
             conditions.append(orphanedHolder)
-        case .entries: (table, columns, order) = ("journal", StoredSchema.journalColumns, "seq")
+        case .entries:
+            (table, columns, order) = ("journal", StoredSchema.journalColumns, "seq")
+            if let covered = dialect.coveredJournal { conditions.append(covered) }
         case .balances: (table, columns, order) = ("balances", StoredSchema.balanceColumns, "member_id, currency_id")
         case .keys: (table, columns, order) = ("api_keys", StoredSchema.keyColumns, "id")
         }
@@ -127,7 +129,7 @@ extension StoredStatements {
             count("members", [orphanedHolder]),
             count("balances", []),
         ]
-        if selection.journal { terms.append(count("journal", [])) }
+        if selection.journal { terms.append(count("journal", dialect.coveredJournal.map { [$0] } ?? [])) }
         if selection.keys { terms.append(count("api_keys", [])) }
         sql.text = "SELECT \(terms.joined(separator: " + ")) AS records"
         return sql

@@ -26,18 +26,28 @@ public struct SQLDialect: Sendable {
     /// The clause, with its leading space, that locks the rows a SELECT reads until the
     /// transaction ends; empty for an engine whose writer is alone (SQLite).
     public let lockRows: String
+    /// The condition on `journal` rows that keeps those the balances table covers, for a read
+    /// that must show both as of one moment (an export); nil when the table covers every
+    /// committed entry. SQLite writes balances behind the journal (docs/decisions/0009).
+    public let coveredJournal: String?
+    /// The table `(realm_id, member_id, seq)` through which a member's journal entries are
+    /// found, when it is not the journal's own index (SQLite fills one behind the journal).
+    public let memberIndex: String?
 
     /// A dialect.
     public init(
         placeholder: @escaping @Sendable (_ number: Int) -> String, caselessLike: String,
         caseless: @escaping @Sendable (_ column: String, _ direction: String) -> String,
-        isTrue: @escaping @Sendable (_ column: String) -> String, lockRows: String = ""
+        isTrue: @escaping @Sendable (_ column: String) -> String, lockRows: String = "",
+        coveredJournal: String? = nil, memberIndex: String? = nil
     ) {
+        self.memberIndex = memberIndex
         self.placeholder = placeholder
         self.caselessLike = caselessLike
         self.caseless = caseless
         self.isTrue = isTrue
         self.lockRows = lockRows
+        self.coveredJournal = coveredJournal
     }
 }
 

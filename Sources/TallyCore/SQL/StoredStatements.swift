@@ -267,12 +267,16 @@ public struct StoredStatements: Sendable {
     /// `JournalPage.rowsToFetch(limit:)` of them.
     public func journal(of member: MemberID, in realmID: RealmID, before: Int64?, limit: Int) -> SQLStatement {
         var sql = statement()
+        // Through the dialect's member index when it has one (its rows name the entries), else
+        // through the journal's own (realm_id, member_id, seq) index.
+        let (from, key) =
+            dialect.memberIndex.map { ("\($0) x JOIN journal j ON j.seq = x.seq", "x") } ?? ("journal j", "j")
         sql.text = """
-            SELECT \(StoredSchema.journalColumns) FROM journal
-            WHERE realm_id = \(sql.bind(realmID.rawValue)) AND member_id = \(sql.bind(member.rawValue))
+            SELECT \(StoredSchema.qualified(StoredSchema.journalColumns, "j")) FROM \(from)
+            WHERE \(key).realm_id = \(sql.bind(realmID.rawValue)) AND \(key).member_id = \(sql.bind(member.rawValue))
             """
-        if let before { sql.text += " AND seq < \(sql.bind(before))" }
-        sql.text += " ORDER BY seq DESC LIMIT \(sql.bind(Int64(JournalPage.rowsToFetch(limit: limit))))"
+        if let before { sql.text += " AND \(key).seq < \(sql.bind(before))" }
+        sql.text += " ORDER BY \(key).seq DESC LIMIT \(sql.bind(Int64(JournalPage.rowsToFetch(limit: limit))))"
         return sql
     }
 
