@@ -30,10 +30,6 @@ final class GroupCommitter: Sendable {
         var idleWriter: CheckedContinuation<Bool, Never>?
         /// Set by `finish()`: no new request is taken.
         var finishing = false
-        /// Readers waiting for a ledger checkpoint that covers every answered write.
-        var settleWaiters: [CheckedContinuation<Void, any Error>] = []
-        /// Set once the writer has stopped: no checkpoint will run again.
-        var stopped = false
     }
 
     /// Most requests waiting at once; past it, new ones are refused with 503 instead of queueing
@@ -58,22 +54,25 @@ final class GroupCommitter: Sendable {
     private let stats = Mutex((groups: 0, jobs: 0, largest: 0))
     /// The balances the writer plans with (only the writer's queue touches them).
     let memory = WriterBalances()
+    /// Keeps the balance file up to the journal.
+    let follower: BalanceFollower
     /// The highest journal sequence number of a commit whose writes were answered.
     private let answered = Atomic<Int64>(0)
-    /// The journal sequence number the balances table covers (a committed ledger checkpoint).
-    private let checkpointed = Atomic<Int64>(0)
-    /// A group's commit failed: the writer's balances must be forgotten and the table brought up
-    /// to the journal before the next group.
-    private let mustCheckpoint = Atomic<Bool>(false)
-    /// A ledger checkpoint runs once the journal holds this many entries after the last one.
-    let checkpointEntries: Int
+    /// Something the writer did not plan may have changed balances (a failed commit, a load):
+    /// before the next group it forgets its balances and waits for the balance file to cover the
+    /// journal.
+    private let mustResettle = Atomic<Bool>(false)
+    /// Most journal entries the writer runs ahead of the balance file; past it, it waits, so the
+    /// balances it must remember stay bounded.
+    let lagMax: Int64
 
     init(
-        pool: DatabasePool, checkpointer: WALCheckpointer, logger: Logger, metrics: TallyMetrics = .disabled,
-        ids: IDGenerator = IDGenerator(), queueDepthMax: Int = 4_096, groupSizeMax: Int = 512,
-        groupChangesMax: Int = 3_000, checkpointEntries: Int = 20_000
+        pool: DatabasePool, checkpointer: WALCheckpointer, follower: BalanceFollower, logger: Logger,
+        metrics: TallyMetrics = .disabled, ids: IDGenerator = IDGenerator(), queueDepthMax: Int = 4_096,
+        groupSizeMax: Int = 512, groupChangesMax: Int = 3_000, lagMax: Int64 = 150_000
     ) {
-        self.checkpointEntries = checkpointEntries
+        self.follower = follower
+        self.lagMax = lagMax
         self.pool = pool
         self.checkpointer = checkpointer
         self.logger = logger
@@ -93,39 +92,24 @@ final class GroupCommitter: Sendable {
     /// True once `finish()` was called: no new request is taken.
     var isFinishing: Bool { state.withLock { $0.finishing } }
 
-    /// The database was opened with its balances table covering the journal up to `sequence`
-    /// (the store runs a ledger checkpoint when it opens).
+    /// The database was opened with the balance file covering the journal up to `sequence`.
     func opened(coveringThrough sequence: Int64) {
         answered.store(sequence, ordering: .releasing)
-        checkpointed.store(sequence, ordering: .releasing)
     }
 
-    /// Returns once the balances table covers every write answered before the call, asking the
-    /// writer for a ledger checkpoint when it does not yet (docs/decisions/0009). Reads that show
-    /// balances call it first, so a client always sees its own writes.
+    /// Returns once the balance file covers every write committed before the call, by this
+    /// process or another (docs/decisions/0009). Reads that show balances call it first, so a
+    /// client always sees its own writes.
     func settle() async throws {
-        let target = answered.load(ordering: .acquiring)
-        if checkpointed.load(ordering: .acquiring) >= target {
-            // Every write this process answered is covered; another process (a server killed
-            // before its checkpoint, or one beside this command) may have left a tail.
-            let (covered, last) = try await pool.read { db in
-                (try LedgerCheckpoint.coveredSequence(db), try LedgerCheckpoint.lastSequence(db))
-            }
-            guard covered < last else { return }
-        }
-        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-            let admission = state.withLock { state -> Admission in
-                guard !state.stopped else { return .finishing }
-                state.settleWaiters.append(waiter)
-                defer { state.idleWriter = nil }
-                return .queued(idleWriter: state.idleWriter)
-            }
-            switch admission {
-            case .queued(let writer): writer?.resume(returning: true)
-            case .full, .finishing:
-                waiter.resume(throwing: TallyError(.unavailable, "Tally is shutting down; retry shortly."))
+        var target = answered.load(ordering: .acquiring)
+        if follower.covered >= target {
+            // Every write this process answered is covered; another process (a command beside
+            // this server) may have written after.
+            target = try await pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
             }
         }
+        try await follower.waitCovering(target)
     }
 
     /// Queues a write and waits until the transaction holding it is durably committed.
@@ -166,66 +150,22 @@ final class GroupCommitter: Sendable {
     /// cancelled commit's error).
     func run() async {
         while await requestsWaiting() { await drain() }
-        // A clean stop leaves the balances table covering the whole journal.
-        await checkpoint()
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            state.stopped = true
-            defer { state.settleWaiters = [] }
-            return state.settleWaiters
-        }
-        for waiter in waiters { waiter.resume(throwing: TallyError(.unavailable, "Tally is shutting down.")) }
     }
 
-    /// Makes the writer forget its balances and run a ledger checkpoint before the next group
-    /// (after a write outside the group committer failed).
-    func requireCheckpoint() {
-        mustCheckpoint.store(true, ordering: .relaxed)
+    /// Makes the writer forget its balances and wait for the balance file to cover the journal
+    /// before the next group (after a write outside the group committer).
+    func requireResettle() {
+        mustResettle.store(true, ordering: .relaxed)
     }
 
-    /// True when a ledger checkpoint should run before the next group.
-    private var checkpointDue: Bool {
-        mustCheckpoint.load(ordering: .relaxed)
-            || answered.load(ordering: .relaxed) - checkpointed.load(ordering: .relaxed) >= Int64(checkpointEntries)
-            || state.withLock { !$0.settleWaiters.isEmpty }
-    }
-
-    /// One ledger checkpoint in a transaction of its own on the writer, then the readers waiting
-    /// for it are answered. A failure answers them `UNAVAILABLE` and leaves the next group to try
-    /// again.
-    private func checkpoint() async {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            defer { state.settleWaiters = [] }
-            return state.settleWaiters
+    /// Forgets the writer's balances and waits until the balance file covers the whole journal.
+    private func resettle() async throws {
+        memory.invalidate()
+        let last = try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
         }
-        let forget = mustCheckpoint.exchange(false, ordering: .relaxed)
-        let memory = self.memory
-        do {
-            let started = ContinuousClock.now
-            let (covered, entries) = try await pool.writeWithoutTransaction { db -> (Int64, Int) in
-                if forget { memory.invalidate() }
-                var result: (covered: Int64, entries: Int) = (0, 0)
-                try db.inTransaction {
-                    result = try LedgerCheckpoint.run(db)
-                    return .commit
-                }
-                memory.checkpointed()
-                return result
-            }
-            checkpointed.store(covered, ordering: .releasing)
-            if entries > 0 {
-                logger.debug(
-                    "ledger checkpoint",
-                    metadata: [
-                        "entries": "\(entries)", "through": "\(covered)",
-                        "us": "\(Self.microseconds(ContinuousClock.now - started))",
-                    ])
-            }
-            for waiter in waiters { waiter.resume() }
-        } catch {
-            if forget { mustCheckpoint.store(true, ordering: .relaxed) }
-            logger.error("ledger checkpoint failed", metadata: ["error": "\(error)"])
-            for waiter in waiters { waiter.resume(throwing: (error as? TallyError) ?? TallyError.unavailable) }
-        }
+        try await follower.waitCovering(last)
+        answered.store(max(answered.load(ordering: .relaxed), last), ordering: .releasing)
     }
 
     /// Stops taking requests; `run()` returns once the queued ones are committed.
@@ -244,7 +184,7 @@ final class GroupCommitter: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (writer: CheckedContinuation<Bool, Never>) in
                 let ready = state.withLock { state -> Bool? in
-                    if !state.pending.isEmpty || !state.settleWaiters.isEmpty { return true }
+                    if !state.pending.isEmpty { return true }
                     if state.finishing { return false }
                     state.idleWriter = writer
                     return nil
@@ -259,26 +199,52 @@ final class GroupCommitter: Sendable {
     /// Commits groups until the queue is empty.
     private func drain() async {
         while true {
-            if checkpointDue { await checkpoint() }
             let first = state.withLock { state -> [Job] in
                 guard !state.pending.isEmpty else { return [] }
                 return Self.take(&state, max: groupSizeMax, changes: groupChangesMax)
             }
             guard !first.isEmpty else { return }
+            // A write that reads balances by SQL runs alone, once the balance file covers the
+            // journal; and the writer never runs more than lagMax entries ahead of the file.
+            let alone = first[0].write.readsBalancesBySQL
+            do {
+                if alone || mustResettle.exchange(false, ordering: .relaxed) {
+                    try await resettle()
+                } else {
+                    let ahead = answered.load(ordering: .relaxed)
+                    if ahead - follower.covered > lagMax { try await follower.waitCovering(ahead - lagMax / 2) }
+                    memory.trim(covered: follower.covered)
+                }
+            } catch {
+                mustResettle.store(true, ordering: .relaxed)
+                metrics.commitQueueChanged(by: -first.count)
+                for job in first { job.continuation.resume(throwing: (error as? TallyError) ?? TallyError.unavailable) }
+                continue
+            }
             metrics.commitQueueChanged(by: -first.count)
             // The group, including requests that join it while it is being applied.
             let group = Mutex(first)
             do {
-                let (logger, checkpointer, metrics, ids, memory) = (
-                    self.logger, self.checkpointer, self.metrics, self.ids, self.memory
+                let (logger, checkpointer, metrics, ids, memory, follower) = (
+                    self.logger, self.checkpointer, self.metrics, self.ids, self.memory, self.follower
                 )
+                let own = answered.load(ordering: .relaxed)
                 let (results, started, applied, last) = try await pool.writeWithoutTransaction { db in
                     // Between groups: let the log start over if the background checkpointer asks.
                     checkpointer.finishPass(db)
                     let started = ContinuousClock.now
                     var results = [Result<WriteOutcome, any Error>]()
                     var applied = started
+                    var last: Int64 = 0
                     try db.inTransaction {
+                        // Another process wrote the journal since this writer's last commit: what
+                        // it remembers may be stale, so it forgets it and waits for the balance
+                        // file to cover those entries (the lock it holds keeps new ones out).
+                        let found = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
+                        if found != own {
+                            memory.invalidate()
+                            try follower.waitCoveringBlocking(found)
+                        }
                         var next = first
                         var changes = 0
                         while !next.isEmpty {
@@ -286,6 +252,7 @@ final class GroupCommitter: Sendable {
                                 next.map { (write: $0.write, claim: $0.claim, now: $0.now) }, db, logger: logger,
                                 ids: ids, memory: memory)
                             changes += next.reduce(0) { $0 + $1.write.changeCount }
+                            if alone { break }
                             // Requests that arrived while this group was being applied join it and
                             // share its commit, instead of waiting for a whole cycle more.
                             next = self.takeLateArrivals(
@@ -293,14 +260,17 @@ final class GroupCommitter: Sendable {
                             metrics.commitQueueChanged(by: -next.count)
                             group.withLock { $0 += next }
                         }
+                        last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
                         applied = ContinuousClock.now
                         return .commit
                     }
+                    memory.committed(through: last)
                     metrics.wrotePages(Self.pagesWritten(db))
-                    return (results, started, applied, try LedgerCheckpoint.lastSequence(db))
+                    return (results, started, applied, last)
                 }
                 // Readers that start from here on must see this group's writes.
                 answered.store(last, ordering: .releasing)
+                follower.committed(through: last)
                 let committed = ContinuousClock.now
                 let jobs = group.withLock { $0 }
                 stats.withLock { $0 = ($0.groups + 1, $0.jobs + jobs.count, max($0.largest, jobs.count)) }
@@ -318,7 +288,7 @@ final class GroupCommitter: Sendable {
             } catch {
                 // The commit itself failed: nothing of this group was written, and the writer's
                 // balances may hold some of it, so they are forgotten before the next group.
-                mustCheckpoint.store(true, ordering: .relaxed)
+                mustResettle.store(true, ordering: .relaxed)
                 let jobs = group.withLock { $0 }
                 logger.error("group commit failed", metadata: ["requests": "\(jobs.count)", "error": "\(error)"])
                 let failure = (error as? TallyError) ?? TallyError.unavailable
@@ -340,6 +310,11 @@ final class GroupCommitter: Sendable {
         var taken = 0
         var budget = changes
         for job in state.pending.prefix(count) {
+            // A write that reads balances by SQL makes a group of its own.
+            if job.write.readsBalancesBySQL {
+                if atLeastOne && taken == 0 { taken = 1 }
+                break
+            }
             let size = job.write.changeCount
             guard size <= budget || (atLeastOne && taken == 0) else { break }
             budget -= size
@@ -373,13 +348,6 @@ final class GroupCommitter: Sendable {
         var results = [Result<WriteOutcome, any Error>]()
         results.reserveCapacity(requests.count)
         for request in requests {
-            // A write that reads or writes balances by SQL (a currency's new limits, ghost
-            // credentials) finds the table up to date, and the writer forgets what it held after.
-            let bySQL = request.write.touchesBalancesBySQL
-            if bySQL { try LedgerCheckpoint.run(db) }
-            defer {
-                if bySQL { memory.forget() }
-            }
             var outcome: WriteOutcome?
             do {
                 try db.inSavepoint {
@@ -399,7 +367,6 @@ final class GroupCommitter: Sendable {
                 logger.error("a write broke a schema constraint", metadata: ["error": "\(error)"])
                 results.append(.failure(TallyError.unavailable))
             }
-            if bySQL { try LedgerCheckpoint.run(db) }
         }
         return results
     }

@@ -179,6 +179,31 @@ public final class SQLiteBackup: Sendable {
         copyConfiguration.label = "tally.backup.copy"
         let copy = try openConnection(temporaryPath, copyConfiguration)
 
+        // The balance file first (docs/decisions/0009), so that the database's snapshot, taken
+        // after, holds every entry the file covers; the copy of the file only serves to check
+        // the copy below and is then removed: a backup is one file, and opening it brings a new
+        // balance file up to its journal.
+        let sourceBalances = BalanceFile.path(for: sourcePath)
+        let copyBalances = BalanceFile.path(for: temporaryPath)
+        if FileManager.default.fileExists(atPath: sourceBalances) {
+            let balances = try openConnection(sourceBalances, sourceConfiguration)
+            let balancesCopy = try openConnection(copyBalances, copyConfiguration)
+            try failing("copy the balance file") {
+                try balances.writeWithoutTransaction { db in
+                    try db.inTransaction(.deferred) {
+                        _ = try Row.fetchOne(db, sql: "SELECT * FROM ledger_checkpoint")
+                        try balancesCopy.writeWithoutTransaction { copyDB in
+                            try db.backup(to: copyDB, pagesPerStep: Self.pagesPerStep) { _ in try self.checkCancelled()
+                            }
+                        }
+                        return .commit
+                    }
+                }
+            }
+            try closeConnection(balances)
+            try closeConnection(balancesCopy)
+        }
+
         try failing("copy the database") {
             try copy.writeWithoutTransaction { db in
                 // The copy is fsynced once, whole, before it is moved into place.
@@ -216,13 +241,20 @@ public final class SQLiteBackup: Sendable {
                     throw TallyError(
                         .unavailable, "The copy could not be switched to journal_mode=DELETE (\(mode ?? "?")).")
                 }
-                // The copy's balances table covers its whole journal, as a stopped server's does.
-                try db.inTransaction {
-                    try LedgerCheckpoint.run(db)
-                    return .commit
-                }
             }
             try checkCancelled()
+            // The copy of the balance file is brought up to the copy's journal, then read beside it.
+            let balances = try BalanceFile.open(copyBalances, journal: temporaryPath)
+            state.withLock { $0.connections.append(balances) }
+            try balances.write { ledger in
+                _ = try BalanceFile.reconcile(ledger)
+                while try BalanceFile.follow(ledger, limit: 50_000).applied > 0 { try self.checkCancelled() }
+            }
+            _ = try balances.writeWithoutTransaction { db in
+                try String.fetchOne(db, sql: "PRAGMA main.journal_mode = DELETE")
+            }
+            try closeConnection(balances)
+            try copy.writeWithoutTransaction { db in try BalanceFile.attach(db, path: copyBalances) }
             return try copy.read { db in
                 progress(.checkingIntegrity)
                 let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
@@ -245,7 +277,9 @@ public final class SQLiteBackup: Sendable {
                 return (report, counts)
             }
         }
+        try copy.writeWithoutTransaction { db in try db.execute(sql: "DETACH DATABASE \(BalanceFile.schema)") }
         try closeConnection(copy)
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(copyBalances + suffix) }
         guard report.isClean else {
             let first =
                 report.violations.first.map { " (\($0.kind.rawValue): \($0.message.trimmingCharacters(in: ["."])))" }
@@ -341,7 +375,10 @@ public final class SQLiteBackup: Sendable {
 
     /// The temporary file and the files SQLite may have made beside it.
     private func removeTemporaryFiles() {
-        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(temporaryPath + suffix) }
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            unlink(temporaryPath + suffix)
+            unlink(BalanceFile.path(for: temporaryPath) + suffix)
+        }
     }
 
     /// Runs `body`, turning a driver's error into a sentence saying what failed.

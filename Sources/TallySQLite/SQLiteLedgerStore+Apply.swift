@@ -4,12 +4,11 @@ import TallyCore
 extension SQLiteLedgerStore {
     /// Runs the steps of `BatchPlanner` inside the caller's write transaction: reads what the
     /// batch references, plans against the writer's balances (`memory`), and appends the plan's
-    /// journal entries; with no `memory` (a credential write, which runs between two ledger
-    /// checkpoints) it reads and writes the balances table itself. A rejection throws before
-    /// anything is written, so the transaction rolls back with nothing to undo.
+    /// journal entries; the balance file follows them (docs/decisions/0009). A rejection throws
+    /// before anything is written, so the transaction rolls back with nothing to undo.
     static func apply(
         _ batch: Batch, in db: Database, batchID: BatchID, entryIDs: [JournalEntryID], now: Int64,
-        memory: WriterBalances?
+        memory: WriterBalances
     ) throws -> BatchReceipt {
         let realm = batch.realmID.rawValue
         try requireRealm(db, batch.realmID)
@@ -38,38 +37,12 @@ extension SQLiteLedgerStore {
 
         let resolved = try BatchPlanner.resolve(batch, references: references)
         var balances = [BalanceKey: Int64](minimumCapacity: resolved.balanceKeys.count)
-        let balanceOf = try db.cachedStatement(
-            sql: "SELECT balance FROM balances WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
-        for key in resolved.balanceKeys {
-            balances[key] =
-                if let memory {
-                    try memory.balance(key, in: batch.realmID, db)
-                } else {
-                    try Int64.fetchOne(balanceOf, arguments: [realm, key.currencyID.rawValue, key.memberID.rawValue])
-                }
-        }
+        for key in resolved.balanceKeys { balances[key] = try memory.balance(key, in: batch.realmID, db) }
         let plan = try BatchPlanner.plan(resolved, balances: balances)
         let receipt = plan.receipt(batchID: batchID, entryIDs: entryIDs)
 
-        if let memory {
-            // The balances table follows behind the journal (LedgerCheckpoint); the writer keeps
-            // the new balances once the request's savepoint holds.
-            for final in plan.finalBalances {
-                memory.set(final.key, in: batch.realmID, to: final.balance)
-            }
-        } else {
-            let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (realm_id, currency_id, member_id)
-                    DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
-                    """)
-            for final in plan.finalBalances {
-                try upsert.execute(arguments: [
-                    realm, final.key.currencyID.rawValue, final.key.memberID.rawValue, final.balance, now,
-                ])
-            }
-        }
+        // The writer keeps the new balances once the request's savepoint holds.
+        for final in plan.finalBalances { memory.set(final.key, in: batch.realmID, to: final.balance) }
         let journal = try db.cachedStatement(
             sql: """
                 INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,

@@ -4,7 +4,9 @@ import TallyCore
 extension SQLiteLedgerStore {
     /// Runs a credential write inside the caller's transaction, in the steps of
     /// `CredentialPlanner`: read, plan, write, apply the batch, write.
-    static func perform(_ write: CredentialWrite, _ db: Database, now: Int64, ids: IDGenerator) throws
+    static func perform(
+        _ write: CredentialWrite, _ db: Database, now: Int64, ids: IDGenerator, memory: WriterBalances
+    ) throws
         -> LedgerWriteResult
     {
         try requireRealm(db, write.realmID)
@@ -20,7 +22,7 @@ extension SQLiteLedgerStore {
         let receipt = try plan.batch.map { batch in
             try apply(
                 batch, in: db, batchID: ids.make(), entryIDs: batch.changes.map { _ in ids.make() }, now: now,
-                memory: nil)
+                memory: memory)
         }
         for statement in plan.after { try db.execute(statement) }
         return plan.result(receipt)

@@ -16,6 +16,8 @@ extension SQLiteLedgerStore {
             // moment include every write answered before the export began.
             try await committer.settle()
             try await pool.read { db in
+                // The balance file's snapshot first (as `readSettled`).
+                _ = try BalanceFile.covered(db)
                 var reads = ExportReads(selection, Self.statements, pageSize: nil)
                 while let statement = reads.statement {
                     let rows = try Row.fetchCursor(db, sql: statement.text, arguments: statement.arguments)

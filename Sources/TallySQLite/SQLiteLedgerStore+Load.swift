@@ -4,28 +4,74 @@ import TallyCore
 extension SQLiteLedgerStore: LedgerLoader {
     /// Takes the writer for one transaction of its own (between two groups of the group
     /// committer) and writes every chunk the source yields in it. Any error rolls it all back.
+    ///
+    /// The balances live in the balance file, which follows the journal (docs/decisions/0009), so
+    /// the loaded balance records are not written: they go to a temporary table, and each must be
+    /// the balance the loaded journal entries leave, or the load is refused.
     public func load(_ source: any LoadSource) async throws -> LoadSummary {
-        let (ids, now, memory) = (self.ids, nowMilliseconds, committer.memory)
-        do {
-            return try await write("load") { db in
-                // The balances table covers every batch before the load writes into it, and the
-                // load's own entries after.
-                try LedgerCheckpoint.run(db)
-                var summary = LoadSummary()
-                var events = EventRecorder.Load()
-                while let chunk = try source.next() {
-                    try Self.load(chunk, db)
-                    try Self.record(events.drafts(for: chunk), db, now: now, ids: ids)
-                    summary.count(chunk)
-                }
-                try LedgerCheckpoint.run(db)
-                memory.forget()
-                return summary
+        let (ids, now) = (self.ids, nowMilliseconds)
+        // The writer forgets what it remembers and waits for the balance file before its next group.
+        defer { committer.requireResettle() }
+        return try await write("load") { db in
+            let before = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
+            try db.execute(
+                sql: """
+                    CREATE TEMP TABLE balances (
+                        realm_id TEXT NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        balance INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, currency_id, member_id)
+                    ) WITHOUT ROWID
+                    """)
+            var summary = LoadSummary()
+            var events = EventRecorder.Load()
+            while let chunk = try source.next() {
+                try Self.load(chunk, db)
+                try Self.record(events.drafts(for: chunk), db, now: now, ids: ids)
+                summary.count(chunk)
             }
-        } catch {
-            // Whatever the writer held may no longer match the table: start again from the journal.
-            committer.requireCheckpoint()
-            throw error
+            try Self.checkLoadedBalances(db, after: before)
+            try db.execute(sql: "DROP TABLE temp.balances")
+            return summary
+        }
+    }
+
+    /// Refuses the load when a loaded balance is not the one its journal entries leave, or an
+    /// entry leaves a balance the file does not give.
+    private static func checkLoadedBalances(_ db: Database, after before: Int64) throws {
+        let derived = """
+            WITH derived AS (
+                SELECT realm_id, currency_id, member_id, balance_after AS balance FROM (
+                    SELECT realm_id, currency_id, member_id, balance_after,
+                        row_number() OVER (PARTITION BY realm_id, currency_id, member_id ORDER BY seq DESC) AS place
+                    FROM main.journal WHERE seq > ?
+                ) WHERE place = 1
+            )
+            """
+        let mismatch = try Row.fetchOne(
+            db,
+            sql: """
+                \(derived)
+                SELECT t.member_id, t.currency_id, t.balance AS given, COALESCE(d.balance, 0) AS left
+                FROM temp.balances t LEFT JOIN derived d
+                    ON d.realm_id = t.realm_id AND d.currency_id = t.currency_id AND d.member_id = t.member_id
+                WHERE t.balance != COALESCE(d.balance, 0)
+                UNION ALL
+                SELECT d.member_id, d.currency_id, 0, d.balance
+                FROM derived d LEFT JOIN temp.balances t
+                    ON d.realm_id = t.realm_id AND d.currency_id = t.currency_id AND d.member_id = t.member_id
+                WHERE t.member_id IS NULL AND d.balance != 0
+                LIMIT 1
+                """,
+            arguments: [before])
+        if let mismatch {
+            let (member, currency, given, left): (String, String, Int64, Int64) =
+                (mismatch[0], mismatch[1], mismatch[2], mismatch[3])
+            throw TallyError.validation(
+                "The balance of member \(member) in currency \(currency) is \(given) in the file, but its journal "
+                    + "entries leave \(left); nothing was loaded.")
         }
     }
 

@@ -35,7 +35,7 @@ extension SQLiteLedgerStore {
         case .revokeKey(let id):
             return (.key(try revokeKey(id, db, now: now)), true)
         case .credential(let write, let ids):
-            return (try perform(write, db, now: now, ids: ids), true)
+            return (try perform(write, db, now: now, ids: ids, memory: memory), true)
         }
     }
 

@@ -19,23 +19,25 @@ extension SQLiteLedgerStore {
     }
 
     static func verify(_ db: Database, progress: @escaping @Sendable (Int) -> Void) throws -> VerifyReport {
+        // The balance file is read first: its snapshot then covers no entry that this snapshot of
+        // the journal lacks.
+        let covered = try BalanceFile.covered(db).seq
         var auditor = JournalAuditor(progress: progress)
         for (what, sql) in AuditQueries.orphans {
             for row in try Row.fetchAll(db, sql: sql) { try auditor.orphan(what, row: SQLiteStoredRow(row)) }
         }
 
-        // The walk reads the entries the checkpoint covers through the member index, in
-        // (realm, member, currency, seq) order, and merges in the tail after the checkpoint,
-        // which is short and sorted here. A point lookup per chain reads its balance: the table
-        // covers the journal up to its checkpoint, and a balance the tail touched is the tail's
+        // The walk reads the entries the balance file covers through the member index, in
+        // (realm, member, currency, seq) order, and merges in the tail after it,
+        // which is short and sorted here. A point lookup per chain reads its balance: the file
+        // covers the journal up to its sequence number, and a balance the tail touched is the tail's
         // last balance after (docs/decisions/0009), so the table and the tail together must
         // equal the journal's chains.
-        let covered = try LedgerCheckpoint.coveredSequence(db)
         auditor.checkIndex(
             "member_journal", indexed: try Int.fetchOne(db, sql: "SELECT count(*) FROM member_journal") ?? 0,
             expected: try Int.fetchOne(db, sql: "SELECT count(*) FROM journal WHERE seq <= ?", arguments: [covered])
                 ?? 0)
-        let tail = try LedgerCheckpoint.tail(db)
+        let tail = try BalanceFile.tail(db, after: covered)
         let balanceOf = try db.cachedStatement(
             sql: "SELECT balance FROM balances WHERE realm_id = ? AND currency_id = ? AND member_id = ?")
         func check(_ entry: JournalAuditor.Entry) throws {

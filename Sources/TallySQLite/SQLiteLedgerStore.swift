@@ -17,6 +17,8 @@ import TallyMetrics
 public final class SQLiteLedgerStore: LedgerStore, Service {
     let pool: DatabasePool
     let committer: GroupCommitter
+    /// Keeps the balance file up to the journal (docs/decisions/0009).
+    let follower: BalanceFollower
     let checkpointer: WALCheckpointer
     let clock: TallyClock
     let ids: IDGenerator
@@ -49,15 +51,21 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 8
+        let balancePath = BalanceFile.path(for: path)
+        // Readers see the balance file as `ledger` (the writer attaches it after the migrations).
+        configuration.prepareDatabase { db in
+            if db.configuration.readonly { try BalanceFile.attach(db, path: balancePath) }
+        }
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB sets synchronous=NORMAL when it enables WAL; the writer is the only connection
             // that commits, so setting it there decides durability.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(durability.pragma)")
-                // A 64 MiB page cache for the writer: a group commit touches many scattered
-                // balance and index pages, and SQLite's 2 MiB default spills them mid-transaction.
-                try db.execute(sql: "PRAGMA cache_size = -65536")
+                // A 32 MiB page cache for the writer: a group appends to the journal and the
+                // events, and reads members and currencies; SQLite's 2 MiB default would read
+                // those again and again.
+                try db.execute(sql: "PRAGMA cache_size = -32768")
                 // Savepoint journals (one savepoint per request in a group) stay in memory: on
                 // disk, SQLite spills every group past 64 KiB of them into a temporary file.
                 try db.execute(sql: "PRAGMA temp_store = MEMORY")
@@ -75,25 +83,25 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
         self.metrics = metrics
+        // The database is migrated first: the balance file's connection reads its journal.
+        try Self.migrate(pool, logger: logger)
+        let ledger: DatabaseQueue
+        do {
+            ledger = try BalanceFile.open(balancePath, journal: path)
+        } catch {
+            throw Self.storageError(error, during: "open the balance file", logger: logger)
+        }
+        self.follower = BalanceFollower(ledger: ledger, journal: pool, logger: logger, metrics: metrics)
         self.committer = GroupCommitter(
-            pool: pool, checkpointer: checkpointer, logger: logger, metrics: metrics, ids: self.ids)
-        try migrateNow()
-        try replayJournalTail()
-    }
-
-    /// Brings the balances table up to the journal (a ledger checkpoint) before anything runs:
-    /// after a crash, the entries committed since the last checkpoint (docs/decisions/0009).
-    private func replayJournalTail() throws {
-        let started = ContinuousClock.now
-        let (covered, entries) = try pool.write { db in try LedgerCheckpoint.run(db) }
-        committer.opened(coveringThrough: covered)
-        if entries > 0 {
-            logger.info(
-                "replayed the journal's tail into the balances",
-                metadata: [
-                    "entries": "\(entries)", "through": "\(covered)",
-                    "ms": "\(GroupCommitter.microseconds(ContinuousClock.now - started) / 1_000)",
-                ])
+            pool: pool, checkpointer: checkpointer, follower: follower, logger: logger, metrics: metrics,
+            ids: self.ids)
+        do {
+            try pool.writeWithoutTransaction { db in try BalanceFile.attach(db, path: balancePath) }
+            // Before anything runs, the balance file covers the whole journal: after a crash, the
+            // entries committed since its last transaction; for a new or replaced file, all.
+            committer.opened(coveringThrough: try follower.catchUp())
+        } catch {
+            throw storageError(error, during: "open the balance file")
         }
     }
 
@@ -104,7 +112,12 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         precondition(!started.exchange(true, ordering: .relaxed), "a store's service runs once")
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.committer.run() }
+                group.addTask {
+                    await self.committer.run()
+                    // The writer has stopped: the follower catches up once more and stops.
+                    self.follower.finish()
+                }
+                group.addTask { await self.follower.run() }
                 group.addTask { await self.checkpointer.run(clock: self.clock) }
             }
         } onGracefulShutdown: {
@@ -115,33 +128,11 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     /// True once `run()` has begun.
     var isRunning: Bool { started.load(ordering: .relaxed) }
 
-    private func migrateNow() throws {
+    private static func migrate(_ pool: DatabasePool, logger: Logger) throws {
         do {
-            let migrator = SQLiteMigrations.migrator()
-            // A migration that rewrites every journal entry says so first, with the count, since
-            // on a large database it takes a while (about a minute per 10,000,000 entries here).
-            let (pending, entries) = try pool.read { db -> (Set<String>, Int) in
-                let pending = SQLiteMigrations.journalWideMigrations.subtracting(try migrator.appliedIdentifiers(db))
-                guard !pending.isEmpty, try db.tableExists("journal") else { return (pending, 0) }
-                return (pending, try Int.fetchOne(db, sql: "SELECT count(*) FROM journal") ?? 0)
-            }
-            let started = ContinuousClock.now
-            let announce = !pending.isEmpty && entries > 0
-            if announce {
-                logger.info(
-                    "migrating the journal", metadata: ["migrations": "\(pending.sorted())", "entries": "\(entries)"])
-            }
-            try migrator.migrate(pool)
-            if announce {
-                logger.info(
-                    "migrated the journal",
-                    metadata: [
-                        "entries": "\(entries)",
-                        "ms": "\(GroupCommitter.microseconds(ContinuousClock.now - started) / 1_000)",
-                    ])
-            }
+            try SQLiteMigrations.migrator().migrate(pool)
         } catch {
-            throw storageError(error, during: "migrate")
+            throw storageError(error, during: "migrate", logger: logger)
         }
     }
 
@@ -150,7 +141,7 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
-    public func migrate() async throws { try migrateNow() }
+    public func migrate() async throws { try Self.migrate(pool, logger: logger) }
 
     // MARK: Transactions
 
@@ -171,7 +162,12 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         async throws -> T
     {
         try await committer.settle()
-        return try await read(operation, body)
+        return try await read(operation) { db in
+            // The balance file's snapshot first: the journal's, taken after, then holds every
+            // entry it covers.
+            _ = try BalanceFile.covered(db)
+            return try body(db)
+        }
     }
 
     /// Runs `body` in a read transaction (a consistent snapshot), turning driver errors into `TallyError`.
@@ -186,6 +182,10 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     }
 
     func storageError(_ error: any Error, during operation: String) -> TallyError {
+        Self.storageError(error, during: operation, logger: logger)
+    }
+
+    static func storageError(_ error: any Error, during operation: String, logger: Logger) -> TallyError {
         if let error = error as? TallyError { return error }
         logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
         return .unavailable

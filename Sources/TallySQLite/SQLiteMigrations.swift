@@ -241,46 +241,19 @@ enum SQLiteMigrations {
                     WHERE scopes = 'currencies:read,currencies:write,events:read,members:read,members:write,points:write,realm:read'
                     """)
         }
-        migrator.registerMigration("0007-ledger-checkpoint") { db in
-            // A batch's commit writes its journal entries; the balances table follows behind, up
-            // to the journal sequence recorded here (docs/decisions/0009). A database written by
-            // an earlier release has every balance in its table: its checkpoint covers the whole
-            // journal.
+        migrator.registerMigration("0007-balance-file") { db in
+            // The balances, the leaderboard's index and the member index of the journal move to
+            // the balance file, which follows the journal (docs/decisions/0009); opening the
+            // store rebuilds it from the journal, whose every entry carries its balance after.
             try db.execute(
                 sql: """
-                    CREATE TABLE ledger_checkpoint (
-                        id INTEGER PRIMARY KEY CHECK (id = 1),
-                        seq INTEGER NOT NULL CHECK (seq >= 0)
-                    );
-                    INSERT INTO ledger_checkpoint (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM journal;
-                    """)
-        }
-        migrator.registerMigration("0008-member-journal") { db in
-            // A member's entries are found through a table the ledger checkpoint fills, no longer
-            // through an index every commit writes (docs/decisions/0009). It starts with the
-            // entries the checkpoint covers, read in the old index's order so that the table is
-            // written from front to back; opening the store then indexes the rest.
-            try db.execute(
-                sql: """
-                    CREATE TABLE member_journal (
-                        realm_id TEXT NOT NULL,
-                        member_id TEXT NOT NULL,
-                        seq INTEGER NOT NULL,
-                        PRIMARY KEY (realm_id, member_id, seq)
-                    ) WITHOUT ROWID;
-                    INSERT INTO member_journal (realm_id, member_id, seq)
-                    SELECT realm_id, member_id, seq FROM journal INDEXED BY journal_by_member
-                    WHERE seq <= (SELECT seq FROM ledger_checkpoint WHERE id = 1)
-                    ORDER BY realm_id, member_id, seq;
-                    DROP INDEX journal_by_member;
+                    DROP INDEX main.balances_leaderboard;
+                    DROP TABLE main.balances;
+                    DROP INDEX main.journal_by_member;
                     """)
         }
         return migrator
     }
-
-    /// The migrations that copy or index every journal entry, for the progress line of a large
-    /// database.
-    static let journalWideMigrations: Set<String> = ["0008-member-journal"]
 
     /// Lets the journal hold more kinds of entry: replaces the `narrow` IN list of its kind CHECK
     /// with the `wide` one. SQLite cannot alter a CHECK constraint, and rebuilding the journal

@@ -35,7 +35,7 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
-                "0005-events", "0006-webhooks", "0007-ledger-checkpoint", "0008-member-journal",
+                "0005-events", "0006-webhooks", "0007-balance-file",
             ])
     }
 
@@ -79,9 +79,9 @@ import Testing
 
     /// A database as the release before write path v2 leaves it (migrations up to
     /// `0006-webhooks`; every batch wrote its balances and its journal rows, found by the
-    /// journal's member index) opens with the balances covering the whole journal and the member
-    /// index rebuilt as a table beside it: verify passes, a member's journal pages as before,
-    /// and new batches go on from the old balances.
+    /// journal's member index) opens with a balance file built from the journal, holding the
+    /// balances and the member index, which leave the database: verify passes, a member's
+    /// journal pages as before, and new batches go on from the old balances.
     @Test func aVersion1DatabaseMovesToTheWritePathThatFollowsTheJournal() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("tally.sqlite")
@@ -128,14 +128,20 @@ import Testing
         try old.close()
 
         let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
-        let (covered, indexed, oldIndex) = try await DatabaseQueue(path: path).read { db in
+        let (tables, oldIndex) = try await DatabaseQueue(path: path).read { db in
             (
-                try Int64.fetchOne(db, sql: "SELECT seq FROM ledger_checkpoint"),
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM member_journal"),
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'balances'"),
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_by_member'")
             )
         }
-        #expect(covered == 6 && indexed == 6 && oldIndex == 0)
+        let (covered, indexed, balances) = try await DatabaseQueue(path: BalanceFile.path(for: path)).read { db in
+            (
+                try BalanceFile.covered(db).seq, try Int.fetchOne(db, sql: "SELECT count(*) FROM member_journal"),
+                try Int64.fetchAll(db, sql: "SELECT balance FROM balances ORDER BY member_id")
+            )
+        }
+        #expect(tables == 0 && oldIndex == 0, "the balances and the journal's member index left the database")
+        #expect(covered == 6 && indexed == 6 && balances == [23, 23], "the balance file covers the whole journal")
         #expect(try await store.verify { _ in }.isClean)
         let page = try await store.journal(of: MemberID(members[1])!, in: RealmID(realm)!, limit: 2)
         #expect(page.map(\.amount) == [11, 7], "newest first, through the new index")

@@ -43,8 +43,17 @@ import Testing
         }
 
         /// Every row of every table, in a fixed order: the database's logical content.
+        /// A connection of its own to the database, with the balance file attached (read-write).
+        func connection() throws -> DatabaseQueue {
+            var configuration = Configuration()
+            configuration.prepareDatabase { [path] db in
+                try db.execute(sql: "ATTACH DATABASE ? AS ledger", arguments: [BalanceFile.path(for: path)])
+            }
+            return try DatabaseQueue(path: path, configuration: configuration)
+        }
+
         func dump() throws -> [String] {
-            let queue = try DatabaseQueue(path: path)
+            let queue = try connection()
             return try queue.read { db in
                 var lines = [String]()
                 for table in ["realms", "currencies", "members", "balances", "journal", "api_keys", "grdb_migrations"] {
@@ -55,7 +64,7 @@ import Testing
         }
 
         func tamper(_ sql: String) throws {
-            let queue = try DatabaseQueue(path: path)
+            let queue = try connection()
             try queue.write { db in try db.execute(sql: sql) }
         }
     }
@@ -156,7 +165,7 @@ import Testing
     @Test func verifyReportsABalanceChangedBehindTheJournalsBack() async throws {
         let setup = try await Setup()
         _ = try await setup.store.apply(try setup.batch([(0, 10), (1, 4)]))
-        // A read that shows a balance waits for the ledger checkpoint that writes it to the table.
+        // A read that shows a balance waits for the balance file to cover the batch.
         #expect(
             try await setup.store.balance(
                 BalanceKey(currencyID: setup.points.id, memberID: setup.members[0].id), in: setup.realm.id) == 10)
@@ -274,12 +283,11 @@ import Testing
             let results = try GroupCommitter.apply(
                 [(good, nil, now), (bad, nil, now), (after, nil, now)], db, logger: store.logger, ids: store.ids,
                 memory: memory)
-            // What the writer now plans with, and the balances table brought up to the journal.
+            // What the writer now plans with.
             let remembered = try (0..<2).map { member in
                 try memory.balance(
                     BalanceKey(currencyID: setup.points.id, memberID: setup.members[member].id), in: setup.realm.id, db)
             }
-            try LedgerCheckpoint.run(db)
             return (results, remembered)
         }
         #expect(remembered == [6, 0], "the writer's balances hold the first and third requests only")
@@ -337,7 +345,8 @@ import Testing
     @Test func aFullWriteQueueIsUnavailableNotUnbounded() async throws {
         let setup = try await Setup()
         let committer = GroupCommitter(
-            pool: setup.store.pool, checkpointer: setup.store.checkpointer, logger: setup.store.logger, queueDepthMax: 0
+            pool: setup.store.pool, checkpointer: setup.store.checkpointer, follower: setup.store.follower,
+            logger: setup.store.logger, queueDepthMax: 0
         )
         let prepared = try PreparedWrite(.apply(try setup.batch([(0, 1)])), ids: setup.store.ids, now: 0)
         let error = await #expect(throws: TallyError.self) {
@@ -351,7 +360,8 @@ import Testing
         // 25 changes a group: two 10-change requests fit, a third does not; the 40-change
         // request is larger than the whole budget and must still commit, alone.
         let committer = GroupCommitter(
-            pool: setup.store.pool, checkpointer: setup.store.checkpointer, logger: setup.store.logger,
+            pool: setup.store.pool, checkpointer: setup.store.checkpointer, follower: setup.store.follower,
+            logger: setup.store.logger,
             groupChangesMax: 25)
         let ten = try setup.batch(Array(repeating: (0, 1), count: 10))
         let forty = try setup.batch(Array(repeating: (1, 1), count: 40))

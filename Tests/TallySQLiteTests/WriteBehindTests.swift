@@ -6,9 +6,9 @@ import Testing
 @testable import TallyCore
 @testable import TallySQLite
 
-/// The balances table follows behind the journal (docs/decisions/0009): a batch's commit writes
-/// its journal entries, reads that show balances wait for the ledger checkpoint that covers
-/// every answered write, and opening a database replays what a checkpoint did not yet cover.
+/// The balance file follows the journal (docs/decisions/0009): a batch's commit writes its
+/// journal entries, reads that show balances wait for the balance file to cover every answered
+/// write, and opening a database brings the file up to the journal.
 @Suite(.serviceScope) struct WriteBehindTests {
     /// Eight clients, each with a member of its own, write +1 and then read the member's balance,
     /// 250 times each: every read shows every write the client was answered.
@@ -43,75 +43,106 @@ import Testing
         #expect(try await store.verify { _ in }.isClean)
     }
 
-    /// A batch's commit leaves the balances table as it was; a database opened after that (as
-    /// after a crash) replays the journal's tail into it, and verify finds the books whole.
-    @Test func theTableFollowsBehindAndOpeningReplaysTheTail() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.path("tally.sqlite")
-        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
-        let realm = try await store.createRealm(name: "Tail")
-        _ = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        let member = try await store.createMember(Credentials(username: "ann"), in: realm.id)
-        for _ in 0..<5 {
-            _ = try await store.apply(try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: 3)]))
+    /// Copies a balance file (a consistent copy, through SQLite's backup API).
+    private static func copyBalanceFile(from source: String, to target: String) throws {
+        let manager = FileManager.default
+        for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: target + suffix) {
+            try manager.removeItem(atPath: target + suffix)
         }
-        let raw = { (path: String) in
-            try DatabaseQueue(path: path).read { db in
-                (
-                    try Int64.fetchOne(
-                        db, sql: "SELECT balance FROM balances WHERE member_id = ?", arguments: [member.id.rawValue]),
-                    try Int64.fetchOne(db, sql: "SELECT seq FROM ledger_checkpoint"),
-                    try Int64.fetchOne(db, sql: "SELECT max(seq) FROM journal")
-                )
-            }
-        }
-        let before = try raw(path)
-        #expect(before.0 == nil, "a batch's commit wrote the balances table")
-        #expect(before.1 == 0 && before.2 == 5)
-
-        // Another store on the same file (a restarted server) replays the tail when it opens.
-        let reopened = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
-        let after = try raw(path)
-        #expect(after.0 == 15 && after.1 == 5)
-        #expect(try await reopened.verify { _ in }.isClean)
-        #expect(
-            try await store.balance(
-                BalanceKey(currencyID: reopened.currencies(in: realm.id)[0].id, memberID: member.id), in: realm.id)
-                == 15)
+        let copy = try DatabaseQueue(path: target)
+        try DatabaseQueue(path: source).backup(to: copy)
+        try copy.close()
     }
 
-    /// verify reads the entries the checkpoint covers through the member index and the tail after
-    /// it from the journal: with a tail in its snapshot it checks every entry and finds the books
-    /// whole; a member index that lost a row is reported.
+    /// Writes 3 points to ann `count` times with a store that stops (gracefully) afterwards.
+    private static func write(_ count: Int, at path: String) async throws -> (RealmID, MemberID, CurrencyID) {
+        try await ServiceScope.with { scope in
+            let store = scope.start(try SQLiteLedgerStore(path: path))
+            var realm = try await store.realms().first
+            if realm == nil { realm = try await store.createRealm(name: "Tail") }
+            guard let realm else { throw TallyError.unavailable }
+            var points = try await store.currencies(in: realm.id).first
+            if points == nil {
+                points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+            }
+            guard let points else { throw TallyError.unavailable }
+            var member = try await store.members(in: realm.id, limit: 10).first
+            if member == nil { member = try await store.createMember(Credentials(username: "ann"), in: realm.id) }
+            guard let member else { throw TallyError.unavailable }
+            for _ in 0..<count {
+                _ = try await store.apply(
+                    try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: 3)]))
+            }
+            return (realm.id, member.id, points.id)
+        }
+    }
+
+    /// The balance file may stand behind the journal (a crash between a commit and the follower's
+    /// next transaction): a store that opens it brings it up to the journal before it serves,
+    /// and verify finds the books whole.
+    @Test func openingBringsABalanceFileThatStandsBehindUpToTheJournal() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        _ = try await Self.write(2, at: path)
+        let behind = directory.path("behind")
+        try Self.copyBalanceFile(from: BalanceFile.path(for: path), to: behind)
+        let (realm, member, points) = try await Self.write(3, at: path)
+        try Self.copyBalanceFile(from: behind, to: BalanceFile.path(for: path))
+        let covered = try await DatabaseQueue(path: BalanceFile.path(for: path)).read { db in
+            try BalanceFile.covered(db).seq
+        }
+        let journal = try await DatabaseQueue(path: path).read { db in
+            try Int64.fetchOne(db, sql: "SELECT max(seq) FROM journal")
+        }
+        #expect(covered < journal ?? 0, "the balance file put back stands behind the journal")
+
+        let reopened = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        #expect(reopened.follower.covered == journal)
+        #expect(try await reopened.balance(BalanceKey(currencyID: points, memberID: member), in: realm) == 15)
+        #expect(try await reopened.verify { _ in }.isClean)
+    }
+
+    /// A balance file that belongs to another database (or to a copy of this one that went
+    /// another way) is emptied and rebuilt from the journal, never laid over it.
+    @Test func aBalanceFileOfAnotherDatabaseIsRebuilt() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        let other = directory.path("other.sqlite")
+        let (realm, member, points) = try await Self.write(4, at: path)
+        _ = try await Self.write(9, at: other)
+        try Self.copyBalanceFile(from: BalanceFile.path(for: other), to: BalanceFile.path(for: path))
+
+        let reopened = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        #expect(try await reopened.balance(BalanceKey(currencyID: points, memberID: member), in: realm) == 12)
+        #expect(try await reopened.verify { _ in }.isClean)
+    }
+
+    /// verify reads the entries the balance file covers through the member index and the tail
+    /// after it from the journal: with a tail in its snapshot it checks every entry and finds the
+    /// books whole; a member index that lost a row is reported.
     @Test func verifyWalksTheIndexAndTheTailAndCatchesALostIndexRow() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("tally.sqlite")
-        let store = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
-        let realm = try await store.createRealm(name: "Walk")
-        let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        let ann = try await store.createMember(Credentials(username: "ann"), in: realm.id)
-        let bob = try await store.createMember(Credentials(username: "bob"), in: realm.id)
-        let batch = { (amount: Int64) in
-            try Batch(
-                realmID: realm.id,
-                changes: [Change(memberID: ann.id, amount: amount), Change(memberID: bob.id, amount: amount * 2)])
-        }
-        for amount in 1...3 { _ = try await store.apply(try batch(Int64(amount))) }
-        // A read settles: the checkpoint covers these six entries; four more stay in the tail.
-        #expect(try await store.balance(BalanceKey(currencyID: points.id, memberID: ann.id), in: realm.id) == 6)
-        for amount in 4...5 { _ = try await store.apply(try batch(Int64(amount))) }
-        let raw = try DatabaseQueue(path: path)
-        let (covered, tail, report) = try await raw.read { db in
-            (
-                try LedgerCheckpoint.coveredSequence(db), try LedgerCheckpoint.tail(db).count,
-                try SQLiteLedgerStore.verify(db) { _ in }
-            )
-        }
-        #expect(covered == 6 && tail == 2, "six entries covered, two balances in the tail")
-        #expect(report.isClean, "\(report.violations)")
-        #expect(report.entriesChecked == 10)
+        _ = try await Self.write(3, at: path)
+        let behind = directory.path("behind")
+        try Self.copyBalanceFile(from: BalanceFile.path(for: path), to: behind)
+        _ = try await Self.write(2, at: path)
+        try Self.copyBalanceFile(from: behind, to: BalanceFile.path(for: path))
 
-        try await raw.write { db in try db.execute(sql: "DELETE FROM member_journal WHERE seq = 3") }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try BalanceFile.attach(db, path: BalanceFile.path(for: path)) }
+        let raw = try DatabaseQueue(path: path, configuration: configuration)
+        let (covered, tail, report) = try await raw.read { db in
+            let covered = try BalanceFile.covered(db).seq
+            return (covered, try BalanceFile.tail(db, after: covered).count, try SQLiteLedgerStore.verify(db) { _ in })
+        }
+        #expect(covered == 3 && tail == 1, "three entries covered, one balance in the tail")
+        #expect(report.isClean, "\(report.violations)")
+        #expect(report.entriesChecked == 5)
+
+        try await DatabaseQueue(path: BalanceFile.path(for: path)).write { db in
+            try db.execute(sql: "DELETE FROM member_journal WHERE seq = 2")
+        }
         let broken = try await raw.read { db in try SQLiteLedgerStore.verify(db) { _ in } }
         #expect(broken.violations.map(\.kind).contains(.indexMismatch))
     }

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import TallyCore
+
+/// The balance file (docs/decisions/0009): a second SQLite file beside the database, named
+/// `PATH-balances`, that holds what is derived from the journal: the balances with the
+/// leaderboard's index, the member index of the journal (`member_journal`), and the journal
+/// sequence number they cover (`ledger_checkpoint`). A commit writes the journal only; the
+/// `BalanceFollower` brings this file up to the journal in transactions of its own, on its own
+/// connection and file, so the writer never waits for that work.
+///
+/// Everything here can be rebuilt from the journal, whose every entry carries its balance after:
+/// a missing file, or one that does not match the database beside it, starts again from nothing.
+/// The database's connections attach it read-only as `ledger`, so the shared SQL reads
+/// `balances` and `member_journal` by their plain names.
+enum BalanceFile {
+    /// The balance file of the database at `databasePath`.
+    static func path(for databasePath: String) -> String { databasePath + "-balances" }
+
+    /// The schema name the database's connections attach the file under.
+    static let schema = "ledger"
+
+    /// The schema name the balance file's own connection attaches the database under.
+    static let journalSchema = "journaldb"
+
+    /// Attaches the file at `path` read-only to a connection of the database.
+    static func attach(_ db: Database, path: String) throws {
+        try attachReadOnly(db, path: path, as: schema)
+    }
+
+    /// Attaches the file at `path` read-only as `name`: a transaction of the connection then
+    /// only reads it, and never takes its write lock.
+    static func attachReadOnly(_ db: Database, path: String, as name: String) throws {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
+        try db.execute(sql: "ATTACH DATABASE ? AS \(name)", arguments: ["file:\(encoded)?mode=ro"])
+    }
+
+    /// Opens (creating if needed) the balance file of the database at `databasePath`, which its
+    /// connection attaches read-only as `journaldb`. Its commits need not survive power loss: a
+    /// lost one is replayed from the journal, so `synchronous=NORMAL`.
+    static func open(_ path: String, journal databasePath: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "tally.balances"
+        configuration.prepareDatabase { db in try attachReadOnly(db, path: databasePath, as: journalSchema) }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.writeWithoutTransaction { db in
+            _ = try String.fetchOne(db, sql: "PRAGMA main.journal_mode = WAL")
+            try db.execute(sql: "PRAGMA main.synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA main.cache_size = -32768")
+            // The follower's transactions are large; its log is checkpointed every 40 MiB rather
+            // than every 4 MiB.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+        }
+        try migrator.migrate(queue)
+        return queue
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-balances") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE balances (
+                        realm_id TEXT NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        balance INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, currency_id, member_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id);
+                    CREATE TABLE member_journal (
+                        realm_id TEXT NOT NULL,
+                        member_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (realm_id, member_id, seq)
+                    ) WITHOUT ROWID;
+                    -- The journal sequence number covered, and that entry's id, by which a file
+                    -- that belongs to another database (or an older copy of it) is recognized.
+                    CREATE TABLE ledger_checkpoint (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL CHECK (seq >= 0),
+                        entry_id TEXT
+                    );
+                    INSERT INTO ledger_checkpoint (id, seq, entry_id) VALUES (1, 0, NULL);
+                    """)
+        }
+        return migrator
+    }
+
+    /// The sequence number the file covers and that entry's id.
+    static func covered(_ ledger: Database) throws -> (seq: Int64, entryID: String?) {
+        guard let row = try Row.fetchOne(ledger, sql: "SELECT seq, entry_id FROM ledger_checkpoint WHERE id = 1")
+        else { return (0, nil) }
+        return (row[0], row[1])
+    }
+
+    /// Empties the file when what it covers is not the database's journal (the entry it names is
+    /// not there under that sequence number): it then rebuilds from the whole journal. Returns
+    /// true when it did.
+    static func reconcile(_ ledger: Database) throws -> Bool {
+        let (seq, entryID) = try covered(ledger)
+        guard seq > 0 else { return false }
+        let found = try String.fetchOne(
+            ledger, sql: "SELECT id FROM \(journalSchema).journal WHERE seq = ?", arguments: [seq])
+        guard found == nil || found != entryID else { return false }
+        try ledger.execute(
+            sql: """
+                DELETE FROM balances;
+                DELETE FROM member_journal;
+                UPDATE ledger_checkpoint SET seq = 0, entry_id = NULL WHERE id = 1;
+                """)
+        return true
+    }
+
+    /// Applies up to `limit` journal entries after the covered sequence number, in the caller's
+    /// transaction on the file, all in SQL: each balance they touch takes its last entry's balance
+    /// after, each entry joins the member index (both in key order, so that each page is visited
+    /// once), and the covered sequence number moves to the last one.
+    static func follow(_ ledger: Database, limit: Int) throws -> (covered: Int64, applied: Int) {
+        let (covered, _) = try covered(ledger)
+        let journal = "\(journalSchema).journal"
+        guard
+            let last = try Row.fetchOne(
+                ledger.cachedStatement(
+                    sql: """
+                        SELECT seq, id FROM \(journal) WHERE seq = (
+                            SELECT max(seq) FROM (SELECT seq FROM \(journal) WHERE seq > ? ORDER BY seq LIMIT ?))
+                        """),
+                arguments: [covered, limit])
+        else { return (covered, 0) }
+        let through: Int64 = last[0]
+        try ledger.cachedStatement(
+            sql: """
+                INSERT INTO member_journal (realm_id, member_id, seq)
+                SELECT realm_id, member_id, seq FROM \(journal) WHERE seq > ? AND seq <= ?
+                ORDER BY realm_id, member_id, seq
+                """
+        ).execute(arguments: [covered, through])
+        let applied = ledger.changesCount
+        try ledger.cachedStatement(
+            sql: """
+                INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)
+                SELECT realm_id, currency_id, member_id, balance_after, created_at FROM \(journal)
+                WHERE seq IN (
+                    SELECT max(seq) FROM \(journal) WHERE seq > ? AND seq <= ?
+                    GROUP BY realm_id, currency_id, member_id)
+                ORDER BY realm_id, currency_id, member_id
+                ON CONFLICT (realm_id, currency_id, member_id)
+                DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [covered, through])
+        try ledger.execute(
+            sql: "UPDATE ledger_checkpoint SET seq = ?, entry_id = ? WHERE id = 1",
+            arguments: [through, last[1] as String])
+        return (through, applied)
+    }
+
+    /// The balances the entries after `covered` leave, by (realm, currency, member): what a reader
+    /// of the file as of `covered` lays over it (`tally verify`, and the writer on opening).
+    static func tail(_ db: Database, after covered: Int64) throws -> [Key: Int64] {
+        var balances = [Key: Int64]()
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT realm_id, currency_id, member_id, balance_after FROM main.journal
+                WHERE seq > ? ORDER BY seq
+                """,
+            arguments: [covered])
+        while let row = try rows.next() {
+            balances[Key(realm: row[0], currency: row[1], member: row[2])] = row[3]
+        }
+        return balances
+    }
+
+    struct Key: Hashable {
+        let realm: String
+        let currency: String
+        let member: String
+    }
+}
