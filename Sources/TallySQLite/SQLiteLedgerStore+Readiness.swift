@@ -4,8 +4,8 @@ import TallyCore
 
 extension SQLiteLedgerStore {
     /// Ready when the writer runs and is not shutting down, a reader answers a real query, and
-    /// the database file and its `-wal` and `-shm` files may be written by this process, all
-    /// within `deadline`.
+    /// the database file, the balance file and their `-wal` and `-shm` files may be written by
+    /// this process, all within `deadline`.
     ///
     /// Writability is asked of the kernel (`faccessat` with the effective ids) rather than tried
     /// with a write: a write would cost an fsync on every probe, and opening and closing a second
@@ -26,7 +26,9 @@ extension SQLiteLedgerStore {
                 self.logger.warning("not ready: a read failed", metadata: ["error": "\(error)"])
                 throw TallyError(.unavailable, "The database cannot be read.")
             }
-            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            let balances = BalanceFile.path(for: path)
+            let files = [path, balances].flatMap { [$0, $0 + "-wal", $0 + "-shm"] }
+            for file in files where FileManager.default.fileExists(atPath: file) {
                 if faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) != 0 {
                     let reason = String(cString: strerror(errno))
                     self.logger.warning(

@@ -216,7 +216,38 @@ case "append", "append-indexed", "append-text", "two-files":
     apply = { batch, number, db in try applyAppend(batch, number: number, db) }
 default:
     queue = try open(path)
+    try restoreVersion1Layout(queue, path)
     apply = { batch, number, db in try applyVersion1(batch, number: number, db) }
+}
+
+/// Version 1's SQL needs version 1's layout. A database Tally opened since write path v2 keeps
+/// its balances, the leaderboard's index and the member index in the balance file beside it
+/// (`PATH-balances`): they are put back into the database as version 1 had them (the balances
+/// table with its foreign keys and leaderboard index, and the journal's member index), so the
+/// reference measures exactly version 1's per-change work.
+func restoreVersion1Layout(_ queue: DatabaseQueue, _ path: String) throws {
+    try queue.writeWithoutTransaction { db in
+        guard try !db.tableExists("balances") else { return }
+        try db.execute(sql: "ATTACH DATABASE ? AS derived", arguments: [path + "-balances"])
+        try db.execute(
+            sql: """
+                CREATE TABLE main.balances (
+                    realm_id TEXT NOT NULL,
+                    currency_id TEXT NOT NULL,
+                    member_id TEXT NOT NULL,
+                    balance INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (realm_id, currency_id, member_id),
+                    FOREIGN KEY (realm_id, currency_id) REFERENCES currencies(realm_id, id),
+                    FOREIGN KEY (realm_id, member_id) REFERENCES members(realm_id, id)
+                ) WITHOUT ROWID;
+                INSERT INTO main.balances SELECT realm_id, currency_id, member_id, balance, updated_at
+                    FROM derived.balances ORDER BY realm_id, currency_id, member_id;
+                CREATE INDEX main.balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id);
+                CREATE INDEX main.journal_by_member ON journal(realm_id, member_id, seq);
+                """)
+        try db.execute(sql: "DETACH DATABASE derived")
+    }
 }
 
 /// The follower of `two-files`: applies what the committed batches appended to the derived file.

@@ -4,7 +4,8 @@ import GRDB
 /// Seeds journal history for the scale benchmark: on a Tally SQLite database whose realm has
 /// members but no journal yet, writes ROUNDS entries of +1 per member per currency (oldest round
 /// first, so each balance's before/after chain runs in journal order) and sets every balance to
-/// ROUNDS. The result passes `tally verify`; it stands in for a community's history, so the
+/// ROUNDS (on a database from before write path v2; since, Tally derives the balances from the
+/// journal when it next opens the database). The result passes `tally verify`; it stands in for a community's history, so the
 /// benchmark measures serving at that size, not how the history was written.
 ///
 /// Usage: tally-seed DATABASE REALM ROUNDS
@@ -82,6 +83,9 @@ func seed() throws {
         }
     }
     try queue.write { db in
+        // Since write path v2 the balances live in the balance file beside the database, which
+        // Tally builds from the journal when it next opens it; version 1 kept them here.
+        guard try db.tableExists("balances") else { return }
         try db.execute(
             sql: """
                 INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)
