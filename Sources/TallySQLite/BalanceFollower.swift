@@ -41,7 +41,7 @@ final class BalanceFollower: Sendable {
     init(
         ledger: DatabaseQueue, journal: DatabasePool, logger: Logger, metrics: TallyMetrics = .disabled,
         chunk: Int = 50_000, pollInterval: Duration = .milliseconds(50), batchMin: Int64 = 40_000,
-        delayMax: Duration = .seconds(1)
+        delayMax: Duration = .seconds(5)
     ) {
         self.batchMin = batchMin
         self.delayMax = delayMax

@@ -77,6 +77,7 @@ import Testing
                                         body: ByteBuffer(string: json)))
                                 guard response.status == .ok else { break }
                                 acknowledged += 1_000
+                                signalled.countAnswer()
                                 if signalled.isSet { afterSignal += 1 }
                             } catch {
                                 break
@@ -86,11 +87,8 @@ import Testing
                     }
                 }
             }
-            // Let the load get going, then ask the server to stop.
-            while try await setup.balance(BalanceKey(currencyID: points.id, memberID: member.id), in: realm.id) < 8_000
-            {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            // Let the load get going (8 batches answered), then ask the server to stop.
+            while signalled.answeredCount < 8 { try await Task.sleep(for: .milliseconds(5)) }
             signalled.set()
             kill(server.process.processIdentifier, SIGTERM)
             var all = [(acknowledged: Int64, afterSignal: Int)]()
@@ -230,6 +228,10 @@ import Testing
 final class SignalTime: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
+    private var answered = 0
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+    /// Batches answered 200 so far, by every client.
+    var answeredCount: Int { lock.withLock { answered } }
+    func countAnswer() { lock.withLock { answered += 1 } }
 }
