@@ -184,7 +184,9 @@ extension Backend {
             }
             let url = try await server.makeDatabase()
             let store = ServiceScope.startForTest(
-                try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+                try PostgresLedgerStore(
+                    url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
             try await store.migrate()
             return (url, store)
         }

@@ -14,8 +14,14 @@ import Testing
         guard let server = try await PostgresServer.shared() else { return }
         let url = try await server.makeDatabase()
         try await ServiceScope.with { scope in
-            let first = scope.start(try PostgresLedgerStore(url: url, poolSize: 6, logger: PostgresServer.storeLogger))
-            let second = scope.start(try PostgresLedgerStore(url: url, poolSize: 6, logger: PostgresServer.storeLogger))
+            let first = scope.start(
+                try PostgresLedgerStore(
+                    url: url, poolSize: 6, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
+            let second = scope.start(
+                try PostgresLedgerStore(
+                    url: url, poolSize: 6, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
             try await Self.readWhileWriting(first, second)
         }
         await server.dropDatabase(url)

@@ -28,7 +28,10 @@ import Testing
         // Given a migrated database with a realm, a default currency, members and a key.
         let migrated = try TallyProcess.run(["migrate", "--database", url])
         #expect(migrated.status == 0, "tally migrate: \(migrated.stderr)")
-        let setup = scope.start(try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+        let setup = scope.start(
+            try PostgresLedgerStore(
+                url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                connectionWait: PostgresServer.connectionWait))
         let realm = try await setup.createRealm(name: "Scale")
         let points = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         var created = [Member]()

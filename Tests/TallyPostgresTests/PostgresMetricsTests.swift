@@ -18,7 +18,9 @@ import Testing
         func scrape() throws -> [PrometheusText.Family] { try PrometheusText.parse(registry.emitToString()) }
         try await ServiceScope.with { scope in
             let store = scope.start(
-                try PostgresLedgerStore(url: url, poolSize: 3, logger: PostgresServer.storeLogger, metrics: metrics))
+                try PostgresLedgerStore(
+                    url: url, poolSize: 3, logger: PostgresServer.storeLogger, metrics: metrics,
+                    connectionWait: PostgresServer.connectionWait))
             let realm = try await store.createRealm(name: "Pool")
             _ = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
             let member = try await store.createMember(Credentials(username: "m"), in: realm.id)

@@ -21,7 +21,9 @@ struct PostgresMigrationTests {
         }
 
         let store = ServiceScope.startForTest(
-            try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+            try PostgresLedgerStore(
+                url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                connectionWait: PostgresServer.connectionWait))
         try await store.migrate()
         let keys = try await Self.keys(connection)
         try await connection.close()
@@ -60,7 +62,9 @@ struct PostgresMigrationTests {
         try await connection.close()
 
         let store = ServiceScope.startForTest(
-            try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+            try PostgresLedgerStore(
+                url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                connectionWait: PostgresServer.connectionWait))
         try await store.migrate()
         #expect(try await store.key(every.id)?.scopes == Set(Scope.allCases))
         #expect(try await store.key(every0005.id)?.scopes == Set(Scope.allCases))

@@ -111,8 +111,14 @@ import Testing
             // A connection for each of a store's six racing requests: the pool's bounded wait (a
             // 503 by design under load) is not what this test is about, and on a busy machine
             // the requests queued behind the key's first holder could outwait it.
-            let first = scope.start(try PostgresLedgerStore(url: url, poolSize: 6, logger: PostgresServer.storeLogger))
-            let second = scope.start(try PostgresLedgerStore(url: url, poolSize: 6, logger: PostgresServer.storeLogger))
+            let first = scope.start(
+                try PostgresLedgerStore(
+                    url: url, poolSize: 6, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
+            let second = scope.start(
+                try PostgresLedgerStore(
+                    url: url, poolSize: 6, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
             try await Self.applyOnce(first, second)
         }
         await server.dropDatabase(url)
@@ -161,7 +167,9 @@ import Testing
         guard let server = try await PostgresServer.shared() else { return }
         let url = try await server.makeDatabase()
         let store = ServiceScope.startForTest(
-            try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+            try PostgresLedgerStore(
+                url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                connectionWait: PostgresServer.connectionWait))
         let realm = try await store.createRealm(name: "Audit")
         let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         let member = try await store.createMember(Credentials(username: "m"), in: realm.id)

@@ -27,7 +27,10 @@ struct PostgresTLSTests {
         // verify-full with the right root and the name the certificate gives: the whole ledger works.
         let good = server.url(name, host: "localhost", parameters: "sslmode=verify-full&sslrootcert=\(trusted)")
         try await ServiceScope.with { scope in
-            let store = scope.start(try PostgresLedgerStore(url: good, poolSize: 2, logger: PostgresServer.storeLogger))
+            let store = scope.start(
+                try PostgresLedgerStore(
+                    url: good, poolSize: 2, logger: PostgresServer.storeLogger,
+                    connectionWait: PostgresServer.connectionWait))
             try await store.migrate()
             let realm = try await store.createRealm(name: "Encrypted")
             let points = try await store.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
@@ -43,7 +46,9 @@ struct PostgresTLSTests {
             try await ServiceScope.with { scope in
                 let url = server.url(name, parameters: parameters)
                 let store = scope.start(
-                    try PostgresLedgerStore(url: url, poolSize: 1, logger: PostgresServer.storeLogger))
+                    try PostgresLedgerStore(
+                        url: url, poolSize: 1, logger: PostgresServer.storeLogger,
+                        connectionWait: PostgresServer.connectionWait))
                 #expect(try await store.realms().count == 1, "\(parameters)")
             }
         }

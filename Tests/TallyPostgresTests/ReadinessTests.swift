@@ -118,12 +118,18 @@ import Testing
             return (gone, resumed)
         }
         #expect(tally.process.isRunning && tally.process.processIdentifier == pid, "Tally was not restarted")
+        let stopping = ContinuousClock.now
         tally.stop()
+        #expect(
+            tally.process.terminationReason == .exit && tally.process.terminationStatus == 0,
+            "a clean exit on SIGTERM, not \(tally.process.terminationReason) \(tally.process.terminationStatus)")
+        #expect(ContinuousClock.now - stopping < .seconds(30), "stopped within 30 s")
 
         // The log says the same, a JSON line per request, the failures with their code.
         let lines = tally.stderr.finish().split(separator: "\n").filter { !$0.isEmpty }
         let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(objects.count == lines.count, "every log line is JSON")
+        let notJSON = lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil }
+        #expect(notJSON.isEmpty, "every log line is JSON; these are not: \(notJSON.prefix(40).joined(separator: "\n"))")
         let requests = objects.filter { $0["message"] as? String == "request" }
         #expect(requests.contains { $0["status"] as? Int == 503 && $0["error"] as? String == "UNAVAILABLE" })
         #expect(!requests.contains { ($0["status"] as? Int ?? 0) >= 500 && $0["status"] as? Int != 503 })

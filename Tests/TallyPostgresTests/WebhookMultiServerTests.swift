@@ -24,7 +24,10 @@ struct WebhookMultiServerTests {
     static func deliver(on url: String, _ scope: ServiceScope) async throws {
         let migrated = try TallyProcess.run(["migrate", "--database", url])
         #expect(migrated.status == 0, "tally migrate: \(migrated.stderr)")
-        let setup = scope.start(try PostgresLedgerStore(url: url, poolSize: 2, logger: PostgresServer.storeLogger))
+        let setup = scope.start(
+            try PostgresLedgerStore(
+                url: url, poolSize: 2, logger: PostgresServer.storeLogger,
+                connectionWait: PostgresServer.connectionWait))
         let realm = try await setup.createRealm(name: "Hooks")
         _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
         var members = [MemberID]()

@@ -225,6 +225,13 @@ struct Serve: AsyncParsableCommand {
                 services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = Self.shutdownGraceMax
             group.maximumCancellationDuration = Self.shutdownCancellationMax
+            // The service group's bounds cannot end a task that never returns (a task group waits
+            // for all of its children), and a server was seen to hang on SIGTERM after heavy load:
+            // past both bounds and 5 s more, the watchdog ends the process. Every acknowledged
+            // write is already durable, so nothing acknowledged is lost.
+            let watchdog = ShutdownWatchdog(
+                after: Self.shutdownGraceMax + Self.shutdownCancellationMax + .seconds(5), logger: logger)
+            defer { watchdog.disarm() }
             try await ServiceGroup(configuration: group).run()
         }
     }
