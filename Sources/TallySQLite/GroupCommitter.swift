@@ -38,11 +38,9 @@ final class GroupCommitter: Sendable {
     /// Most requests in one transaction, so one group cannot hold the writer for long.
     let groupSizeMax: Int
     /// Most changes in one transaction; a request counts as its batch's changes, any other write
-    /// as one, and a group's first request is taken whatever its size. A change dirties about four
-    /// pages, and SQLite spills a transaction's dirty pages into the log once they outgrow the
-    /// writer's page cache (16,384 pages of 64 MiB), then reads and writes them again: at
-    /// 1,000,000 members a group of 64 requests of 100 changes spilled, and applying it cost about
-    /// 14 % more per change. 3,000 changes keep a group's dirty pages under three quarters of it.
+    /// as one, and a group's first request is taken whatever its size. It bounds how long one
+    /// group holds the writer (before the balance file, a change dirtied about four pages and the
+    /// limit also kept a group inside the writer's page cache).
     let groupChangesMax: Int
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
