@@ -58,19 +58,28 @@ enum BalanceFile {
         return queue
     }
 
+    /// The statement that creates a table shaped as `balances` under `name` (`temp.balances` for
+    /// a load's balances, which are checked, not kept). No foreign keys: the members and
+    /// currencies are in the database.
+    static func createBalances(_ name: String) -> String {
+        """
+        CREATE TABLE \(name) (
+            realm_id TEXT NOT NULL,
+            currency_id TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            balance INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            PRIMARY KEY (realm_id, currency_id, member_id)
+        ) WITHOUT ROWID
+        """
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001-balances") { db in
             try db.execute(
                 sql: """
-                    CREATE TABLE balances (
-                        realm_id TEXT NOT NULL,
-                        currency_id TEXT NOT NULL,
-                        member_id TEXT NOT NULL,
-                        balance INTEGER NOT NULL,
-                        updated_at INTEGER NOT NULL,
-                        PRIMARY KEY (realm_id, currency_id, member_id)
-                    ) WITHOUT ROWID;
+                    \(createBalances("balances"));
                     CREATE INDEX balances_leaderboard ON balances(realm_id, currency_id, balance DESC, member_id);
                     CREATE TABLE member_journal (
                         realm_id TEXT NOT NULL,

@@ -24,8 +24,10 @@ final class BalanceFollower: Sendable {
     let batchMin: Int64
     /// Longest a committed entry waits for the follower when no reader needs it.
     let delayMax: Duration
-    /// The highest journal sequence number the writer committed (as it told `wake`).
+    /// The highest journal sequence number the writer committed (as it told `committed`).
     private let published = Atomic<Int64>(0)
+    /// Threads blocked in `waitCoveringBlocking`: the follower runs for them at once.
+    private let blockedWaiters = Atomic<Int>(0)
     /// The journal sequence number the balance file covers (its last committed transaction).
     private let coveredSequence = Atomic<Int64>(0)
     private let state = Mutex(State())
@@ -120,7 +122,8 @@ final class BalanceFollower: Sendable {
             while true {
                 _ = await iterator.next()
                 let (waiting, finishing) = state.withLock { (!$0.waiters.isEmpty, $0.finishing) }
-                if waiting || finishing || published.load(ordering: .relaxed) - covered >= batchMin
+                if waiting || finishing || blockedWaiters.load(ordering: .relaxed) > 0
+                    || published.load(ordering: .relaxed) - covered >= batchMin
                     || ContinuousClock.now - started >= delayMax
                 {
                     break
@@ -218,6 +221,8 @@ final class BalanceFollower: Sendable {
     /// waits up to `timeout`, then throws `UNAVAILABLE`.
     func waitCoveringBlocking(_ target: Int64, timeout: Duration = .seconds(10)) throws {
         let deadline = ContinuousClock.now + timeout
+        blockedWaiters.add(1, ordering: .relaxed)
+        defer { blockedWaiters.subtract(1, ordering: .relaxed) }
         wakeUp.yield()
         while covered < target {
             guard ContinuousClock.now < deadline else {

@@ -226,23 +226,44 @@ final class GroupCommitter: Sendable {
                 let (logger, checkpointer, metrics, ids, memory, follower) = (
                     self.logger, self.checkpointer, self.metrics, self.ids, self.memory, self.follower
                 )
-                let own = answered.load(ordering: .relaxed)
+                let remembered = answered.load(ordering: .relaxed)
                 let (results, started, applied, last) = try await pool.writeWithoutTransaction { db in
+                    var own = remembered
                     // Between groups: let the log start over if the background checkpointer asks.
                     checkpointer.finishPass(db)
                     let started = ContinuousClock.now
                     var results = [Result<WriteOutcome, any Error>]()
                     var applied = started
                     var last: Int64 = 0
-                    try db.inTransaction {
+                    let lastSequence = "SELECT COALESCE(MAX(seq), 0) FROM main.journal"
+                    for attempt in 1...Self.foreignWriteRetries {
                         // Another process wrote the journal since this writer's last commit: what
                         // it remembers may be stale, so it forgets it and waits for the balance
-                        // file to cover those entries (the lock it holds keeps new ones out).
-                        let found = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
+                        // file to cover those entries, outside a transaction, so that the one
+                        // below reads the file as it is then (a transaction reads the attached
+                        // file as of its BEGIN).
+                        let found = try Int64.fetchOne(db, sql: lastSequence) ?? 0
                         if found != own {
                             memory.invalidate()
                             try follower.waitCoveringBlocking(found)
+                            own = found
                         }
+                        var raced = false
+                        try db.inTransaction {
+                            // One more write between the check and the lock: look again.
+                            guard try Int64.fetchOne(db, sql: lastSequence) == own else {
+                                raced = true
+                                return .rollback
+                            }
+                            try applyGroup()
+                            return .commit
+                        }
+                        if !raced { break }
+                        guard attempt < Self.foreignWriteRetries else {
+                            throw TallyError(.unavailable, "Another process kept writing the journal; retry shortly.")
+                        }
+                    }
+                    func applyGroup() throws {
                         var next = first
                         var changes = 0
                         while !next.isEmpty {
@@ -258,9 +279,8 @@ final class GroupCommitter: Sendable {
                             metrics.commitQueueChanged(by: -next.count)
                             group.withLock { $0 += next }
                         }
-                        last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
+                        last = try Int64.fetchOne(db, sql: lastSequence) ?? 0
                         applied = ContinuousClock.now
-                        return .commit
                     }
                     memory.committed(through: last)
                     metrics.wrotePages(Self.pagesWritten(db))
@@ -304,6 +324,10 @@ final class GroupCommitter: Sendable {
 
     /// The oldest waiting requests, up to `count` of them and `changes` changes. A group's first
     /// request is taken whatever its size (`atLeastOne`), so a large batch is never starved.
+    /// Times a group looks again when another process wrote the journal between its check and
+    /// its lock.
+    static let foreignWriteRetries = 3
+
     private static func take(_ state: inout State, max count: Int, changes: Int, atLeastOne: Bool = true) -> [Job] {
         var taken = 0
         var budget = changes

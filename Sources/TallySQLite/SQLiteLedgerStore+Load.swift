@@ -14,17 +14,7 @@ extension SQLiteLedgerStore: LedgerLoader {
         defer { committer.requireResettle() }
         return try await write("load") { db in
             let before = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM main.journal") ?? 0
-            try db.execute(
-                sql: """
-                    CREATE TEMP TABLE balances (
-                        realm_id TEXT NOT NULL,
-                        currency_id TEXT NOT NULL,
-                        member_id TEXT NOT NULL,
-                        balance INTEGER NOT NULL,
-                        updated_at INTEGER NOT NULL,
-                        PRIMARY KEY (realm_id, currency_id, member_id)
-                    ) WITHOUT ROWID
-                    """)
+            try db.execute(sql: BalanceFile.createBalances("temp.balances"))
             var summary = LoadSummary()
             var events = EventRecorder.Load()
             while let chunk = try source.next() {

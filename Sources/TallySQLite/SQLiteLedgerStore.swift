@@ -42,10 +42,12 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
             checkpointing: .standard)
     }
 
-    /// The same, with the checkpoint policy chosen (tests shrink it to see the log start over).
+    /// The same, with the checkpoint policy chosen (tests shrink it to see the log start over)
+    /// and the longest the balance file's follower gathers entries when nothing waits for it.
     init(
         path: String, durability: SQLiteDurability, clock: TallyClock, ids: IDGenerator?, logger: Logger,
-        metrics: TallyMetrics = .disabled, checkpointing: WALCheckpointer.Policy
+        metrics: TallyMetrics = .disabled, checkpointing: WALCheckpointer.Policy,
+        followerDelayMax: Duration = .seconds(5)
     ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -91,7 +93,8 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         } catch {
             throw Self.storageError(error, during: "open the balance file", logger: logger)
         }
-        self.follower = BalanceFollower(ledger: ledger, journal: pool, logger: logger, metrics: metrics)
+        self.follower = BalanceFollower(
+            ledger: ledger, journal: pool, logger: logger, metrics: metrics, delayMax: followerDelayMax)
         self.committer = GroupCommitter(
             pool: pool, checkpointer: checkpointer, follower: follower, logger: logger, metrics: metrics,
             ids: self.ids)

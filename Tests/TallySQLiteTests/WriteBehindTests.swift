@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import TallyTestSupport
 import Testing
 
@@ -146,4 +147,73 @@ import Testing
         let broken = try await raw.read { db in try SQLiteLedgerStore.verify(db) { _ in } }
         #expect(broken.violations.map(\.kind).contains(.indexMismatch))
     }
+
+    /// Two stores on one file (a command beside a server): a batch after the other store's write
+    /// plans from the balance that write left, and promptly, even with a follower that would
+    /// otherwise gather entries for a minute before covering them.
+    @Test func aWriteAfterAnotherStoresWritePlansFromItPromptly() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("tally.sqlite")
+        let first = ServiceScope.startForTest(
+            try SQLiteLedgerStore(
+                path: path, durability: .full, clock: .system, ids: nil, logger: Logger(label: "tally.tests.first"),
+                checkpointing: .standard, followerDelayMax: .seconds(60)))
+        let realm = try await first.createRealm(name: "Beside")
+        _ = try await first.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let member = try await first.createMember(Credentials(username: "ann"), in: realm.id)
+        let plus = { (amount: Int64) in
+            try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: amount)])
+        }
+        _ = try await first.apply(try plus(10))
+
+        let second = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
+        _ = try await second.apply(try plus(5))
+
+        let started = ContinuousClock.now
+        let receipt = try await first.apply(try plus(1))
+        #expect(receipt.changes[0].balanceBefore == 15, "the first store planned from what it remembered")
+        #expect(ContinuousClock.now - started < .seconds(5), "the writer waited for the follower's own pace")
+        #expect(try await first.verify { _ in }.isClean)
+    }
+
+    /// A load's balances are not written (the balance file derives them from the journal), so
+    /// one that its entries do not leave is refused whole rather than silently replaced; the
+    /// same records with the right balance load and verify.
+    @Test func aLoadedBalanceThatItsEntriesDoNotLeaveIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        let source = ServiceScope.startForTest(try SQLiteLedgerStore(path: directory.path("source.sqlite")))
+        let realm = try await source.createRealm(name: "Source")
+        let points = try await source.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
+        let member = try await source.createMember(Credentials(username: "ann"), in: realm.id)
+        _ = try await source.apply(try Batch(realmID: realm.id, changes: [Change(memberID: member.id, amount: 5)]))
+        let entries = try await source.journal(of: member.id, in: realm.id, limit: 10)
+        #expect(entries.map(\.balanceAfter) == [5])
+
+        let target = ServiceScope.startForTest(try SQLiteLedgerStore(path: directory.path("target.sqlite")))
+        let records = { (balance: Int64) in
+            ChunkList([
+                .realm(Lined(realm, line: 2)), .currencies([Lined(points, line: 3)]),
+                .members([Lined(member, line: 4)]), .entries(entries.map { Lined($0, line: 5) }),
+                .balances([
+                    Lined(
+                        StoredBalance(
+                            realmID: realm.id, memberID: member.id, currencyID: points.id, balance: balance,
+                            updatedAtMilliseconds: 0), line: 6)
+                ]),
+            ])
+        }
+        let refused = await #expect(throws: TallyError.self) { _ = try await target.load(records(6)) }
+        #expect(refused?.message.contains("is 6 in the file, but its journal entries leave 5") == true)
+        #expect(try await target.realms().isEmpty, "nothing of the refused load stays")
+        _ = try await target.load(records(5))
+        #expect(try await target.balance(BalanceKey(currencyID: points.id, memberID: member.id), in: realm.id) == 5)
+        #expect(try await target.verify { _ in }.isClean)
+    }
+}
+
+/// Chunks given in advance, as a load source.
+final class ChunkList: LoadSource, @unchecked Sendable {
+    private var chunks: [LoadChunk]
+    init(_ chunks: [LoadChunk]) { self.chunks = chunks }
+    func next() throws -> LoadChunk? { chunks.isEmpty ? nil : chunks.removeFirst() }
 }
