@@ -149,7 +149,7 @@ import Testing
     }
 
     /// Two stores on one file (a command beside a server): a batch after the other store's write
-    /// plans from the balance that write left, and promptly, even with a follower that would
+    /// plans from the balance that write left, without waiting for a follower that would
     /// otherwise gather entries for a minute before covering them.
     @Test func aWriteAfterAnotherStoresWritePlansFromItPromptly() async throws {
         let directory = try TemporaryDirectory()
@@ -169,10 +169,10 @@ import Testing
         let second = ServiceScope.startForTest(try SQLiteLedgerStore(path: path))
         _ = try await second.apply(try plus(5))
 
-        let started = ContinuousClock.now
+        // A writer that waited for the follower's own pace (a minute here) would give up after
+        // its 10 s bound and answer UNAVAILABLE, which fails this call.
         let receipt = try await first.apply(try plus(1))
         #expect(receipt.changes[0].balanceBefore == 15, "the first store planned from what it remembered")
-        #expect(ContinuousClock.now - started < .seconds(5), "the writer waited for the follower's own pace")
         #expect(try await first.verify { _ in }.isClean)
     }
 
