@@ -102,7 +102,9 @@ enum BalanceFile {
 
     /// The sequence number the file covers and that entry's id.
     static func covered(_ ledger: Database) throws -> (seq: Int64, entryID: String?) {
-        guard let row = try Row.fetchOne(ledger, sql: "SELECT seq, entry_id FROM ledger_checkpoint WHERE id = 1")
+        guard
+            let row = try Row.fetchOne(
+                ledger.cachedStatement(sql: "SELECT seq, entry_id FROM ledger_checkpoint WHERE id = 1"))
         else { return (0, nil) }
         return (row[0], row[1])
     }

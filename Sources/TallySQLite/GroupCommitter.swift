@@ -242,7 +242,7 @@ final class GroupCommitter: Sendable {
                         // file to cover those entries, outside a transaction, so that the one
                         // below reads the file as it is then (a transaction reads the attached
                         // file as of its BEGIN).
-                        let found = try Int64.fetchOne(db, sql: lastSequence) ?? 0
+                        let found = try Int64.fetchOne(db.cachedStatement(sql: lastSequence)) ?? 0
                         if found != own {
                             memory.invalidate()
                             try follower.waitCoveringBlocking(found)
@@ -251,7 +251,7 @@ final class GroupCommitter: Sendable {
                         var raced = false
                         try db.inTransaction {
                             // One more write between the check and the lock: look again.
-                            guard try Int64.fetchOne(db, sql: lastSequence) == own else {
+                            guard try Int64.fetchOne(db.cachedStatement(sql: lastSequence)) == own else {
                                 raced = true
                                 return .rollback
                             }
@@ -279,7 +279,7 @@ final class GroupCommitter: Sendable {
                             metrics.commitQueueChanged(by: -next.count)
                             group.withLock { $0 += next }
                         }
-                        last = try Int64.fetchOne(db, sql: lastSequence) ?? 0
+                        last = try Int64.fetchOne(db.cachedStatement(sql: lastSequence)) ?? 0
                         applied = ContinuousClock.now
                     }
                     memory.committed(through: last)
