@@ -117,10 +117,12 @@ final class BalanceFollower: Sendable {
             let started = ContinuousClock.now
             let applied = await step()
             if applied >= chunk { continue }
-            if applied == 0 && state.withLock({ $0.finishing }) { break }
+            // Cancelled (not a graceful stop): the journal stays covered by the next start.
+            if applied == 0 && (state.withLock({ $0.finishing }) || Task.isCancelled) { break }
             // Gather: wait until enough entries wait, a reader does, or delayMax has passed.
             while true {
-                _ = await iterator.next()
+                // nil once cancelled: stop gathering rather than spin.
+                guard await iterator.next() != nil else { break }
                 let (waiting, finishing) = state.withLock { (!$0.waiters.isEmpty, $0.finishing) }
                 if waiting || finishing || blockedWaiters.load(ordering: .relaxed) > 0
                     || published.load(ordering: .relaxed) - covered >= batchMin
@@ -163,6 +165,7 @@ final class BalanceFollower: Sendable {
             answerWaiters()
             return applied
         } catch {
+            if Task.isCancelled { return 0 }
             logger.error("the balance file could not follow the journal", metadata: ["error": "\(error)"])
             try? await Task.sleep(for: .seconds(1))
             return 0
