@@ -74,9 +74,6 @@ final class WriterBalances: @unchecked Sendable {
         group.removeAll()
     }
 
-    /// Balances remembered (for tests and metrics).
-    var count: Int { values.count }
-
     struct Key: Hashable {
         let realm: RealmID
         let key: BalanceKey
