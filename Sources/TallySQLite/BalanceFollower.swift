@@ -24,6 +24,8 @@ final class BalanceFollower: Sendable {
     let batchMin: Int64
     /// Longest a committed entry waits for the follower when no reader needs it.
     let delayMax: Duration
+    /// A test hook: each transaction held open (see `FollowerCrashWindow`).
+    let crashWindow: FollowerCrashWindow?
     /// The highest journal sequence number the writer committed (as it told `committed`).
     private let published = Atomic<Int64>(0)
     /// Threads blocked in `waitCoveringBlocking`: the follower runs for them at once.
@@ -43,9 +45,11 @@ final class BalanceFollower: Sendable {
     init(
         ledger: DatabaseQueue, journal: DatabasePool, logger: Logger, metrics: TallyMetrics = .disabled,
         chunk: Int = 50_000, pollInterval: Duration = .milliseconds(50), batchMin: Int64 = 40_000,
-        delayMax: Duration = .seconds(5)
+        delayMax: Duration = .seconds(5), crashWindow: FollowerCrashWindow? = nil
     ) {
-        self.batchMin = batchMin
+        // Under the crash hook, a transaction for every entry committed.
+        self.batchMin = crashWindow == nil ? batchMin : 1
+        self.crashWindow = crashWindow
         self.delayMax = delayMax
         self.ledger = ledger
         self.metrics = metrics
@@ -158,8 +162,9 @@ final class BalanceFollower: Sendable {
         let chunk = self.chunk
         do {
             let metrics = self.metrics
+            let crashWindow = self.crashWindow
             let (through, applied) = try await ledger.writeWithoutTransaction { db in
-                try Self.follow(db, limit: chunk, metrics: metrics)
+                try Self.follow(db, limit: chunk, metrics: metrics, crashWindow: crashWindow)
             }
             coveredSequence.store(through, ordering: .releasing)
             answerWaiters()
@@ -174,12 +179,13 @@ final class BalanceFollower: Sendable {
 
     /// One transaction on the balance file, taking its write lock first (another process's
     /// follower may write it too).
-    private static func follow(_ db: Database, limit: Int, metrics: TallyMetrics) throws
-        -> (covered: Int64, applied: Int)
-    {
+    private static func follow(
+        _ db: Database, limit: Int, metrics: TallyMetrics, crashWindow: FollowerCrashWindow? = nil
+    ) throws -> (covered: Int64, applied: Int) {
         var result: (covered: Int64, applied: Int) = (0, 0)
         try db.inTransaction(.immediate) {
             result = try BalanceFile.follow(db, limit: limit)
+            if result.applied > 0 { crashWindow?.holdOpen() }
             return .commit
         }
         // The balance file's pages count with the database's (pages written per change).

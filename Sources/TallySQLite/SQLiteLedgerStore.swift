@@ -33,13 +33,15 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     ///   - durability: `.full` (default) makes every acknowledged commit survive power loss.
     ///   - clock: stamps every record and paces the background checkpoints.
     ///   - metrics: where committed writes, the group committer and the log's size are recorded.
+    ///   - followerCrashWindow: a test hook only (see `FollowerCrashWindow`).
     public convenience init(
         path: String, durability: SQLiteDurability = .full, clock: TallyClock = .system,
-        ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite"), metrics: TallyMetrics = .disabled
+        ids: IDGenerator? = nil, logger: Logger = Logger(label: "tally.sqlite"), metrics: TallyMetrics = .disabled,
+        followerCrashWindow: FollowerCrashWindow? = nil
     ) throws {
         try self.init(
             path: path, durability: durability, clock: clock, ids: ids, logger: logger, metrics: metrics,
-            checkpointing: .standard)
+            checkpointing: .standard, followerCrashWindow: followerCrashWindow)
     }
 
     /// The same, with the checkpoint policy chosen (tests shrink it to see the log start over)
@@ -47,7 +49,7 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
     init(
         path: String, durability: SQLiteDurability, clock: TallyClock, ids: IDGenerator?, logger: Logger,
         metrics: TallyMetrics = .disabled, checkpointing: WALCheckpointer.Policy,
-        followerDelayMax: Duration = .seconds(5)
+        followerDelayMax: Duration = .seconds(5), followerCrashWindow: FollowerCrashWindow? = nil
     ) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -90,11 +92,21 @@ public final class SQLiteLedgerStore: LedgerStore, Service {
         let ledger: DatabaseQueue
         do {
             ledger = try BalanceFile.open(balancePath, journal: path)
+            if let window = followerCrashWindow {
+                logger.warning(
+                    "test hook: the balance file's transactions are held open", metadata: ["marker": "\(window.marker)"]
+                )
+                try ledger.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA main.cache_size = \(FollowerCrashWindow.cachePages)")
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(FollowerCrashWindow.checkpointPages)")
+                }
+            }
         } catch {
             throw Self.storageError(error, during: "open the balance file", logger: logger)
         }
         self.follower = BalanceFollower(
-            ledger: ledger, journal: pool, logger: logger, metrics: metrics, delayMax: followerDelayMax)
+            ledger: ledger, journal: pool, logger: logger, metrics: metrics, delayMax: followerDelayMax,
+            crashWindow: followerCrashWindow)
         self.committer = GroupCommitter(
             pool: pool, checkpointer: checkpointer, follower: follower, logger: logger, metrics: metrics,
             ids: self.ids)

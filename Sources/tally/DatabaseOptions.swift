@@ -61,7 +61,9 @@ struct DatabaseOptions: ParsableArguments {
             // Connections open, and the schema is migrated, on the first operation.
             return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger, metrics: metrics)
         }
-        return try SQLiteLedgerStore(path: path, durability: level, logger: logger, metrics: metrics)
+        return try SQLiteLedgerStore(
+            path: path, durability: level, logger: logger, metrics: metrics,
+            followerCrashWindow: FollowerCrashWindow.fromEnvironment(ProcessInfo.processInfo.environment))
     }
 
     /// The SQLite file the URL names, or nil when it names a PostgreSQL database (for a command

@@ -13,6 +13,11 @@ import Testing
 /// restart. At the end every balance must equal exactly the sum of all batches (each applied
 /// once: nothing lost, nothing doubled), no batch may be half applied at any restart, and
 /// `tally verify` must pass. `TALLY_CRASH_CYCLES` sets the number of kills (default 50).
+///
+/// The second test aims every kill inside a transaction of the balance file's follower
+/// (`FollowerCrashWindow`: a transaction for every entry, held open 40 ms with a marker file,
+/// pages spilled to the file's log before commit, its log checkpointed every 8 pages), and checks
+/// that each restart brought the file back up to the journal.
 @Suite(.serialized, .serviceScope) struct CrashTests {
     struct Pending: Sendable {
         let key: String
@@ -25,10 +30,29 @@ import Testing
         var pending: Pending?
     }
 
+    /// When each cycle's kill lands.
+    enum KillMoment {
+        /// After a varying number of journal entries.
+        case anyMoment
+        /// While the server's balance file follower holds a transaction open (the marker file
+        /// exists), after a varying time under load.
+        case insideBalanceFollower(marker: String)
+    }
+
     static let cycles = ProcessInfo.processInfo.environment["TALLY_CRASH_CYCLES"].flatMap(Int.init) ?? 50
 
     @Test func killedServersLoseAndDoubleNothing() async throws {
         let dir = try TemporaryDirectory()
+        try await run(in: dir, killing: .anyMoment)
+    }
+
+    @Test func killedInsideTheBalanceFilesTransactionLoseAndDoubleNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let marker = dir.url.appendingPathComponent("follower-holding").path
+        try await run(in: dir, killing: .insideBalanceFollower(marker: marker))
+    }
+
+    private func run(in dir: TemporaryDirectory, killing moment: KillMoment) async throws {
         let db = dir.database
         let setup = ServiceScope.startForTest(try SQLiteLedgerStore(path: db))
         let realm = try await setup.createRealm(name: "Crash")
@@ -62,9 +86,25 @@ import Testing
         var retried = 0
         var committedButUnanswered = 0
         var pending = [Pending]()
+        var killedInside = 0
+        var marker: String?
+        var environment = [String: String]()
+        if case .insideBalanceFollower(let path) = moment {
+            marker = path
+            environment["TALLY_TEST_FOLLOWER_HOLD"] = "\(path):40"
+        }
+        var lastKillWasInside = false
         for cycle in 0...Self.cycles {
-            let server = try ServerProcess(arguments: ["--database", db], directory: dir.url)
+            let server = try ServerProcess(
+                arguments: ["--database", db, "--log-level", "info"], directory: dir.url, environment: environment)
             let port = server.port
+            if lastKillWasInside {
+                // The file's transaction died uncommitted, and nothing wrote it since: the new
+                // server brought it up to the journal before it listened.
+                #expect(
+                    server.stderr.text.contains("the balance file covers the journal"),
+                    "cycle \(cycle): the restart did not bring the balance file up to the journal")
+            }
             // After a restart, nothing may be half applied, and nothing acknowledged may be missing.
             let (balanceA, balanceB) = try await balances(setup)
             #expect(balanceA == balanceB, "cycle \(cycle): a batch was half applied")
@@ -88,8 +128,6 @@ import Testing
                 server.stop()
                 break
             }
-            let startCount =
-                try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence ?? 0
             let stopAfter = Int64(20 + (cycle * 37) % 90)  // kill at varying depths of the load
             let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
                 for worker in 0..<4 {
@@ -116,17 +154,35 @@ import Testing
                     }
                 }
                 let deadline = Date().addingTimeInterval(30)
-                while Date() < deadline {
-                    let last =
+                if let marker {
+                    // No reads here: a read would let this process's store bring the file up.
+                    try await Task.sleep(for: .milliseconds(stopAfter))
+                    while Date() < deadline && !FileManager.default.fileExists(atPath: marker) {
+                        try await Task.sleep(for: .milliseconds(1))
+                    }
+                } else {
+                    let startCount =
                         try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?.sequence
                         ?? 0
-                    if last - startCount >= stopAfter * 2 { break }
-                    try await Task.sleep(for: .milliseconds(2))
+                    while Date() < deadline {
+                        let last =
+                            try await setup.journal(of: a.id, in: realm.id, before: nil, limit: 1).entries.first?
+                            .sequence ?? 0
+                        if last - startCount >= stopAfter * 2 { break }
+                        try await Task.sleep(for: .milliseconds(2))
+                    }
                 }
                 server.stop(signal: SIGKILL)
                 var all = [WorkerResult]()
                 for try await result in group { all.append(result) }
                 return all
+            }
+            if let marker {
+                // The process removes the marker when it leaves the transaction: still there, the
+                // kill landed inside it.
+                lastKillWasInside = FileManager.default.fileExists(atPath: marker)
+                if lastKillWasInside { killedInside += 1 }
+                try? FileManager.default.removeItem(atPath: marker)
             }
             for result in results {
                 acknowledged += result.acknowledged
@@ -139,8 +195,13 @@ import Testing
         #expect(finalB == acknowledged, "every batch applied exactly once")
         let verify = try TallyProcess.run(["verify", "--database", db])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        if marker != nil {
+            // A kill can land just as the hold ends; nearly all must land inside it.
+            #expect(killedInside >= Self.cycles * 9 / 10, "only \(killedInside) of \(Self.cycles) kills landed inside")
+        }
         print(
-            "crash test: \(Self.cycles) kill/restart cycles, \(requests) batch requests, \(retried) retried after a kill, "
+            "crash test (\(marker == nil ? "any moment" : "\(killedInside) kills inside the balance file's transaction")): "
+                + "\(Self.cycles) kill/restart cycles, \(requests) batch requests, \(retried) retried after a kill, "
                 + "\(committedButUnanswered) restarts found a batch committed but unanswered, "
                 + "\(acknowledged) points on each member, balances exact, verify \(verify.status == 0 ? "passed" : "FAILED")"
         )
