@@ -35,6 +35,7 @@ public struct TallyMetrics: Sendable {
         public static let pagesWritten = "tally_sqlite_pages_written_total"
         public static let postgresConnectionsInUse = "tally_postgres_connections_in_use"
         public static let postgresPoolSize = "tally_postgres_pool_size"
+        public static let postgresBatches = "tally_postgres_batches_total"
         public static let buildInfo = "tally_build_info"
         public static let webhookAttempts = "tally_webhook_attempts_total"
         public static let webhookDeliveriesInFlight = "tally_webhook_deliveries_in_flight"
@@ -58,6 +59,8 @@ public struct TallyMetrics: Sendable {
     private let pagesWritten: Counter
     private let postgresConnectionsInUse: Meter
     private let postgresPoolSize: Meter
+    /// One counter per way a PostgreSQL batch was written (`PostgresBatchPath`), made up front.
+    private let postgresBatches: [PostgresBatchPath: Counter]
     /// One counter per attempt outcome (`DeliveryAttempt.Outcome`), made up front.
     private let webhookAttempts: [String: Counter]
     private let webhookDeliveriesInFlight: Meter
@@ -83,6 +86,10 @@ public struct TallyMetrics: Sendable {
         pagesWritten = Counter(label: Name.pagesWritten, factory: factory)
         postgresConnectionsInUse = Meter(label: Name.postgresConnectionsInUse, factory: factory)
         postgresPoolSize = Meter(label: Name.postgresPoolSize, factory: factory)
+        postgresBatches = Dictionary(
+            uniqueKeysWithValues: PostgresBatchPath.allCases.map { path in
+                (path, Counter(label: Name.postgresBatches, dimensions: [("path", path.rawValue)], factory: factory))
+            })
         // Labels: the outcome only, one of DeliveryAttempt.Outcome's fixed raw values.
         webhookAttempts = Dictionary(
             uniqueKeysWithValues: DeliveryAttempt.Outcome.allCases.map { outcome in
@@ -178,6 +185,12 @@ public struct TallyMetrics: Sendable {
         }
     }
 
+    /// A batch (or single update, or transfer) reached PostgreSQL by `path`, or was handed from
+    /// one path to the next.
+    public func postgresBatch(_ path: PostgresBatchPath) {
+        postgresBatches[path]?.increment()
+    }
+
     // MARK: Webhooks
 
     /// A delivery attempt ended with `outcome` (`delivered`, `retrying` or `failed`).
@@ -198,4 +211,19 @@ public struct TallyMetrics: Sendable {
         let (seconds, attoseconds) = duration.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// How a PostgreSQL batch was written (docs/decisions/0010-postgres-one-round-trip.md): the
+/// label values of `tally_postgres_batches_total`.
+public enum PostgresBatchPath: String, Sendable, CaseIterable {
+    /// Planned from what the server knew, applied by one function call (one round trip).
+    case oneStatement = "one_statement"
+    /// The same, after one read of what the server did not know (two round trips).
+    case readThenOneStatement = "read_then_one_statement"
+    /// Planned from what the server knew but found stale in the database (nothing written); the
+    /// batch then ran locked.
+    case stale
+    /// Planned inside a transaction that locked its rows first: a rejection's answer, a stale
+    /// plan's second try.
+    case locked
 }

@@ -47,13 +47,19 @@ extension PostgresLedgerStore {
         }
     }
 
-    /// Locks the realm and the currency, lets `CurrencyEdit` decide, and writes the row it
-    /// returns. With the currency row locked, no batch can move a balance between the count of
-    /// balances outside new limits and the commit.
+    /// Locks the realm and the currency (its row, and the advisory lock of one-statement
+    /// batches), lets `CurrencyEdit` decide, and writes the row it returns. With both held, no
+    /// batch can move a balance between the count of balances outside new limits and the commit.
     func editCurrency(
         _ id: CurrencyID, in realmID: RealmID, _ edit: CurrencyEdit, _ connection: PostgresConnection, now: Int64
     ) async throws -> (currency: Currency, changed: Bool) {
         try await lockRealm(connection, realmID)
+        // Batches written in one statement hold this lock shared while they check the currency's
+        // limits and write (tally_apply_batch); the locked path's row lock is the row's.
+        _ = try await first(
+            connection,
+            "SELECT pg_advisory_xact_lock(hashtextextended('tally-currency:' || \(realmID.rawValue) || ':' || \(id.rawValue), 0))"
+        )
         guard let current = try await fetchCurrency(connection, id, in: realmID, forUpdate: true) else {
             throw TallyError.notFound(id, in: realmID)
         }

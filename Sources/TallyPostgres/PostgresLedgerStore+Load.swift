@@ -8,6 +8,21 @@ extension PostgresLedgerStore: LedgerLoader {
     /// One transaction on one connection for the whole load. It is never run again: a failure
     /// of any kind ends the load (the source cannot be read twice), undoing everything.
     public func load(_ source: any LoadSource) async throws -> LoadSummary {
+        let summary = try await loadInOneTransaction(source)
+        planningCache.forgetAll()
+        // Statistics for the tables the load filled, now rather than when autovacuum gets to
+        // them: a plan made meanwhile would take a table of a million rows for an empty one.
+        do {
+            try await withPooledConnection { connection in
+                try await connection.query("ANALYZE members, balances, journal, events", logger: logger)
+            }
+        } catch {
+            logger.warning("could not analyze the loaded tables", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return summary
+    }
+
+    private func loadInOneTransaction(_ source: any LoadSource) async throws -> LoadSummary {
         try await transaction("load") { connection in
             do {
                 var summary = LoadSummary()

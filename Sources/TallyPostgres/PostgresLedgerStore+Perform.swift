@@ -48,6 +48,13 @@ extension PostgresLedgerStore {
     public func perform(_ write: LedgerWrite, idempotency claim: IdempotencyClaim?) async throws -> WriteOutcome {
         let now = nowMilliseconds
         let prepared = try PreparedWrite(write, ids: ids, now: now)
+        if case .apply(let batch, let batchID, let entryIDs) = prepared,
+            let outcome = try await applyInOneStatement(
+                prepared, batch, batchID: batchID, entryIDs: entryIDs, claim: claim, now: now)
+        {
+            metrics.committed(outcome)
+            return outcome
+        }
         var attempt = 1
         while true {
             do {
@@ -55,6 +62,18 @@ extension PostgresLedgerStore {
                     try await performOnce(prepared, claim: claim, connection, now: now)
                 }
                 metrics.committed(outcome)
+                switch prepared {
+                case .apply(let batch, _, _):
+                    metrics.postgresBatch(.locked)
+                    if case .performed(.receipt(let receipt), _) = outcome {
+                        planningCache.remember(receipt, in: batch.realmID)
+                    }
+                case .editCurrency, .credential:
+                    // They change what batches are planned from (limits, ghosts).
+                    planningCache.forgetAll()
+                default:
+                    break
+                }
                 return outcome
             } catch let race as IdempotencyRace {
                 guard attempt < Self.idempotencyAttemptsMax else { throw storageError(race, during: "perform") }
@@ -87,21 +106,21 @@ extension PostgresLedgerStore {
         return .performed(result, response: record.response)
     }
 
-    /// Numbers the drafts with the realm's next sequence numbers and inserts them, in the
-    /// caller's transaction: one counter update and one insert per write. The counter's row
-    /// stays locked until the commit, so the realm's events commit in sequence order.
+    /// Writes the drafts, unnumbered, in the caller's transaction: one insert. They are numbered
+    /// once committed, before anything reads the feed (`numberEvents`).
     func record(_ drafts: [EventDraft], _ connection: PostgresConnection, now: Int64) async throws {
-        guard let realm = drafts.first?.realmID else { return }
-        guard let last = try await row(connection, Self.statements.takeEventSequences(drafts.count, in: realm))
-        else { throw TallyError.unavailable }
-        let first = try last.integer("last_seq") - Int64(drafts.count) + 1
-        let events = drafts.enumerated().map { index, draft in
-            draft.recorded(sequence: first + Int64(index), id: ids.make(), now: now)
-        }
-        for start in stride(from: 0, to: events.count, by: EventRecorder.rowsPerInsert) {
-            let piece = events[start..<min(start + EventRecorder.rowsPerInsert, events.count)]
-            try await run(connection, Self.statements.insert(Array(piece)).query)
-        }
+        guard !drafts.isEmpty else { return }
+        let eventIDs = drafts.map { _ in (ids.make() as EventID).rawValue }
+        try await run(
+            connection,
+            """
+            INSERT INTO event_drafts (realm_id, id, type, data, created_at)
+            SELECT e.realm, e.id, e.type, e.data, \(now)
+            FROM unnest(\(drafts.map(\.realmID.rawValue))::text[], \(eventIDs)::text[],
+                \(drafts.map(\.type.rawValue))::text[], \(drafts.map(\.data.text))::text[])
+                WITH ORDINALITY AS e(realm, id, type, data, n)
+            ORDER BY e.n
+            """)
     }
 
     /// The record stored under the claim's key, or nil for a new key.

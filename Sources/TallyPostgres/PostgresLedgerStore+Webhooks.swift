@@ -3,7 +3,8 @@ import TallyCore
 
 extension PostgresLedgerStore {
     public func createWebhook(_ draft: WebhookDraft, limit: Int, now: Int64) async throws -> Webhook {
-        try await transaction("createWebhook") { connection in
+        try await numberEvents(in: draft.realmID)
+        return try await transaction("createWebhook") { connection in
             // Two subscriptions created at once are counted one after the other.
             try await lockRealm(connection, draft.realmID)
             try Webhook.checkCount(
@@ -52,7 +53,8 @@ extension PostgresLedgerStore {
     public func redeliverWebhook(_ id: WebhookID, in realmID: RealmID, from seq: Int64, now: Int64) async throws
         -> Webhook?
     {
-        try await transaction("redeliverWebhook") { connection in
+        try await numberEvents(in: realmID)
+        return try await transaction("redeliverWebhook") { connection in
             guard let stored = try await row(connection, Self.statements.webhook(id, in: realmID, locking: true))
             else { return nil }
             let webhook = try Webhook(stored: stored).redelivered(
@@ -71,7 +73,8 @@ extension PostgresLedgerStore {
     }
 
     public func claimWebhooks(owner: String, now: Int64, leaseUntil: Int64, limit: Int) async throws -> [Webhook] {
-        try await transaction("claimWebhooks") { connection in
+        try await numberEvents(in: nil)
+        return try await transaction("claimWebhooks") { connection in
             try await rows(
                 connection, Self.statements.claimWebhooks(owner: owner, now: now, leaseUntil: leaseUntil, limit: limit)
             ).map(Webhook.init(stored:))
@@ -79,7 +82,10 @@ extension PostgresLedgerStore {
     }
 
     public func lastEventSeq(in realmID: RealmID) async throws -> Int64 {
-        try await transaction("lastEventSeq", .reading) { connection in try await lastEventSeq(connection, realmID) }
+        try await numberEvents(in: realmID)
+        return try await transaction("lastEventSeq", .reading) { connection in
+            try await lastEventSeq(connection, realmID)
+        }
     }
 
     public func recordDelivery(_ report: DeliveryReport, owner: String, leaseUntil: Int64) async throws -> Bool {

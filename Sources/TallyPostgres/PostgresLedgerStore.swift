@@ -26,6 +26,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let logger: Logger
     let metrics: TallyMetrics
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
+    /// What batches are planned from before one round trip writes them.
+    let planningCache = PlanningCache()
     /// How long an operation waits for a pooled connection.
     let connectionWait: Duration
 
@@ -194,7 +196,7 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     /// (the pool itself reports no figures).
     /// A connection from the pool, waiting at most `connectionWait` for one (then 503), counted
     /// in the pool-use gauge while held.
-    private func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func withPooledConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection(waitingAtMost: connectionWait) { connection in
             metrics.postgresConnectionsChanged(by: 1)
             defer { metrics.postgresConnectionsChanged(by: -1) }

@@ -22,6 +22,168 @@ enum PostgresMigrations {
         ("0004-import-entries", importEntries.map(Step.sql)),
         ("0005-events", events.map(Step.sql)),
         ("0006-webhooks", webhooks.map(Step.sql)),
+        ("0007-one-round-trip", eventDrafts.map(Step.sql) + applyBatchFunction.map(Step.sql)),
+    ]
+
+    /// Events are written with the write as drafts, unnumbered, so that no write waits for
+    /// another realm writer's commit; `tally_number_events` numbers the committed drafts of a
+    /// realm (or of all realms) in one short transaction, under a per-realm lock, before anything
+    /// reads the feed (docs/decisions/0010-postgres-one-round-trip.md, docs/SCALING.md). The
+    /// realm's counter stays in `event_sequences`.
+    static let eventDrafts: [String] = [
+        """
+        CREATE TABLE event_drafts (
+            draft_id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            id TEXT NOT NULL CHECK (length(id) = 24),
+            type TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX event_drafts_by_realm ON event_drafts (realm_id, draft_id)",
+        """
+        CREATE FUNCTION tally_number_events(p_realm TEXT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+        DECLARE
+            realm_ TEXT;
+            last_ BIGINT;
+            moved BIGINT;
+            total BIGINT := 0;
+        BEGIN
+            FOR realm_ IN
+                SELECT DISTINCT d.realm_id FROM event_drafts d WHERE p_realm IS NULL OR d.realm_id = p_realm
+            LOOP
+                -- One numberer per realm at a time; each statement after the lock sees what the
+                -- one before it committed.
+                PERFORM pg_advisory_xact_lock(hashtextextended('tally-events:' || realm_, 0));
+                SELECT coalesce(max(s.last_seq), 0) INTO last_ FROM event_sequences s WHERE s.realm_id = realm_;
+                WITH drafts AS (
+                    DELETE FROM event_drafts d WHERE d.realm_id = realm_
+                    RETURNING d.draft_id, d.id, d.type, d.data, d.created_at)
+                INSERT INTO events (realm_id, seq, id, type, data, created_at)
+                SELECT realm_, last_ + row_number() OVER (ORDER BY drafts.draft_id), drafts.id, drafts.type,
+                    drafts.data, drafts.created_at
+                FROM drafts;
+                GET DIAGNOSTICS moved = ROW_COUNT;
+                IF moved > 0 THEN
+                    INSERT INTO event_sequences AS s (realm_id, last_seq) VALUES (realm_, last_ + moved)
+                    ON CONFLICT (realm_id) DO UPDATE SET last_seq = excluded.last_seq;
+                    total := total + moved;
+                END IF;
+            END LOOP;
+            RETURN total;
+        END $$
+        """,
+    ]
+
+    /// `tally_apply_batch`: writes a batch that `BatchPlanner` planned in Swift from what the
+    /// server knew, in one call (one round trip), after checking under lock that everything the
+    /// plan relied on is still so (docs/decisions/0010-postgres-one-round-trip.md). It decides
+    /// nothing: when anything differs it raises `40001` (a serialization failure: the plan was
+    /// made from rows changed since) and writes nothing, and the server plans again inside a
+    /// locked transaction.
+    ///
+    /// In order: an Idempotency-Key already stored replays (its record is returned, nothing is
+    /// written); the currencies the plan used are share-locked in id order and must match; the
+    /// members must exist with the same ghost flag; the balances that existed are locked in
+    /// key order and must hold what the plan started from; the ones that did not are created
+    /// with their final value and must still be absent; then the balances, the journal (in
+    /// request order) and the events (numbered by the realm's counter, whose lock orders the
+    /// realm's commits) are written.
+    static let applyBatchFunction: [String] = [
+        """
+        CREATE FUNCTION tally_apply_batch(
+            p_realm TEXT, p_now BIGINT,
+            p_members TEXT[], p_ghosts BOOLEAN[],
+            p_currencies TEXT[], p_archived BOOLEAN[], p_minimums BIGINT[], p_has_maximum BOOLEAN[],
+                p_maximums BIGINT[], p_transferable BOOLEAN[], p_defaults BOOLEAN[],
+            p_key_currencies TEXT[], p_key_members TEXT[], p_starts BIGINT[], p_finals BIGINT[],
+            p_entry_ids TEXT[], p_entry_members TEXT[], p_entry_currencies TEXT[], p_amounts BIGINT[],
+                p_befores BIGINT[], p_afters BIGINT[],
+            p_batch_id TEXT, p_initiator TEXT, p_kind TEXT,
+            p_event_ids TEXT[], p_event_types TEXT[], p_event_data TEXT[],
+            p_scope TEXT, p_key TEXT, p_request_hash BYTEA, p_status INTEGER, p_body BYTEA
+        ) RETURNS TABLE (replayed BOOLEAN, stored_hash BYTEA, stored_status INTEGER, stored_body BYTEA)
+        LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        DECLARE
+            matched INTEGER;
+        BEGIN
+            IF p_key IS NOT NULL THEN
+                INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at)
+                VALUES (p_scope, p_key, p_request_hash, p_status, p_body, p_now)
+                ON CONFLICT (scope, key) DO NOTHING;
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT true, i.request_hash, i.status, i.body FROM idempotency_keys i
+                        WHERE i.scope = p_scope AND i.key = p_key;
+                    RETURN;
+                END IF;
+            END IF;
+
+            -- The currencies: a shared advisory lock on each (a limit edit takes it exclusively,
+            -- `PostgresLedgerStore.editCurrency`), which costs no row lock, no multixact and no
+            -- log record, unlike locking the one row every batch of a realm touches; then their
+            -- rows, read by `= ANY` on their key in a subquery of their own, must be as planned.
+            PERFORM pg_advisory_xact_lock_shared(hashtextextended('tally-currency:' || p_realm || ':' || c, 0))
+            FROM unnest(p_currencies) AS c;
+            SELECT count(*) INTO matched
+            FROM (
+                SELECT c.id, c.archived_at, c.minimum_balance, c.maximum_balance, c.transferable, c.is_default
+                FROM currencies c WHERE c.realm_id = p_realm AND c.id = ANY(p_currencies) OFFSET 0) AS c
+            JOIN unnest(p_currencies, p_archived, p_minimums, p_has_maximum, p_maximums, p_transferable, p_defaults)
+                AS e(id, archived, minimum, has_maximum, maximum, transferable, is_default)
+                ON c.id = e.id AND (c.archived_at IS NOT NULL) = e.archived AND c.minimum_balance = e.minimum
+                AND (c.maximum_balance IS NOT NULL) = e.has_maximum AND coalesce(c.maximum_balance, 0) = e.maximum
+                AND c.transferable = e.transferable AND c.is_default = e.is_default;
+            IF matched <> cardinality(p_currencies) THEN
+                RAISE EXCEPTION 'the batch was planned from a currency that has changed' USING ERRCODE = '40001';
+            END IF;
+
+            SELECT count(*) INTO matched
+            FROM (SELECT m.id, m.ghost FROM members m WHERE m.realm_id = p_realm AND m.id = ANY(p_members) OFFSET 0) AS m
+            JOIN unnest(p_members, p_ghosts) AS e(id, ghost) ON m.id = e.id AND m.ghost = e.ghost;
+            IF matched <> cardinality(p_members) THEN
+                RAISE EXCEPTION 'the batch was planned from a member that has changed' USING ERRCODE = '40001';
+            END IF;
+
+            -- The balances are created (at 0) or locked in key order by the upsert's arbiter, a
+            -- probe of the primary key whatever the statistics say, and must hold what the plan
+            -- started from (0 for one that did not exist).
+            WITH locked AS (
+                INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at)
+                SELECT p_realm, e.c, e.m, 0, p_now FROM unnest(p_key_currencies, p_key_members) AS e(c, m)
+                ORDER BY e.c, e.m
+                -- Not SET balance: this only locks, and leaves the limits trigger to the write.
+                ON CONFLICT (realm_id, currency_id, member_id) DO UPDATE SET updated_at = b.updated_at
+                RETURNING b.currency_id, b.member_id, b.balance)
+            SELECT count(*) INTO matched FROM locked
+            JOIN unnest(p_key_currencies, p_key_members, p_starts) AS e(c, m, start)
+                ON locked.currency_id = e.c AND locked.member_id = e.m AND locked.balance = e.start;
+            IF matched <> cardinality(p_key_currencies) THEN
+                RAISE EXCEPTION 'the batch was planned from a balance that has changed' USING ERRCODE = '40001';
+            END IF;
+
+            INSERT INTO balances AS b (realm_id, currency_id, member_id, balance, updated_at)
+            SELECT p_realm, e.c, e.m, e.final, p_now
+            FROM unnest(p_key_currencies, p_key_members, p_finals) AS e(c, m, final)
+            ON CONFLICT (realm_id, currency_id, member_id)
+            DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at;
+
+            INSERT INTO journal (id, realm_id, member_id, currency_id, amount, balance_before, balance_after,
+                batch_id, initiator_id, kind, created_at)
+            SELECT e.id, p_realm, e.m, e.c, e.amount, e.before, e.after, p_batch_id, p_initiator, p_kind, p_now
+            FROM unnest(p_entry_ids, p_entry_members, p_entry_currencies, p_amounts, p_befores, p_afters)
+                WITH ORDINALITY AS e(id, m, c, amount, before, after, n)
+            ORDER BY e.n;
+
+            INSERT INTO event_drafts (realm_id, id, type, data, created_at)
+            SELECT p_realm, e.id, e.type, e.data, p_now
+            FROM unnest(p_event_ids, p_event_types, p_event_data) WITH ORDINALITY AS e(id, type, data, n)
+            ORDER BY e.n;
+
+            RETURN QUERY SELECT false, NULL::BYTEA, NULL::INTEGER, NULL::BYTEA;
+        END $$
+        """
     ]
 
     /// Webhook subscriptions, where each one's delivery stands (and who holds its lease), and

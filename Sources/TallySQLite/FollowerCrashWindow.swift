@@ -38,7 +38,7 @@ public struct FollowerCrashWindow: Sendable, Equatable {
 
     /// Inside the follower's transaction, after its writes: marks, holds, unmarks.
     func holdOpen() {
-        FileManager.default.createFile(atPath: marker, contents: nil)
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
         let (seconds, attoseconds) = hold.components
         usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
         try? FileManager.default.removeItem(atPath: marker)
