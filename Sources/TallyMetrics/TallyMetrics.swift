@@ -36,6 +36,7 @@ public struct TallyMetrics: Sendable {
         public static let postgresConnectionsInUse = "tally_postgres_connections_in_use"
         public static let postgresPoolSize = "tally_postgres_pool_size"
         public static let postgresBatches = "tally_postgres_batches_total"
+        public static let postgresReplicaReads = "tally_postgres_replica_reads_total"
         public static let buildInfo = "tally_build_info"
         public static let webhookAttempts = "tally_webhook_attempts_total"
         public static let webhookDeliveriesInFlight = "tally_webhook_deliveries_in_flight"
@@ -61,6 +62,7 @@ public struct TallyMetrics: Sendable {
     private let postgresPoolSize: Meter
     /// One counter per way a PostgreSQL batch was written (`PostgresBatchPath`), made up front.
     private let postgresBatches: [PostgresBatchPath: Counter]
+    private let postgresReplicaReads: Counter
     /// One counter per attempt outcome (`DeliveryAttempt.Outcome`), made up front.
     private let webhookAttempts: [String: Counter]
     private let webhookDeliveriesInFlight: Meter
@@ -86,6 +88,7 @@ public struct TallyMetrics: Sendable {
         pagesWritten = Counter(label: Name.pagesWritten, factory: factory)
         postgresConnectionsInUse = Meter(label: Name.postgresConnectionsInUse, factory: factory)
         postgresPoolSize = Meter(label: Name.postgresPoolSize, factory: factory)
+        postgresReplicaReads = Counter(label: Name.postgresReplicaReads, factory: factory)
         postgresBatches = Dictionary(
             uniqueKeysWithValues: PostgresBatchPath.allCases.map { path in
                 (path, Counter(label: Name.postgresBatches, dimensions: [("path", path.rawValue)], factory: factory))
@@ -189,6 +192,11 @@ public struct TallyMetrics: Sendable {
     /// one path to the next.
     public func postgresBatch(_ path: PostgresBatchPath) {
         postgresBatches[path]?.increment()
+    }
+
+    /// A read-only transaction was served by a read replica.
+    public func postgresReplicaRead() {
+        postgresReplicaReads.increment()
     }
 
     // MARK: Webhooks

@@ -14,7 +14,7 @@ extension PostgresLedgerStore: LedgerLoader {
         // them: a plan made meanwhile would take a table of a million rows for an empty one.
         do {
             try await withPooledConnection { connection in
-                try await connection.query("ANALYZE members, balances, journal, events", logger: logger)
+                _ = try await connection.query("ANALYZE members, balances, journal, events", logger: logger)
             }
         } catch {
             logger.warning("could not analyze the loaded tables", metadata: ["error": "\(String(reflecting: error))"])

@@ -28,18 +28,18 @@ extension PostgresLedgerStore {
         }
     }
 
-    /// Runs `body` with a pooled connection, waiting at most `wait` for one; past it, throws
-    /// `UNAVAILABLE`. Only the wait is bounded, never `body`.
+    /// Runs `body` with a connection of `pool` (the primary's when nil), waiting at most `wait`
+    /// for one; past it, throws `UNAVAILABLE`. Only the wait is bounded, never `body`.
     ///
     /// The pool's lease is cancellable but has no timeout of its own, so a child task holds the
     /// lease and hands the connection over; if the wait runs out first, the child is cancelled,
     /// which takes the request out of the pool's queue. The connection goes back to the pool when
     /// `body` returns or throws.
     func withConnection<T>(
-        waitingAtMost wait: Duration, _ body: (PostgresConnection) async throws -> T
+        waitingAtMost wait: Duration, from pool: PostgresClient? = nil, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let handoff = ConnectionHandoff()
-        let client = self.client
+        let client = pool ?? self.client
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {

@@ -28,6 +28,11 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     private let readiness = Mutex<Task<Void, any Error>?>(nil)
     /// What batches are planned from before one round trip writes them.
     let planningCache = PlanningCache()
+    /// Streaming replicas for read-only work (`serve --read-database`), and how far behind the
+    /// primary one may be and still serve.
+    let replicas: [ReadReplica]
+    let replicaLagMax: Duration
+    let replicaTurn = Atomic<Int>(0)
     /// How long an operation waits for a pooled connection.
     let connectionWait: Duration
 
@@ -47,10 +52,14 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     ///   - connectionWait: how long an operation waits for a pooled connection before it answers
     ///     `UNAVAILABLE` (`connectionWaitMax` unless a caller, such as a test on a loaded machine,
     ///     needs longer).
+    ///   - readURLs: streaming replicas of this database for the read-only operations
+    ///     (`replicaOperations`), each with a pool of `poolSize`; one further behind than
+    ///     `replicaLagMax`, unreachable or not a standby is skipped, and the primary answers.
     public init(
         url: String, poolSize: Int = 10, clock: TallyClock = .system, ids: IDGenerator? = nil,
         logger: Logger = Logger(label: "tally.postgres"), metrics: TallyMetrics = .disabled,
-        connectionWait: Duration = PostgresLedgerStore.connectionWaitMax
+        connectionWait: Duration = PostgresLedgerStore.connectionWaitMax, readURLs: [String] = [],
+        replicaLagMax: Duration = .seconds(1)
     ) throws {
         let parsed = try PostgresURL(url)
         let tls = try PostgresTLS(parsed)
@@ -78,15 +87,31 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         self.ids = ids ?? IDGenerator(clock: clock)
         self.logger = logger
         self.metrics = metrics
+        guard readURLs.count <= Self.replicasMax else {
+            throw TallyError.validation("At most \(Self.replicasMax) read replicas.")
+        }
+        replicas = try readURLs.enumerated().map { index, text in
+            try ReadReplica(url: try PostgresURL(text), index: index, poolSize: poolSize, logger: logger)
+        }
+        self.replicaLagMax = replicaLagMax
         metrics.postgresPool(size: poolSize)
     }
+
+    /// Most read replicas one store uses.
+    public static let replicasMax = 8
 
     /// Runs the connection pool until graceful shutdown or cancellation, then closes every
     /// connection and returns; call it once. The store is unusable after.
     public func run() async {
         // The pool runs until the store's graceful shutdown, which comes after the services
         // that use it have stopped; cancelling it then closes its connections.
-        await cancelWhenGracefulShutdown { await self.client.run() }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.client.run() }
+                for replica in self.replicas { group.addTask { await replica.client.run() } }
+                if !self.replicas.isEmpty { group.addTask { await self.watchReplicas() } }
+            }
+        }
     }
 
     /// Connects once outside the pool, so that a wrong password, a server that does not answer or
@@ -160,6 +185,11 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await ready()
+        if isolation == .reading, let replica = replica(for: operation),
+            let value = try await onReplica(replica, body)
+        {
+            return value
+        }
         var attempt = 1
         while true {
             do {

@@ -86,7 +86,28 @@ public final class PostgresServer: @unchecked Sendable {
         return try PostgresServer(binaries: binaries, tls: files)
     }
 
-    private init(binaries: URL, tls: TLSFiles? = nil) throws {
+    /// Starts a hot standby of `primary` (a `dedicated()` server): a base backup taken with
+    /// `pg_basebackup -R` (streaming replication over TCP as the tests' role), on a port of its
+    /// own on 127.0.0.1. It replays what the primary writes and answers read-only queries. Nil
+    /// when no PostgreSQL binaries are installed. The caller stops it with `stop()`.
+    /// `applyDelayMilliseconds` holds each transaction back that long before the standby applies
+    /// it (`recovery_min_apply_delay`), so a test can tell a read it served from one the primary
+    /// served.
+    public static func startStandby(of primary: PostgresServer, applyDelayMilliseconds: Int = 0) throws
+        -> PostgresServer?
+    {
+        guard available, let binaries else { return nil }
+        return try PostgresServer(
+            binaries: binaries, standbyOf: primary, applyDelayMilliseconds: applyDelayMilliseconds)
+    }
+
+    /// True for a server from `startStandby`.
+    public var isStandby: Bool { standbyOf != nil }
+    private let standbyOf: PostgresServer?
+
+    private init(
+        binaries: URL, tls: TLSFiles? = nil, standbyOf primary: PostgresServer? = nil, applyDelayMilliseconds: Int = 0
+    ) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let asRoot = getuid() == 0
@@ -98,12 +119,30 @@ public final class PostgresServer: @unchecked Sendable {
         try Data(Self.password.utf8).write(to: passwordFile)
         if asRoot { try Subprocess.run(["chown", "postgres:postgres", passwordFile.path]) }
         let data = directory.appendingPathComponent("data").path
-        try Subprocess.run(
-            Self.asServerUser(asRoot) + [
-                binaries.appendingPathComponent("initdb").path, "-D", data, "-U", Self.user,
-                "--pwfile=\(passwordFile.path)", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale",
-                "-E", "UTF8", "--no-sync",
-            ])
+        if let primary {
+            // initdb's pg_hba.conf lets the role replicate over TCP with its password; -R writes
+            // standby.signal and primary_conninfo, so the copy starts as a streaming standby.
+            try Subprocess.run(
+                Self.asServerUser(asRoot) + [
+                    binaries.appendingPathComponent("pg_basebackup").path, "-D", data, "-R", "-X", "stream",
+                    "--checkpoint=fast", "--no-sync",
+                    "-d", "host=127.0.0.1 port=\(primary.port) user=\(Self.user) password=\(Self.password)",
+                ])
+            if applyDelayMilliseconds > 0 {
+                let settings = URL(fileURLWithPath: data).appendingPathComponent("postgresql.conf")
+                let handle = try FileHandle(forWritingTo: settings)
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data("\nrecovery_min_apply_delay = '\(applyDelayMilliseconds)ms'\n".utf8))
+                try handle.close()
+            }
+        } else {
+            try Subprocess.run(
+                Self.asServerUser(asRoot) + [
+                    binaries.appendingPathComponent("initdb").path, "-D", data, "-U", Self.user,
+                    "--pwfile=\(passwordFile.path)", "--auth-local=trust", "--auth-host=scram-sha-256",
+                    "--no-locale", "-E", "UTF8", "--no-sync",
+                ])
+        }
         if let tls { try Self.configureTLSOnly(data: data, files: tls, asRoot: asRoot) }
         let port = try Subprocess.freePort()
         // Swift Testing runs the suites in parallel, and every test on PostgreSQL holds a pool of
@@ -153,6 +192,7 @@ public final class PostgresServer: @unchecked Sendable {
         self.port = port
         self.directory = directory
         self.tlsOnly = tls != nil
+        self.standbyOf = primary
         self.programs = binaries
         try waitUntilReady()
     }
@@ -231,7 +271,19 @@ public final class PostgresServer: @unchecked Sendable {
 
     static let logger = Logger(label: "tally.tests.postgres")
 
-    private func admin(_ body: (PostgresConnection) async throws -> Void) async throws {
+    /// The one integer `sql` returns in database `database` (a test reads a server's own
+    /// statistics with it). The SQL is the test's own, never input.
+    public func scalar(_ database: String, _ sql: String) async throws -> Int {
+        var value = 0
+        try await admin(database: database) { connection in
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger) {
+                value = Int(try row.decode(Int64.self))
+            }
+        }
+        return value
+    }
+
+    private func admin(database: String = "postgres", _ body: (PostgresConnection) async throws -> Void) async throws {
         var tls = PostgresConnection.Configuration.TLS.disable
         if tlsOnly {
             // Only the tests' own statements go over this connection: encrypted, unchecked.
@@ -241,7 +293,7 @@ public final class PostgresServer: @unchecked Sendable {
         }
         let connection = try await PostgresConnection.connect(
             configuration: .init(
-                host: "127.0.0.1", port: port, username: Self.user, password: Self.password, database: "postgres",
+                host: "127.0.0.1", port: port, username: Self.user, password: Self.password, database: database,
                 tls: tls),
             id: 1, logger: Self.logger)
         do {

@@ -52,14 +52,22 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens the store this URL names. This is the one place the backend is chosen. The store
     /// works only while its service runs: `tally serve` registers it with the application, and
     /// every other command uses `withStore`. The store records into `metrics` (`tally serve`'s).
-    func openStore(logger: Logger, metrics: TallyMetrics = .disabled) throws -> any LedgerStore & Service {
+    func openStore(
+        logger: Logger, metrics: TallyMetrics = .disabled, readURLs: [String] = [],
+        replicaLagMax: Duration = .seconds(1)
+    ) throws -> any LedgerStore & Service {
         let url = resolvedURL
         guard let level = SQLiteDurability(rawValue: durability) else {
             throw TallyError.validation("--durability must be full or normal.")
         }
         guard let path = try sqlitePath() else {
             // Connections open, and the schema is migrated, on the first operation.
-            return try PostgresLedgerStore(url: url, poolSize: poolSize, logger: logger, metrics: metrics)
+            return try PostgresLedgerStore(
+                url: url, poolSize: poolSize, logger: logger, metrics: metrics, readURLs: readURLs,
+                replicaLagMax: replicaLagMax)
+        }
+        guard readURLs.isEmpty else {
+            throw TallyError.validation("--read-database needs a PostgreSQL --database.")
         }
         return try SQLiteLedgerStore(
             path: path, durability: level, logger: logger, metrics: metrics,

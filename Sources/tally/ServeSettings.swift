@@ -36,6 +36,8 @@ enum ServeSettings {
         Setting(flag: "webhooks-allow-private", isSwitch: true), Setting(flag: "webhook-attempts", isSwitch: false),
         Setting(flag: "webhook-retry-ms", isSwitch: false), Setting(flag: "webhook-timeout", isSwitch: false),
         Setting(flag: "events-wait-max", isSwitch: false),
+        // One replica from the environment or the file; several by repeating the flag.
+        Setting(flag: "read-database", isSwitch: false), Setting(flag: "replica-lag-max-ms", isSwitch: false),
     ]
 
     /// The config file's name in the environment.
@@ -136,7 +138,9 @@ enum ServeSettings {
             _ = try Serve.parse(flags)
         } catch {
             // The parser's own sentence, which names the flag; a database URL is never echoed.
-            let reason = setting.flag == "database" ? "is not a valid database URL" : Serve.message(for: error)
+            let reason =
+                ["database", "read-database"].contains(setting.flag)
+                ? "is not a valid database URL" : Serve.message(for: error)
             throw Failure(description: "\(origin): \(reason)")
         }
         return flags

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Synchronization
 import TallyCore
 import TallyHTTP
+import TallyPostgres
 import TallyWebhooks
 
 /// `tally serve`: serves the API. With `--demo`, first makes sure a demo realm exists and prints
@@ -52,6 +53,13 @@ struct Serve: AsyncParsableCommand {
     var webhookRetryMs = Int(DeliveryPolicy.standard.retryBaseMilliseconds)
     @Option(help: "Longest long poll of the event feed (its wait parameter), in seconds.")
     var eventsWaitMax = Limits.standard.eventsWaitSecondsMax
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL only: a streaming replica for the read-only routes (repeat for several).",
+            valueName: "url"))
+    var readDatabase: [String] = []
+    @Option(help: "PostgreSQL only: milliseconds a read replica may lag behind the primary and still serve.")
+    var replicaLagMaxMs = 1_000
     @Option(help: "Seconds a webhook receiver has to answer.")
     var webhookTimeout = Int(DeliveryPolicy.standard.timeoutMilliseconds / 1_000)
 
@@ -81,6 +89,9 @@ struct Serve: AsyncParsableCommand {
         let webhookRetryMs: Int
         let webhookTimeout: Int
         let eventsWaitMax: Int
+        /// The replicas' URLs, passwords masked.
+        let readDatabases: [String]
+        let replicaLagMaxMs: Int
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -100,12 +111,14 @@ struct Serve: AsyncParsableCommand {
             try container.encode(webhookRetryMs, forKey: .webhookRetryMs)
             try container.encode(webhookTimeout, forKey: .webhookTimeout)
             try container.encode(eventsWaitMax, forKey: .eventsWaitMax)
+            try container.encode(readDatabases, forKey: .readDatabases)
+            try container.encode(replicaLagMaxMs, forKey: .replicaLagMaxMs)
         }
 
         enum CodingKeys: String, CodingKey {
             case durability, poolSize, batchSizeMax, bodyBytesMax, logLevel, logFormat, rateLimit, idempotencyHours
             case idleTimeout, metricsAddress, demo, webhooksAllowPrivate, webhookAttempts, webhookRetryMs,
-                webhookTimeout, eventsWaitMax
+                webhookTimeout, eventsWaitMax, readDatabases, replicaLagMaxMs
         }
     }
 
@@ -141,6 +154,12 @@ struct Serve: AsyncParsableCommand {
         }
         guard (1...300).contains(webhookTimeout) else { throw ValidationError("--webhook-timeout must be 1 to 300.") }
         guard (0...300).contains(eventsWaitMax) else { throw ValidationError("--events-wait-max must be 0 to 300.") }
+        guard (10...3_600_000).contains(replicaLagMaxMs) else {
+            throw ValidationError("--replica-lag-max-ms must be 10 to 3600000.")
+        }
+        guard readDatabase.count <= PostgresLedgerStore.replicasMax else {
+            throw ValidationError("At most \(PostgresLedgerStore.replicasMax) --read-database.")
+        }
     }
 
     /// How the deliverer retries, from the options.
@@ -180,7 +199,9 @@ struct Serve: AsyncParsableCommand {
             // Once per process: Hummingbird's request metrics record through the global system.
             let metrics = ServerMetrics(commit: BuildInfo.commit)
             MetricsSystem.bootstrap(metrics.factory)
-            let store = try options.openStore(logger: logger, metrics: metrics.tally)
+            let store = try options.openStore(
+                logger: logger, metrics: metrics.tally, readURLs: readDatabase,
+                replicaLagMax: .milliseconds(replicaLagMaxMs))
             var limits = Limits.standard
             limits.batchSizeMax = batchSizeMax
             limits.bodyBytesMax = bodyBytesMax
@@ -199,7 +220,9 @@ struct Serve: AsyncParsableCommand {
                 idempotencyHours: idempotencyHours,
                 idleTimeout: idleTimeout, metricsAddress: metricsAddress.flatMap(ListenAddress.init)?.description,
                 demo: demo, webhooksAllowPrivate: webhooksAllowPrivate, webhookAttempts: webhookAttempts,
-                webhookRetryMs: webhookRetryMs, webhookTimeout: webhookTimeout, eventsWaitMax: eventsWaitMax)
+                webhookRetryMs: webhookRetryMs, webhookTimeout: webhookTimeout, eventsWaitMax: eventsWaitMax,
+                readDatabases: readDatabase.map { (try? PostgresURL($0).redacted) ?? "postgres://(unparsable URL)" },
+                replicaLagMaxMs: replicaLagMaxMs)
             let host = hostname
             // The deliverer's name in the leases it takes: this server's host and port, the same on
             // every start, so that a restarted server frees what it held (docs/EVENTS.md).
