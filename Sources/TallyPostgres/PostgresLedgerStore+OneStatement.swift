@@ -4,6 +4,15 @@ import TallyCore
 import TallyMetrics
 
 extension PostgresLedgerStore {
+    /// The most changes a batch may have to be written in one statement; larger ones take the
+    /// locked path. Measured in one run with the build before this limit
+    /// (docs/BENCHMARKS.md, `Benchmarks/run --postgres` against the build before the one-statement
+    /// path): single changes 1.52 to 2.06 times as many requests/s, but 10-change batches 0.80 to
+    /// 0.94 and 100-change batches 0.67 to 0.83, on two cores shared by Tally, PostgreSQL and the
+    /// load. Where larger batches lose (the extra read when the server does not know the rows,
+    /// the Swift work of building the call's arrays) is not yet measured.
+    static let oneStatementChangesMax = 1
+
     /// Writes a batch in one round trip when it can (docs/decisions/0010-postgres-one-round-trip.md):
     /// `BatchPlanner` plans it from what this server knows (`PlanningCache`; what it does not
     /// know it reads first, in one more round trip), and `tally_apply_batch` writes the plan, its
@@ -17,6 +26,7 @@ extension PostgresLedgerStore {
         _ prepared: PreparedWrite, _ batch: Batch, batchID: BatchID, entryIDs: [JournalEntryID],
         claim: IdempotencyClaim?, now: Int64
     ) async throws -> WriteOutcome? {
+        guard batch.changes.count <= Self.oneStatementChangesMax else { return nil }
         try await ready()
         let realm = batch.realmID
         var readFirst = false
