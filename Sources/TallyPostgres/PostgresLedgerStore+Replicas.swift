@@ -15,16 +15,10 @@ final class ReadReplica: Sendable {
     private let state = Atomic<Bool>(false)
 
     init(url: PostgresURL, index: Int, poolSize: Int, logger: Logger) throws {
-        let tls = try PostgresTLS(url)
-        var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password,
-            database: url.database, tls: tls.client)
-        configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
-        configuration.options.connectTimeout = .seconds(2)
-        var background = logger
-        background.logLevel = max(logger.logLevel, .critical)
-        client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        // A replica that is down is the watcher's news, not the pool's: its log stays quiet.
+        client = PostgresLedgerStore.makePool(
+            url, tls: try PostgresTLS(url), size: poolSize, connectTimeout: .seconds(2), logger: logger,
+            loggerLevel: .critical)
         self.url = url
         self.index = index
     }

@@ -66,20 +66,12 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         guard (1...Self.poolSizeMax).contains(poolSize) else {
             throw TallyError.validation("The PostgreSQL pool size must be 1 to \(Self.poolSizeMax).")
         }
-        var configuration = PostgresClient.Configuration(
-            host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password,
-            database: parsed.database, tls: tls.client)
-        configuration.options.maximumConnections = poolSize
-        configuration.options.minimumConnections = 0
-        configuration.options.connectTimeout = .seconds(10)
         // The pool warns when a lease arrives before its run() has been scheduled, which is
         // routine here (a command or the server's migration may start as the service group
         // starts the store, and the lease waits for it), so its background logger reports errors
         // only; storage failures are logged with their cause by `storageError` anyway.
-        var background = logger
-        background.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
-        self.client = client
+        self.client = Self.makePool(
+            parsed, tls: tls, size: poolSize, connectTimeout: .seconds(10), logger: logger, loggerLevel: .error)
         self.connectionWait = connectionWait
         self.url = parsed
         self.tls = tls
@@ -95,6 +87,22 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         }
         self.replicaLagMax = replicaLagMax
         metrics.postgresPool(size: poolSize)
+    }
+
+    /// A lazily connecting pool of at most `size` connections to the server `url` names.
+    static func makePool(
+        _ url: PostgresURL, tls: PostgresTLS, size: Int, connectTimeout: Duration, logger: Logger,
+        loggerLevel: Logger.Level
+    ) -> PostgresClient {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: tls.client)
+        configuration.options.maximumConnections = size
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = connectTimeout
+        var background = logger
+        background.logLevel = max(logger.logLevel, loggerLevel)
+        return PostgresClient(configuration: configuration, backgroundLogger: background)
     }
 
     /// Most read replicas one store uses.

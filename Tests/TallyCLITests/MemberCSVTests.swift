@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyTestSupport
 import Testing
 
 @testable import tally
@@ -321,19 +322,6 @@ import Testing
             refusal("username,balance:points\nbad\u{1},-1\n")
                 == "CSV line 2: username must not contain control characters.")
         #expect(refusal("username,balance:points\nann\n") == "CSV line 2 has 1 fields; the header has 2.")
-    }
-}
-
-/// A small deterministic generator, so that a failure can be replayed.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -11,18 +11,6 @@ import Testing
 /// servers on one database (so each one's `PlanningCache` is often stale), must each end exactly
 /// as the planner decides from the true balances: the same entries, or the same rejection.
 @Suite struct OneStatementTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let rounds = 2_000
 
     @Test(.enabled(if: PostgresServer.available, "PostgreSQL is not installed"))
@@ -53,7 +41,7 @@ import Testing
             let elsewhere = try await setup.createRealm(name: "Elsewhere")
             let stranger = try await setup.createMember(Credentials(username: "x"), in: elsewhere.id).id
 
-            var generator = Generator(state: 0x7A11_7A11)
+            var generator = SplitMix64(seed: 0x7A11_7A11)
             var model = [BalanceKey: Int64]()
             var outcomes = [String: Int]()
             for round in 0..<Self.rounds {
@@ -180,7 +168,7 @@ import Testing
             let editsAccepted = try await withThrowingTaskGroup(of: Int.self) { group in
                 for writer in 0..<4 {
                     group.addTask {
-                        var generator = Generator(state: UInt64(writer + 1))
+                        var generator = SplitMix64(seed: UInt64(writer + 1))
                         for _ in 0..<300 {
                             let member = members[Int(generator.next() % UInt64(members.count))]
                             let batch = try Batch(
@@ -195,7 +183,7 @@ import Testing
                     }
                 }
                 group.addTask {
-                    var generator = Generator(state: 99)
+                    var generator = SplitMix64(seed: 99)
                     var accepted = 0
                     for round in 0..<160 {
                         var patch = CurrencyPatch()
