@@ -31,42 +31,49 @@ extension PostgresLedgerStore {
     /// Runs `body` with a connection of `pool` (the primary's when nil), waiting at most `wait`
     /// for one; past it, throws `UNAVAILABLE`. Only the wait is bounded, never `body`.
     ///
-    /// The pool's lease is cancellable but has no timeout of its own, so a child task holds the
-    /// lease and hands the connection over; if the wait runs out first, the child is cancelled,
-    /// which takes the request out of the pool's queue. The connection goes back to the pool when
-    /// `body` returns or throws.
+    /// The pool's lease is cancellable but has no timeout of its own, so a task of its own holds
+    /// the lease and hands the connection over; if the wait runs out first, that task is
+    /// cancelled (which takes the request out of the pool's queue) and the caller goes on without
+    /// waiting for it. The connection goes back to the pool when `body` returns or throws.
     func withConnection<T>(
         waitingAtMost wait: Duration, from pool: PostgresClient? = nil, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
         let handoff = ConnectionHandoff()
         let client = pool ?? self.client
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await client.withConnection { connection in await handoff.lend(connection) }
-                } catch {
-                    handoff.fail(error)
-                }
-            }
-            let timer = Task {
-                try await ContinuousClock().sleep(for: wait)
-                handoff.fail(
-                    TallyError(
-                        .unavailable,
-                        "No PostgreSQL connection was free within \(wait.components.seconds) s; retry shortly."))
-            }
-            defer { timer.cancel() }
-            let connection: PostgresConnection
+        // Not a child task: a request must not wait for the lease to notice its cancellation.
+        // A pool that keeps trying a server that is gone for good (a crashed primary after a
+        // failover) held a child's lease, and so the request, forever. The lease ends on its own
+        // when a connection comes (`lend` gives it straight back) or the pool gives up.
+        let lease = Task {
             do {
-                connection = try await handoff.connection()
+                try await client.withConnection { connection in await handoff.lend(connection) }
             } catch {
-                group.cancelAll()
-                throw error
+                handoff.fail(error)
             }
-            timer.cancel()
-            defer { handoff.giveBack() }
-            return try await body(connection)
         }
+        let timer = Task {
+            try await ContinuousClock().sleep(for: wait)
+            handoff.fail(
+                TallyError(
+                    .unavailable,
+                    "No PostgreSQL connection was free within \(wait.components.seconds) s; retry shortly."))
+        }
+        defer { timer.cancel() }
+        let connection: PostgresConnection
+        do {
+            // A caller cancelled (its client gone, or shutdown) stops waiting at once.
+            connection = try await withTaskCancellationHandler {
+                try await handoff.connection()
+            } onCancel: {
+                handoff.fail(CancellationError())
+            }
+        } catch {
+            lease.cancel()
+            throw error
+        }
+        timer.cancel()
+        defer { handoff.giveBack() }
+        return try await body(connection)
     }
 }
 

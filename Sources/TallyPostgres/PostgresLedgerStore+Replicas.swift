@@ -12,7 +12,10 @@ final class ReadReplica: Sendable {
     let url: PostgresURL
     /// Its place in `--read-database`, for the logs (never its URL's password).
     let index: Int
-    private let state = Atomic<Bool>(false)
+    /// Until when (`ContinuousClock` nanoseconds since `origin`) the last check vouches for it;
+    /// 0 when it is not usable.
+    private let usableUntil = Atomic<Int64>(0)
+    private static let origin = ContinuousClock.now
 
     init(url: PostgresURL, index: Int, poolSize: Int, logger: Logger) throws {
         // A replica that is down is the watcher's news, not the pool's: its log stays quiet.
@@ -23,11 +26,23 @@ final class ReadReplica: Sendable {
         self.index = index
     }
 
-    var isUsable: Bool { state.load(ordering: .acquiring) }
+    private static func nanoseconds(_ instant: ContinuousClock.Instant) -> Int64 {
+        let elapsed = instant - origin
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
 
-    /// Sets whether it is usable; returns true when that changed.
-    func setUsable(_ usable: Bool) -> Bool {
-        state.exchange(usable, ordering: .acquiringAndReleasing) != usable
+    /// Whether the last check vouches for it at `now`: a check that does not come again (the
+    /// watcher stalled or the primary is unreachable) stops vouching when its time is up.
+    func isUsable(at now: ContinuousClock.Instant = .now) -> Bool {
+        Self.nanoseconds(now) < usableUntil.load(ordering: .acquiring)
+    }
+
+    /// Records a check: usable until `until`, or not usable (nil). Returns true when whether it
+    /// is usable changed.
+    func setUsable(until: ContinuousClock.Instant?) -> Bool {
+        let was = isUsable()
+        usableUntil.store(until.map(Self.nanoseconds) ?? 0, ordering: .releasing)
+        return was != (until != nil)
     }
 }
 
@@ -50,7 +65,8 @@ extension PostgresLedgerStore {
     /// A usable replica for `operation`, taking turns among them, or nil (the primary serves it).
     func replica(for operation: String) -> ReadReplica? {
         guard !replicas.isEmpty, Self.replicaOperations.contains(operation) else { return nil }
-        let usable = replicas.filter(\.isUsable)
+        let now = ContinuousClock.now
+        let usable = replicas.filter { $0.isUsable(at: now) }
         guard !usable.isEmpty else { return nil }
         return usable[replicaTurn.add(1, ordering: .relaxed).oldValue % usable.count]
     }
@@ -77,7 +93,7 @@ extension PostgresLedgerStore {
         } catch let error as TallyError where error.code != .unavailable {
             throw error
         } catch {
-            if replica.setUsable(false) {
+            if replica.setUsable(until: nil) {
                 logger.warning(
                     "a read replica failed; reads go to the primary until it is back",
                     metadata: ["replica": "\(replica.index)", "error": "\(String(reflecting: error))"])
@@ -88,18 +104,22 @@ extension PostgresLedgerStore {
 
     /// Until cancelled: every `replicaCheckInterval`, reads the primary's WAL position and each
     /// replica's replayed position, and marks a replica usable when it is in recovery and has
-    /// replayed at least what the primary had written `replicaLagMax` ago.
+    /// replayed everything the primary had written `replicaLagMax` before the check.
+    ///
+    /// The bound errs on the safe side. WAL positions only grow, so the primary's position at
+    /// `now - replicaLagMax` is at most that of any sample taken since: the oldest sample no
+    /// older than `replicaLagMax` is the position required. Without such a sample (the primary
+    /// did not answer lately) no replica is usable. A check vouches for a replica until the
+    /// next one is due (twice the interval, for a slow check), so a read from a replica misses
+    /// at most the last `replicaLagMax` plus that.
     func watchReplicas() async {
         var samples = [(at: ContinuousClock.Instant, lsn: Int64)]()
         while !Task.isCancelled {
-            let now = ContinuousClock.now
+            let checked = ContinuousClock.now
             if let primary = try? await positionOfPrimary() {
-                samples.append((now, primary))
-                // Keep what the bound needs: the newest sample at least replicaLagMax old, and after.
-                while samples.count > 1 && now - samples[1].at >= replicaLagMax { samples.removeFirst() }
+                samples.append((checked, primary))
             }
-            // What a usable replica must have replayed: the primary's position replicaLagMax ago
-            // (the oldest known while the server is younger than that).
+            samples.removeAll { checked - $0.at > replicaLagMax }
             let required = samples.first?.lsn
             for replica in replicas {
                 let usable: Bool
@@ -108,7 +128,7 @@ extension PostgresLedgerStore {
                 } else {
                     usable = false
                 }
-                if replica.setUsable(usable) {
+                if replica.setUsable(until: usable ? checked + Self.replicaCheckInterval * 2 : nil) {
                     if usable {
                         logger.info("a read replica is usable", metadata: ["replica": "\(replica.index)"])
                     } else {

@@ -113,6 +113,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(ready, "ready again after PostgreSQL started")
+            print("readiness: ready again \(ContinuousClock.now - resuming) after PostgreSQL started")
             #expect(try await get(memberPath).status == .ok)
             #expect(try await patch().status == .ok)
             return (gone, resumed)
@@ -124,12 +125,18 @@ import Testing
             tally.process.terminationReason == .exit && tally.process.terminationStatus == 0,
             "a clean exit on SIGTERM, not \(tally.process.terminationReason) \(tally.process.terminationStatus)")
         #expect(ContinuousClock.now - stopping < .seconds(30), "stopped within 30 s")
+        print("readiness: stopped \(ContinuousClock.now - stopping) after SIGTERM")
 
         // The log says the same, a JSON line per request, the failures with their code.
         let lines = tally.stderr.finish().split(separator: "\n").filter { !$0.isEmpty }
         let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         let notJSON = lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil }
+        // A crash's reason comes first here: a backtrace after it is long.
+        let crash = notJSON.filter { $0.contains("Fatal error") || $0.contains("Crash") || $0.contains("failure") }
+        #expect(crash.isEmpty, "the server crashed: \(crash.prefix(5).joined(separator: "\n"))")
         #expect(notJSON.isEmpty, "every log line is JSON; these are not: \(notJSON.prefix(40).joined(separator: "\n"))")
+        let critical = objects.filter { $0["level"] as? String == "critical" }.compactMap { $0["message"] as? String }
+        #expect(critical.isEmpty, "critical log lines: \(critical.prefix(5))")
         let requests = objects.filter { $0["message"] as? String == "request" }
         #expect(requests.contains { $0["status"] as? Int == 503 && $0["error"] as? String == "UNAVAILABLE" })
         #expect(!requests.contains { ($0["status"] as? Int ?? 0) >= 500 && $0["status"] as? Int != 503 })

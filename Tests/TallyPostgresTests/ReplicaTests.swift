@@ -135,6 +135,12 @@ import Testing
 
     /// A standby that applies everything 3 s late is past a 300 ms bound while writes go on: the
     /// reader never sends it a read, so its leaderboard is the primary's, right after each write.
+    ///
+    /// A standby that has caught up (no commit for longer than its delay, as when this machine
+    /// stalls the test for seconds) is rightly usable until the watcher sees it fall behind again:
+    /// the bound is on how old a replica's data may be, checked every 250 ms and vouched for
+    /// 500 ms. So the rounds within 1 s of a pause of 2.5 s or more between writes (and of the
+    /// first write) are left out of the comparison, counted, and bound the replica reads allowed.
     @Test(.enabled(if: PostgresServer.available, "PostgreSQL is not installed"))
     func aReplicaPastTheLagBoundIsSkipped() async throws {
         guard let primary = try PostgresServer.dedicated() else { return }
@@ -163,26 +169,44 @@ import Testing
         let base = "/api/v1/realms/\(realm.id)"
         try await TestClient.withClient(host: "127.0.0.1", port: writer.port) { write in
             try await TestClient.withClient(host: "127.0.0.1", port: reader.port) { read in
+                var lastWriteAnswered: ContinuousClock.Instant?
+                var writesResumed = ContinuousClock.now
+                var compared = 0
+                var leftOut = 0
                 for round in 0..<60 {
+                    let writing = ContinuousClock.now
+                    if lastWriteAnswered.map({ writing - $0 >= .milliseconds(2_500) }) ?? true {
+                        writesResumed = writing
+                    }
                     let patched = try await write.execute(
                         .init(
                             "\(base)/members/transaction", method: .patch, headers: headers,
                             body: ByteBuffer(string: #"{"updates":[{"dripId":"\#(member)","amount":1}]}"#)))
+                    lastWriteAnswered = ContinuousClock.now
                     #expect(patched.status == .ok)
                     let fromReader = try await read.execute(
                         .init("\(base)/members/leaderboard", method: .get, headers: headers))
                     let fromWriter = try await write.execute(
                         .init("\(base)/members/leaderboard", method: .get, headers: headers))
-                    #expect(
-                        String(buffer: fromReader.body ?? ByteBuffer())
-                            == String(buffer: fromWriter.body ?? ByteBuffer()),
-                        "round \(round): the reader's leaderboard is the primary's")
+                    if ContinuousClock.now - writesResumed < .seconds(1) {
+                        leftOut += 1
+                    } else {
+                        compared += 1
+                        #expect(
+                            String(buffer: fromReader.body ?? ByteBuffer())
+                                == String(buffer: fromWriter.body ?? ByteBuffer()),
+                            "round \(round): the reader's leaderboard is the primary's")
+                    }
                     try await Task.sleep(for: .milliseconds(50))
                 }
+                print("lagging replica: \(compared) rounds compared, \(leftOut) left out after a pause in the writes")
+                #expect(compared >= 30, "enough rounds while writes went on: \(compared)")
                 let metrics = try await read.execute(.init("/metrics", method: .get))
                 let families = try PrometheusText.parse(String(buffer: metrics.body ?? ByteBuffer()))
+                let replicaReads = families.value("tally_postgres_replica_reads_total")
                 #expect(
-                    families.value("tally_postgres_replica_reads_total") == 0, "no read went to the lagging replica")
+                    replicaReads <= Double(leftOut),
+                    "no read went to the lagging replica while writes went on: \(replicaReads) replica reads, \(leftOut) rounds left out")
             }
         }
         await primary.dropDatabase(primary.url(name))
