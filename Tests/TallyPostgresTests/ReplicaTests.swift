@@ -206,7 +206,8 @@ import Testing
                 let replicaReads = families.value("tally_postgres_replica_reads_total")
                 #expect(
                     replicaReads <= Double(leftOut),
-                    "no read went to the lagging replica while writes went on: \(replicaReads) replica reads, \(leftOut) rounds left out")
+                    "no read went to the lagging replica while writes went on: \(replicaReads) replica reads, \(leftOut) rounds left out"
+                )
             }
         }
         await primary.dropDatabase(primary.url(name))
