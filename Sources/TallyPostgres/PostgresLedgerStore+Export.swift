@@ -16,6 +16,7 @@ extension PostgresLedgerStore {
                 do {
                     var reads = ExportReads(selection, Self.statements, pageSize: ExportReads.pageSizeStandard)
                     while let statement = reads.statement {
+                        try connection.requireOpen()
                         for try await row in try await connection.query(statement.query, logger: logger) {
                             if let value = try reads.take(PostgresStoredRow(row.makeRandomAccess())) {
                                 emitted = true

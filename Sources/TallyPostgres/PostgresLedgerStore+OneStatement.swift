@@ -69,6 +69,7 @@ extension PostgresLedgerStore {
                 currencies: Array(Set(missingKeys.map(\.currencyID.rawValue))),
                 keyMembers: missingKeys.map(\.memberID.rawValue))
             let rows = try await oneStatement("readBatchInputs") { connection in
+                try connection.requireOpen()
                 var rows = [ReadBatchInputs.Row]()
                 for try await row in try await connection.execute(read, logger: self.logger) { rows.append(row) }
                 return rows
@@ -120,9 +121,11 @@ extension PostgresLedgerStore {
             },
             claim: claim, record: record)
         let answer = try await oneStatement("applyBatch") { connection in
+            try connection.requireOpen()
             var answer: ApplyBatch.Row?
             for try await row in try await connection.execute(statement, logger: self.logger) { answer = row }
             guard let answer else { throw TallyError.unavailable }
+            try await self.confirmCommit(connection)
             return answer
         }
         guard let resultRow = answer else {
@@ -140,6 +143,23 @@ extension PostgresLedgerStore {
         }
         planningCache.remember(receipt, in: realm)
         return .performed(result, response: record?.response)
+    }
+
+    /// Returns once PostgreSQL has committed the statement just run on `connection` outside a
+    /// transaction; throws when the connection failed first.
+    ///
+    /// A statement outside a transaction commits after its result is sent: at the protocol's
+    /// Sync, after CommandComplete, and (with a synchronous standby) only once the standby has it.
+    /// postgres-nio hands the result over at CommandComplete, and a backend that dies while its
+    /// commit waits (a crash, an immediate shutdown) sends the result it had queued. Answering
+    /// then would acknowledge a batch that may be lost (tested in `FailoverTests`). The next
+    /// statement is sent only after ReadyForQuery, which comes after the commit, so an empty
+    /// statement after it answers once the commit is done: one more round trip, and the one
+    /// PostgreSQL's own transaction control would cost (COMMIT's CommandComplete follows the
+    /// commit).
+    func confirmCommit(_ connection: PostgresConnection) async throws {
+        try connection.requireOpen()
+        try await connection.query(";", logger: logger)
     }
 
     /// Runs one statement outside a transaction (it is its own) on a pooled connection. Returns

@@ -79,14 +79,16 @@ extension PostgresLedgerStore {
         do {
             return try await withConnection(waitingAtMost: Self.replicaConnectionWait, from: replica.client) {
                 connection in
+                try connection.requireOpen()
                 try await connection.query(PostgresQuery(unsafeSQL: Isolation.reading.rawValue), logger: logger)
                 do {
                     let value = try await body(connection)
+                    try connection.requireOpen()
                     try await connection.query("COMMIT", logger: logger)
                     metrics.postgresReplicaRead()
                     return value
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    await connection.rollBack(logger: logger)
                     throw error
                 }
             }

@@ -27,6 +27,7 @@ extension PostgresLedgerStore {
             }
         }
 
+        try connection.requireOpen()
         let entries = try await connection.query(
             """
             SELECT j.realm_id, j.member_id, j.currency_id, j.id, j.amount, j.balance_before, j.balance_after, b.balance

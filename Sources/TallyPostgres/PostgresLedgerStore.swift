@@ -18,7 +18,11 @@ import TallyMetrics
 /// connection. Register it where the application is assembled (or run it for the length of a
 /// command). The schema is migrated before the first operation (and by `migrate()`).
 public final class PostgresLedgerStore: LedgerStore, Service {
-    let client: PostgresClient
+    /// One pool per server the URL names; `client` is the primary's.
+    let clients: [PostgresClient]
+    /// Which of `clients` is the primary now (docs/SCALING.md, "Failover").
+    let primaryIndex = Atomic<Int>(0)
+    var client: PostgresClient { clients[primaryIndex.load(ordering: .acquiring)] }
     let url: PostgresURL
     let tls: PostgresTLS
     let clock: TallyClock
@@ -70,8 +74,13 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         // routine here (a command or the server's migration may start as the service group
         // starts the store, and the lease waits for it), so its background logger reports errors
         // only; storage failures are logged with their cause by `storageError` anyway.
-        self.client = Self.makePool(
-            parsed, tls: tls, size: poolSize, connectTimeout: .seconds(10), logger: logger, loggerLevel: .error)
+        // With several servers a dead one must not hold a request long: the next is tried.
+        clients = parsed.servers.map { server in
+            Self.makePool(
+                parsed, server: server, tls: tls, size: poolSize,
+                connectTimeout: parsed.servers.count > 1 ? .seconds(2) : .seconds(10), logger: logger,
+                loggerLevel: .error)
+        }
         self.connectionWait = connectionWait
         self.url = parsed
         self.tls = tls
@@ -91,11 +100,12 @@ public final class PostgresLedgerStore: LedgerStore, Service {
 
     /// A lazily connecting pool of at most `size` connections to the server `url` names.
     static func makePool(
-        _ url: PostgresURL, tls: PostgresTLS, size: Int, connectTimeout: Duration, logger: Logger,
-        loggerLevel: Logger.Level
+        _ url: PostgresURL, server: PostgresURL.Server? = nil, tls: PostgresTLS, size: Int, connectTimeout: Duration,
+        logger: Logger, loggerLevel: Logger.Level
     ) -> PostgresClient {
         var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            host: server?.host ?? url.host, port: server?.port ?? url.port, username: url.username,
+            password: url.password, database: url.database,
             tls: tls.client)
         configuration.options.maximumConnections = size
         configuration.options.minimumConnections = 0
@@ -115,7 +125,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         // that use it have stopped; cancelling it then closes its connections.
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.client.run() }
+                for client in self.clients { group.addTask { await client.run() } }
+                if self.clients.count > 1 { group.addTask { await self.watchPrimary() } }
                 for replica in self.replicas { group.addTask { await replica.client.run() } }
                 if !self.replicas.isEmpty { group.addTask { await self.watchReplicas() } }
             }
@@ -139,6 +150,10 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     }
 
     private func probe() async throws {
+        if url.servers.count > 1 {
+            try await findPrimary()
+            return
+        }
         let configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
             tls: tls.connection)
@@ -202,14 +217,15 @@ public final class PostgresLedgerStore: LedgerStore, Service {
         while true {
             do {
                 return try await withPooledConnection { connection in
+                    try connection.requireOpen()
                     try await connection.query(PostgresQuery(unsafeSQL: isolation.rawValue), logger: logger)
                     do {
                         let value = try await body(connection)
+                        try connection.requireOpen()
                         try await connection.query("COMMIT", logger: logger)
                         return value
                     } catch {
-                        // A failed rollback means the connection is broken; the pool drops it.
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        await connection.rollBack(logger: logger)
                         throw error
                     }
                 }

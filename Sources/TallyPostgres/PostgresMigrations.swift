@@ -321,7 +321,7 @@ enum PostgresMigrations {
             }
             try await connection.query("COMMIT", logger: logger)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await connection.rollBack(logger: logger)
             throw error
         }
     }

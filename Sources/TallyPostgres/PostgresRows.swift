@@ -17,6 +17,7 @@ extension PostgresLedgerStore {
 
     /// Every row of `query`.
     func all(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try connection.requireOpen()
         var rows = [PostgresRandomAccessRow]()
         for try await row in try await connection.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
         return rows
@@ -29,6 +30,7 @@ extension PostgresLedgerStore {
 
     /// Runs `query`, discarding any rows.
     func run(_ connection: PostgresConnection, _ query: PostgresQuery) async throws {
+        try connection.requireOpen()
         try await connection.query(query, logger: logger)
     }
 

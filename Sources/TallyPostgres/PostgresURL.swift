@@ -23,10 +23,25 @@ public struct PostgresURL: Sendable, Equatable {
         public var verifiesCertificate: Bool { self == .verifyCA || self == .verifyFull }
     }
 
-    /// The server's host name or address.
+    /// One server of the URL.
+    public struct Server: Sendable, Equatable {
+        public let host: String
+        public let port: Int
+
+        /// The server as `host:port`, for messages.
+        public var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// The server's host name or address (the first server's, when the URL names several).
     public let host: String
     /// The server's port (5432 when the URL names none).
     public let port: Int
+    /// Every server the URL names, in order (`postgres://user:pass@h1:5432,h2:5432/db`, as libpq
+    /// takes them): the store writes to the one that is not in recovery (docs/SCALING.md,
+    /// "Failover"). One for a URL with one host.
+    public let servers: [Server]
+    /// Most servers one URL names.
+    public static let serversMax = 8
     /// The role to log in as.
     public let username: String
     /// The role's password, if any.
@@ -45,10 +60,12 @@ public struct PostgresURL: Sendable, Equatable {
     /// Parses `text`. Throws `VALIDATION_ERROR` naming what is wrong: a bad scheme, host, user or
     /// port, an unknown parameter, an `sslmode` Tally does not speak, or an `sslrootcert` that is
     /// not a readable file. No message contains the password.
-    public init(_ text: String) throws(TallyError) {
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+    public init(_ given: String) throws(TallyError) {
+        guard given.hasPrefix("postgres://") || given.hasPrefix("postgresql://") else {
             throw .validation("A PostgreSQL URL begins with postgres:// or postgresql://.")
         }
+        // Several servers (h1:p1,h2:p2) are taken apart here; the rest is parsed with the first.
+        let (text, others) = try Self.separateServers(given)
         guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
             throw .validation("The PostgreSQL URL must name a host: postgres://user:pass@host:port/db.")
         }
@@ -65,6 +82,13 @@ public struct PostgresURL: Sendable, Equatable {
             case "sslmode":
                 guard sslMode == nil else { throw .validation("The PostgreSQL URL gives sslmode twice.") }
                 sslMode = try Self.sslMode(item.value ?? "")
+            case "target_session_attrs":
+                // libpq's way to ask for the writable server of several: what Tally always does.
+                guard item.value == "read-write" || item.value == "primary" else {
+                    throw .validation(
+                        "target_session_attrs in the PostgreSQL URL must be read-write or primary: Tally writes only to the primary."
+                    )
+                }
             case "sslrootcert":
                 guard sslRootCert == nil else { throw .validation("The PostgreSQL URL gives sslrootcert twice.") }
                 guard let value = item.value, !value.isEmpty else {
@@ -73,7 +97,8 @@ public struct PostgresURL: Sendable, Equatable {
                 sslRootCert = value
             default:
                 throw .validation(
-                    "Unknown PostgreSQL URL parameter '\(item.name)'; Tally accepts sslmode and sslrootcert.")
+                    "Unknown PostgreSQL URL parameter '\(item.name)'; Tally accepts sslmode, sslrootcert and target_session_attrs."
+                )
             }
         }
         let mode = sslMode ?? .disable
@@ -90,6 +115,7 @@ public struct PostgresURL: Sendable, Equatable {
         guard !path.contains("/") else { throw .validation("The PostgreSQL URL names one database: .../db.") }
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = port
+        self.servers = [Server(host: self.host, port: port)] + others
         self.username = user
         self.password = components.password
         self.database = path.isEmpty ? user : path
@@ -118,9 +144,60 @@ public struct PostgresURL: Sendable, Equatable {
         }
     }
 
-    /// The server as `host:port`, for messages.
+    /// The servers as `host:port`, comma-separated, for messages.
     public var endpoint: String {
-        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        servers.map(\.endpoint).joined(separator: ",")
+    }
+
+    /// `given` with only its first server, and the other servers it names.
+    private static func separateServers(_ given: String) throws(TallyError) -> (String, [Server]) {
+        guard let schemeEnd = given.range(of: "://") else { return (given, []) }
+        let rest = given[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let hostsStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+        let list = authority[hostsStart...]
+        guard list.contains(",") else { return (given, []) }
+        let parts = list.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count <= serversMax else {
+            throw .validation("The PostgreSQL URL names at most \(serversMax) servers.")
+        }
+        var others = [Server]()
+        for part in parts.dropFirst() {
+            others.append(try server(String(part)))
+        }
+        let first = String(given[..<hostsStart]) + parts[0] + String(given[authorityEnd...])
+        return (first, others)
+    }
+
+    /// `host`, `host:port`, `[v6]` or `[v6]:port`.
+    private static func server(_ text: String) throws(TallyError) -> Server {
+        var host = text
+        var port = 5432
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                throw .validation("A server in the PostgreSQL URL has an unclosed [.")
+            }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let after = text[text.index(after: close)...]
+            if after.hasPrefix(":") {
+                guard let number = Int(after.dropFirst()) else {
+                    throw .validation("The PostgreSQL port must be a number.")
+                }
+                port = number
+            } else if !after.isEmpty {
+                throw .validation("A server in the PostgreSQL URL is malformed.")
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = String(text[..<colon])
+            guard let number = Int(text[text.index(after: colon)...]) else {
+                throw .validation("The PostgreSQL port must be a number.")
+            }
+            port = number
+        }
+        guard !host.isEmpty else { throw .validation("Every server in the PostgreSQL URL must name a host.") }
+        guard (1...65_535).contains(port) else { throw .validation("The PostgreSQL port must be 1 to 65535.") }
+        return Server(host: host, port: port)
     }
 
     /// The URL without its password, safe to log or print; it keeps `sslmode` (and

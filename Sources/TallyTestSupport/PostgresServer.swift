@@ -158,7 +158,9 @@ public final class PostgresServer: @unchecked Sendable {
             start
             alive() { [ -r "/proc/$PG_OWNER/stat" ] && [ "$(cut -d' ' -f3 "/proc/$PG_OWNER/stat")" != Z ]; }
             while alive && [ ! -e "$PG_DIR/stop" ]; do
-                if [ -e "$PG_DIR/halt" ]; then
+                if [ -e "$PG_DIR/crash" ]; then
+                    if [ -n "$pg" ]; then kill -QUIT "$pg"; wait "$pg"; pg=""; : >"$PG_DIR/halted"; fi
+                elif [ -e "$PG_DIR/halt" ]; then
                     if [ -n "$pg" ]; then kill -INT "$pg"; wait "$pg"; pg=""; : >"$PG_DIR/halted"; fi
                 elif [ -z "$pg" ]; then
                     rm -f "$PG_DIR/halted"
@@ -246,6 +248,51 @@ public final class PostgresServer: @unchecked Sendable {
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: halted)
         return attributes[.modificationDate] as? Date ?? Date()
+    }
+
+    /// Stops PostgreSQL as a crash would (`pg_ctl stop -m immediate`: SIGQUIT, no checkpoint,
+    /// sessions cut) and returns once it is gone; it stays down. Only for a `dedicated()` server.
+    public func crash() throws {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("crash").path, contents: nil)
+        let halted = directory.appendingPathComponent("halted").path
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: halted) {
+            guard Date() < deadline, watchdog.isRunning else {
+                throw PostgresServerFailure(description: "PostgreSQL did not stop")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Promotes a standby (`pg_promote()`, as `pg_ctl promote` does) and returns once it accepts
+    /// writes.
+    public func promote() async throws {
+        try await admin { connection in
+            _ = try await connection.query("SELECT pg_promote(true, 60)", logger: Self.logger).collect()
+        }
+    }
+
+    /// Makes every commit on this primary wait until a standby has it on disk
+    /// (`synchronous_standby_names = '*'`), and returns once a standby streams synchronously.
+    public func requireSynchronousStandby() async throws {
+        try await requireSynchronousStandby(named: "*")
+        let deadline = Date().addingTimeInterval(60)
+        while try await scalar("postgres", "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == 0 {
+            guard Date() < deadline else { throw PostgresServerFailure(description: "no synchronous standby") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Makes every commit on this primary wait until the standby `name` has it on disk
+    /// (`synchronous_standby_names`), and returns at once: with a name no standby has, every
+    /// commit waits for good, after it is on the primary's own disk.
+    public func requireSynchronousStandby(named name: String) async throws {
+        try await admin { connection in
+            _ = try await connection.query(
+                PostgresQuery(unsafeSQL: "ALTER SYSTEM SET synchronous_standby_names = '\(name)'"), logger: Self.logger
+            ).collect()
+            _ = try await connection.query("SELECT pg_reload_conf()", logger: Self.logger).collect()
+        }
     }
 
     /// Starts PostgreSQL again after `halt()`, on the same port and data, and returns once it

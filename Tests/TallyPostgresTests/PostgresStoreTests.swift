@@ -24,6 +24,28 @@ import Testing
         }
     }
 
+    /// A URL may name several servers, as libpq takes them (docs/SCALING.md, "Failover"): each
+    /// with its port or the default, IPv6 in brackets, listed without the password; the writable
+    /// one is found at run time, so target_session_attrs may only ask for that.
+    @Test func urlsNameSeveralServersForFailover() throws {
+        let several = try PostgresURL(
+            "postgres://ann:s3cret@db1:6543,db2,[::1]:7000/ledger?target_session_attrs=read-write&sslmode=require")
+        #expect(
+            several.servers.map(\.endpoint) == ["db1:6543", "db2:5432", "[::1]:7000"]
+                && several.host == "db1" && several.port == 6543 && several.database == "ledger"
+                && several.password == "s3cret" && several.sslMode == .require)
+        #expect(several.redacted == "postgres://ann:***@db1:6543,db2:5432,[::1]:7000/ledger?sslmode=require")
+        #expect(try PostgresURL("postgres://ann@one/db?target_session_attrs=primary").servers.count == 1)
+        let nine = (1...9).map { "h\($0)" }.joined(separator: ",")
+        for bad in [
+            "postgres://a@h1,/db", "postgres://a@h1,h2:x/db", "postgres://a@h1,h2:0/db", "postgres://a@h1,[::1/db",
+            "postgres://a@\(nine)/db", "postgres://a@h1,h2/db?target_session_attrs=any",
+            "postgres://a@h1,h2/db?target_session_attrs=read-only",
+        ] {
+            #expect(throws: TallyError.self, "\(bad)") { try PostgresURL(bad) }
+        }
+    }
+
     /// Every sslmode Tally speaks, the default, sslrootcert, and each refusal: a clear
     /// VALIDATION_ERROR naming what is wrong, never the password.
     @Test func sslModesAndRootCertificatesParseAndRejectWhatIsUnsupported() throws {
