@@ -237,7 +237,19 @@ public final class PostgresServer: @unchecked Sendable {
     /// is gone, with the moment it was gone (written by the watchdog, so a busy caller does not
     /// shift it); the data stays for `resume()`. Only for a `dedicated()` server.
     @discardableResult public func halt() throws -> Date {
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("halt").path, contents: nil)
+        try stop(asking: "halt")
+    }
+
+    /// Stops PostgreSQL as a crash would (`pg_ctl stop -m immediate`: SIGQUIT, no checkpoint,
+    /// sessions cut) and returns once it is gone; it stays down. Only for a `dedicated()` server.
+    @discardableResult public func crash() throws -> Date {
+        try stop(asking: "crash")
+    }
+
+    /// Asks the watchdog to stop PostgreSQL (it reads the file `request`) and returns the moment
+    /// it was gone.
+    private func stop(asking request: String) throws -> Date {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(request).path, contents: nil)
         let halted = directory.appendingPathComponent("halted").path
         let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: halted) {
@@ -248,20 +260,6 @@ public final class PostgresServer: @unchecked Sendable {
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: halted)
         return attributes[.modificationDate] as? Date ?? Date()
-    }
-
-    /// Stops PostgreSQL as a crash would (`pg_ctl stop -m immediate`: SIGQUIT, no checkpoint,
-    /// sessions cut) and returns once it is gone; it stays down. Only for a `dedicated()` server.
-    public func crash() throws {
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("crash").path, contents: nil)
-        let halted = directory.appendingPathComponent("halted").path
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: halted) {
-            guard Date() < deadline, watchdog.isRunning else {
-                throw PostgresServerFailure(description: "PostgreSQL did not stop")
-            }
-            usleep(20_000)
-        }
     }
 
     /// Promotes a standby (`pg_promote()`, as `pg_ctl promote` does) and returns once it accepts

@@ -39,18 +39,8 @@ import Testing
         guard let primary = try PostgresServer.dedicated() else { return }
         defer { primary.stop() }
         let name = try await primary.makeDatabaseNamed()
-        let setup = ServiceScope.startForTest(
-            try PostgresLedgerStore(
-                url: primary.url(name), poolSize: 2, logger: PostgresServer.storeLogger,
-                connectionWait: PostgresServer.connectionWait))
-        let realm = try await setup.createRealm(name: "Failover")
-        _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        var created = [MemberID]()
-        for index in 0..<8 {
-            created.append(try await setup.createMember(Credentials(username: "f\(index)"), in: realm.id).id)
-        }
-        let members = created
-        let key = try await setup.issueKey(realm: realm.id, name: "failover", ids: IDGenerator())
+        let seeded = try await SeededRealm(on: primary, database: name, named: "Failover", members: 8)
+        let (realm, members) = (seeded.realm, seeded.members)
         guard let standby = try PostgresServer.startStandby(of: primary) else { return }
         defer { standby.stop() }
         try await primary.requireSynchronousStandby()
@@ -61,8 +51,8 @@ import Testing
             try ServerProcess(arguments: ["--database", both]), try ServerProcess(arguments: ["--database", both]),
         ]
         defer { for server in servers { server.stop() } }
-        let headers: HTTPFields = [.authorization: "Bearer \(key.secret.text)", .contentType: "application/json"]
-        let path = "/api/v1/realms/\(realm.id)/members/transaction"
+        let headers: HTTPFields = [.authorization: "Bearer \(seeded.key)", .contentType: "application/json"]
+        let path = "/api/v1/realms/\(realm)/members/transaction"
         let shared = Shared()
 
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -161,10 +151,10 @@ import Testing
             try PostgresLedgerStore(
                 url: standby.url(name), poolSize: 2, logger: PostgresServer.storeLogger,
                 connectionWait: PostgresServer.connectionWait))
-        let points = try #require(try await newPrimary.currencies(in: realm.id).first)
+        let points = try #require(try await newPrimary.currencies(in: realm).first)
         for (index, member) in members.enumerated() {
             let balance = try await newPrimary.balance(
-                BalanceKey(currencyID: points.id, memberID: member), in: realm.id)
+                BalanceKey(currencyID: points.id, memberID: member), in: realm)
             #expect(balance == Int64(expected[index]), "member \(index)")
         }
         let entries = try await standby.scalar(name, "SELECT count(*) FROM journal")
@@ -202,18 +192,12 @@ import Testing
         guard let primary = try PostgresServer.dedicated() else { return }
         defer { primary.stop() }
         let name = try await primary.makeDatabaseNamed()
-        let setup = ServiceScope.startForTest(
-            try PostgresLedgerStore(
-                url: primary.url(name), poolSize: 2, logger: PostgresServer.storeLogger,
-                connectionWait: PostgresServer.connectionWait))
-        let realm = try await setup.createRealm(name: "Confirmed")
-        _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        let member = try await setup.createMember(Credentials(username: "c"), in: realm.id).id
-        let key = try await setup.issueKey(realm: realm.id, name: "confirmed", ids: IDGenerator())
+        let seeded = try await SeededRealm(on: primary, database: name, named: "Confirmed", members: 1)
+        let (realm, member) = (seeded.realm, seeded.members[0])
         let server = try ServerProcess(arguments: ["--database", primary.url(name)])
         defer { server.stop() }
-        let headers: HTTPFields = [.authorization: "Bearer \(key.secret.text)", .contentType: "application/json"]
-        let path = "/api/v1/realms/\(realm.id)/members/transaction"
+        let headers: HTTPFields = [.authorization: "Bearer \(seeded.key)", .contentType: "application/json"]
+        let path = "/api/v1/realms/\(realm)/members/transaction"
         let body = #"{"updates":[{"dripId":"\#(member)","amount":1}]}"#
         let port = server.port
         let send: @Sendable () async throws -> Int = {

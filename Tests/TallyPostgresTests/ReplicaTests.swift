@@ -146,14 +146,8 @@ import Testing
         guard let primary = try PostgresServer.dedicated() else { return }
         defer { primary.stop() }
         let name = try await primary.makeDatabaseNamed()
-        let setup = ServiceScope.startForTest(
-            try PostgresLedgerStore(
-                url: primary.url(name), poolSize: 2, logger: PostgresServer.storeLogger,
-                connectionWait: PostgresServer.connectionWait))
-        let realm = try await setup.createRealm(name: "Lagging")
-        _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        let member = try await setup.createMember(Credentials(username: "l"), in: realm.id).id
-        let key = try await setup.issueKey(realm: realm.id, name: "lag", ids: IDGenerator())
+        let seeded = try await SeededRealm(on: primary, database: name, named: "Lagging", members: 1)
+        let (realm, member) = (seeded.realm, seeded.members[0])
         guard let standby = try PostgresServer.startStandby(of: primary, applyDelayMilliseconds: 3_000) else { return }
         defer { standby.stop() }
         let writer = try ServerProcess(arguments: ["--database", primary.url(name)])
@@ -165,8 +159,8 @@ import Testing
             writer.stop()
             reader.stop()
         }
-        let headers: HTTPFields = [.authorization: "Bearer \(key.secret.text)", .contentType: "application/json"]
-        let base = "/api/v1/realms/\(realm.id)"
+        let headers: HTTPFields = [.authorization: "Bearer \(seeded.key)", .contentType: "application/json"]
+        let base = "/api/v1/realms/\(realm)"
         try await TestClient.withClient(host: "127.0.0.1", port: writer.port) { write in
             try await TestClient.withClient(host: "127.0.0.1", port: reader.port) { read in
                 var lastWriteAnswered: ContinuousClock.Instant?
