@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "TallyHTTP",
             dependencies: [
-                "TallyCore", "TallyRepresentations", "TallyMetrics",
+                "TallyCore", "TallyRepresentations", "TallyMetrics", "TallyConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -97,6 +97,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The web console's pages and sessions, rendered on the server (docs/CONSOLE.md).
+        .target(name: "TallyConsole", dependencies: ["TallyCore"], swiftSettings: strict),
         // One suite of behaviours every LedgerStore must pass.
         .target(name: "TallyStoreConformance", dependencies: ["TallyCore"], swiftSettings: strict),
         // Stamps the commit a binary is built from into the command line (`tally --version`).

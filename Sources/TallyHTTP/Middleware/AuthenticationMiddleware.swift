@@ -26,11 +26,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
-            let secret = KeySecret(presented: parts[1].trimmingCharacters(in: .whitespaces))
+            KeySecret(presented: parts[1].trimmingCharacters(in: .whitespaces)) != nil
         else {
             throw TallyError(.unauthorized, "The Authorization header must be 'Bearer <key>' with a Tally API key.")
         }
-        guard let key = try await store.key(secret.keyID), secret.matches(key.secretHash) else {
+        return try await Self.key(presented: String(parts[1]), store: store, record: record)
+    }
+
+    /// The stored, valid key whose secret is `text` (a header's or the console's sign-in form's),
+    /// or a 401. The log line names the key once the secret matches.
+    static func key(presented text: String, store: any LedgerStore, record: RequestLogRecord) async throws -> APIKey {
+        guard let secret = KeySecret(presented: text.trimmingCharacters(in: .whitespaces)),
+            let key = try await store.key(secret.keyID), secret.matches(key.secretHash)
+        else {
             throw TallyError(.unauthorized, "Invalid API key provided.")
         }
         record.keyID = key.id.rawValue

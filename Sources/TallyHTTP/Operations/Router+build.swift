@@ -1,4 +1,5 @@
 import Hummingbird
+import TallyConsole
 import TallyCore
 
 /// The router: every operation of `Operation.table(limits:)`, each behind the key check its
@@ -24,6 +25,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLogMiddleware(metrics: metrics.tally))
     router.add(middleware: ErrorMiddleware(metrics: metrics.tally))
+    ConsoleController(store: store, sessions: ConsoleSessions(), clock: clock).addRoutes(to: router)
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(store: store))
     var realmGroups = [String: RouterGroup<TallyRequestContext>]()
     for prefix in operations.flatMap(\.realmPrefixes) where realmGroups[prefix] == nil {
