@@ -40,6 +40,9 @@ extension PostgresLedgerStore {
         let previous = primaryIndex.exchange(index, ordering: .acquiringAndReleasing)
         guard previous != index else { return }
         planningCache.forgetAll()
+        // What waits for the old primary's pool would wait in vain (or until its wait runs out):
+        // 503 now, and the client's retry goes to the new one.
+        primaryWaiters.failAll(TallyError(.unavailable, "The PostgreSQL primary moved; retry shortly."))
         logger.warning(
             "the PostgreSQL primary moved",
             metadata: ["from": "\(url.servers[previous].endpoint)", "to": "\(url.servers[index].endpoint)"])

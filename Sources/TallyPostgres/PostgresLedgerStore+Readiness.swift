@@ -40,6 +40,10 @@ extension PostgresLedgerStore {
     ) async throws -> T {
         let handoff = ConnectionHandoff()
         let client = pool ?? self.client
+        // A wait for the primary ends as soon as the primary is found gone (`watchPrimary`), so
+        // that a failover answers 503 at once rather than after the whole wait.
+        let waiter = pool == nil && clients.count > 1 ? primaryWaiters.add(handoff) : nil
+        defer { if let waiter { primaryWaiters.remove(waiter) } }
         // Not a child task: a request must not wait for the lease to notice its cancellation.
         // A pool that keeps trying a server that is gone for good (a crashed primary after a
         // failover) held a child's lease, and so the request, forever. The lease ends on its own
@@ -77,8 +81,31 @@ extension PostgresLedgerStore {
     }
 }
 
+/// The requests waiting for a connection to the primary, with a URL naming several servers.
+final class PrimaryWaiters: Sendable {
+    private let waiting = Mutex<(next: Int, handoffs: [Int: ConnectionHandoff])>((0, [:]))
+
+    fileprivate func add(_ handoff: ConnectionHandoff) -> Int {
+        waiting.withLock { state in
+            state.next += 1
+            state.handoffs[state.next] = handoff
+            return state.next
+        }
+    }
+
+    func remove(_ id: Int) {
+        _ = waiting.withLock { $0.handoffs.removeValue(forKey: id) }
+    }
+
+    /// Ends every wait not yet served with `error` (one already holding its connection goes on).
+    func failAll(_ error: TallyError) {
+        let handoffs = waiting.withLock { Array($0.handoffs.values) }
+        for handoff in handoffs { handoff.fail(error) }
+    }
+}
+
 /// A pooled connection passed from the task that leases it to the task that uses it, and back.
-private final class ConnectionHandoff: Sendable {
+fileprivate final class ConnectionHandoff: Sendable {
     private enum State {
         /// No connection yet; the user may be waiting.
         case waiting(CheckedContinuation<PostgresConnection, any Error>?)
