@@ -54,23 +54,19 @@ public struct Markup: Sendable, Equatable, ExpressibleByStringInterpolation, Cus
 
     /// `text` percent-encoded for a query parameter's value in a link.
     public static func queryValue(_ text: String) -> String {
-        var allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".unicodeScalars)
-        allowed.reserveCapacity(70)
         var encoded = ""
         for byte in text.utf8 {
-            let scalar = Unicode.Scalar(byte)
-            if byte < 128, allowed.contains(scalar) {
-                encoded.unicodeScalars.append(scalar)
+            if unreserved.contains(byte) {
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
-                encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+                encoded += "%" + String(hexDigits[Int(byte >> 4)]) + String(hexDigits[Int(byte & 0xF)])
             }
         }
         return encoded
     }
-}
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
+    /// RFC 3986's unreserved characters, which a query value keeps as they are.
+    private static let unreserved = Set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+    private static let hexDigits = Array("0123456789ABCDEF")
 }

@@ -22,7 +22,8 @@ public final class PostgresLedgerStore: LedgerStore, Service {
     let clients: [PostgresClient]
     /// Which of `clients` is the primary now (docs/SCALING.md, "Failover").
     let primaryIndex = Atomic<Int>(0)
-    /// Requests waiting for a connection to the primary, sent away when it is found gone.
+    /// Requests waiting for a connection to the primary, answered 503 when the store moves to
+    /// another primary.
     let primaryWaiters = PrimaryWaiters()
     var client: PostgresClient { clients[primaryIndex.load(ordering: .acquiring)] }
     let url: PostgresURL

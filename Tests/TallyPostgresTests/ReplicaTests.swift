@@ -20,18 +20,8 @@ import Testing
         guard let primary = try PostgresServer.dedicated() else { return }
         defer { primary.stop() }
         let name = try await primary.makeDatabaseNamed()
-        let setup = ServiceScope.startForTest(
-            try PostgresLedgerStore(
-                url: primary.url(name), poolSize: 2, logger: PostgresServer.storeLogger,
-                connectionWait: PostgresServer.connectionWait))
-        let realm = try await setup.createRealm(name: "Replicated")
-        _ = try await setup.createCurrency(CurrencyDraft(name: "Points", isDefault: true), in: realm.id)
-        var created = [MemberID]()
-        for index in 0..<20 {
-            created.append(try await setup.createMember(Credentials(username: "r\(index)"), in: realm.id).id)
-        }
-        let members = created
-        let key = try await setup.issueKey(realm: realm.id, name: "replica", ids: IDGenerator())
+        let seeded = try await SeededRealm(on: primary, database: name, named: "Replicated", members: 20)
+        let (realm, members) = (seeded.realm, seeded.members)
         let started = Date()
         // The standby applies each transaction 150 ms late: a member read it served right after
         // a write would show the balance before it.
@@ -50,8 +40,8 @@ import Testing
             reader.stop()
         }
         #expect(!reader.stdout.text.contains(PostgresServer.password), "the listening line masks the password")
-        let headers: HTTPFields = [.authorization: "Bearer \(key.secret.text)", .contentType: "application/json"]
-        let base = "/api/v1/realms/\(realm.id)"
+        let headers: HTTPFields = [.authorization: "Bearer \(seeded.key)", .contentType: "application/json"]
+        let base = "/api/v1/realms/\(realm)"
 
         @Sendable func json(_ response: TestClient.Response) -> Any? {
             try? JSONSerialization.jsonObject(
