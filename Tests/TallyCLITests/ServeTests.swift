@@ -59,10 +59,15 @@ import Testing
         let updates = Array(repeating: #"{"dripId":"\#(member.id)","amount":1}"#, count: 1_000).joined(separator: ",")
         let json = #"{"updates":[\#(updates)]}"#
         let signalled = SignalTime()
-        let outcomes = try await withThrowingTaskGroup(of: (acknowledged: Int64, afterSignal: Int).self) { group in
+        typealias Outcome = (acknowledged: Int64, afterSignal: Int, stop: String)
+        let outcomes = try await withThrowingTaskGroup(of: Outcome.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                    // A read timeout well past a loaded machine's slowest batch, so that a client
+                    // stops only on the server's answer or its closed connection.
+                    try await TestClient.withClient(
+                        host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60))
+                    ) { client in
                         var acknowledged: Int64 = 0
                         var afterSignal = 0
                         for _ in 0..<200 {
@@ -75,31 +80,47 @@ import Testing
                                             .contentType: "application/json",
                                         ],
                                         body: ByteBuffer(string: json)))
-                                guard response.status == .ok else { break }
+                                guard response.status == .ok else {
+                                    return (
+                                        acknowledged, afterSignal,
+                                        "\(response.status.code) (signalled: \(signalled.isSet))"
+                                    )
+                                }
                                 acknowledged += 1_000
                                 if signalled.isSet { afterSignal += 1 }
                             } catch {
-                                break
+                                return (acknowledged, afterSignal, "\(error) (signalled: \(signalled.isSet))")
                             }
                         }
-                        return (acknowledged, afterSignal)
+                        return (acknowledged, afterSignal, "every request sent")
                     }
                 }
             }
             // Let the load get going (8 batches in the journal), then ask the server to stop. The
             // journal is counted rather than a balance read, which would wait for the balance
             // file to follow the load (docs/decisions/0009).
-            while try await setup.journalEntryCount() < 8_000 { try await Task.sleep(for: .milliseconds(5)) }
+            let deadline = ContinuousClock.now + .seconds(120)
+            var entries = 0
+            while entries < 8_000, ContinuousClock.now < deadline {
+                entries = try await setup.journalEntryCount()
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(entries >= 8_000, "the load got going within 120 s")
             signalled.set()
             kill(server.process.processIdentifier, SIGTERM)
-            var all = [(acknowledged: Int64, afterSignal: Int)]()
+            var all = [Outcome]()
             for try await outcome in group { all.append(outcome) }
             return all
         }
         server.process.waitUntilExit()
         #expect(server.process.terminationReason == .exit)
         #expect(server.process.terminationStatus == 0, "a clean exit: \(server.stderr.text)")
-        #expect(outcomes.map(\.afterSignal).reduce(0, +) > 0, "requests in flight at SIGTERM were answered")
+        #expect(
+            outcomes.map(\.afterSignal).reduce(0, +) > 0,
+            "requests in flight at SIGTERM were answered; the clients stopped on: \(outcomes.map(\.stop))")
+        #expect(
+            !outcomes.contains { $0.stop.hasSuffix("(signalled: false)") },
+            "no client stopped before the signal: \(outcomes.map(\.stop))")
         let acknowledged = outcomes.map(\.acknowledged).reduce(0, +)
         let balance = try await setup.balance(BalanceKey(currencyID: points.id, memberID: member.id), in: realm.id)
         #expect(balance >= acknowledged)
