@@ -14,7 +14,7 @@ public enum ConsolePages {
         let menu: Markup
         if let signedIn {
             menu = """
-                <nav><a href="/console/leaderboard">Leaderboard</a><a href="/console/members">Members</a>\
+                <nav><a href="/console/overview">Overview</a><a href="/console/leaderboard">Leaderboard</a><a href="/console/members">Members</a>\
                 <a href="/console/currencies">Currencies</a><a href="/console/keys">API keys</a>\
                 <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(signedIn.csrfToken)">\
                 <button type="submit">Sign out</button></form></nav>
@@ -222,6 +222,61 @@ public enum ConsolePages {
             """)
     }
 
+    /// The public leaderboard of `realm` (docs/CONSOLE.md): ranks, usernames and balances only;
+    /// no member id, no link into the console.
+    public static func publicLeaderboard(
+        _ page: LeaderboardPage, realm: Realm, currency: Currency?, currencies: [Currency], next: String?
+    ) -> Markup {
+        let base = "/leaderboard/\(realm.id.rawValue)"
+        let tabs: [Markup] = currencies.filter { $0.archivedAtMilliseconds == nil }.map { each in
+            let current = each.id == currency?.id
+            return
+                "<a href=\"\(base)?currency=\(each.id.rawValue)\"\(current ? Markup(" aria-current=\"page\"") : "")>\(each.name)</a>"
+        }
+        let rows: [Markup] = page.entries.map { entry in
+            """
+            <tr><td class="number">\(entry.rank)</td>\
+            <td>\(entry.member.credentials.username ?? "(no username)")</td>\
+            <td class="number">\(entry.balance)</td></tr>
+            """
+        }
+        let more: Markup =
+            next.map { cursor in
+                "<p><a rel=\"next\" href=\"\(base)?currency=\(currency?.id.rawValue ?? "")&amp;after=\(Markup.queryValue(cursor))\">Next page</a></p>"
+            } ?? ""
+        return publicLayout(
+            title: "\(realm.name) leaderboard",
+            """
+            <h2>\(realm.name)\(currency.map { c in Markup(": \(c.name)") } ?? "")</h2>
+            <p class="tabs">\(tabs)</p>
+            <table><thead><tr><th>Rank</th><th>Member</th><th>Balance</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            \(more)
+            """)
+    }
+
+    /// A public page that says why it cannot show what was asked.
+    public static func publicProblem(title: String, _ message: String) -> Markup {
+        publicLayout(title: title, "<h2>\(title)</h2><p class=\"problem\">\(message)</p>")
+    }
+
+    /// The frame of a public page: no menu, no sign-in.
+    static func publicLayout(title: String, _ body: Markup) -> Markup {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title)</title>
+        <link rel="stylesheet" href="/console/style.css">
+        </head><body>
+        <main>
+        \(body)
+        </main>
+        <footer><p class="realm">Leaderboard served by Tally</p></footer>
+        </body></html>
+        """
+    }
+
     /// A page that says why it cannot show what was asked.
     public static func problem(title: String, _ message: String, signedIn: SignedIn?) -> Markup {
         layout(title: title, signedIn: signedIn, "<h2>\(title)</h2><p class=\"problem\">\(message)</p>")
@@ -256,5 +311,12 @@ public enum ConsolePages {
         form.sign-in, form.search { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
         input, select, button { font: inherit; padding: .3rem .5rem; }
         input[name=key], input[name=q] { flex: 1 1 16rem; min-width: 0; }
+        .figures { display: flex; flex-wrap: wrap; gap: .5rem 2rem; font-size: 1.1rem; }
+        figure.chart { margin: .5rem 0 1rem; }
+        figure.chart svg { display: block; width: 100%; height: 8rem; border-bottom: 1px solid #8886; }
+        figure.chart rect { fill: #3a7bd5; } figure.chart line { stroke: #8886; }
+        figure.chart figcaption { display: flex; justify-content: space-between; color: #888; font-size: .8rem; }
+        .note { color: #888; font-size: .85rem; }
+        footer { border-top: 1px solid #8884; margin-top: 2rem; }
         """
 }

@@ -25,6 +25,8 @@ public enum ExportRecord: Sendable, Equatable {
         public var subdomain: String?
         public var createdAt: Int64
         public var updatedAt: Int64
+        /// Present (true) only when the realm's public leaderboard is on.
+        public var publicLeaderboard: Bool?
     }
 
     public struct CurrencyLine: Codable, Sendable, Equatable {
@@ -135,7 +137,8 @@ extension ExportRecord {
             self = .realm(
                 RealmLine(
                     id: realm.id.rawValue, name: realm.name, description: realm.description, subdomain: realm.subdomain,
-                    createdAt: realm.createdAtMilliseconds, updatedAt: realm.updatedAtMilliseconds))
+                    createdAt: realm.createdAtMilliseconds, updatedAt: realm.updatedAtMilliseconds,
+                    publicLeaderboard: realm.publicLeaderboard ? true : nil))
         case .currency(let c):
             self = .currency(
                 CurrencyLine(

@@ -132,7 +132,8 @@ public struct ImportChecker {
         lastKind = 0
         return Realm(
             id: id, name: line.name, description: line.description, subdomain: line.subdomain,
-            createdAtMilliseconds: line.createdAt, updatedAtMilliseconds: line.updatedAt)
+            createdAtMilliseconds: line.createdAt, updatedAtMilliseconds: line.updatedAt,
+            publicLeaderboard: line.publicLeaderboard ?? false)
     }
 
     private mutating func currency(_ line: ExportRecord.CurrencyLine, realm: RealmID) throws(TallyError) -> Currency {

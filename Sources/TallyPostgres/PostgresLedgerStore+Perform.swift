@@ -22,6 +22,8 @@ extension PostgresLedgerStore {
         case .createRealm(let realm):
             try await insertRealm(realm, connection)
             return (.realm(realm), true)
+        case .setPublicLeaderboard(let on, let realm):
+            return (.realm(try await setPublicLeaderboard(on, realm: realm, connection, now: now)), true)
         case .createCurrency(let currency):
             try await insertCurrency(currency, connection)
             return (.currency(currency), true)

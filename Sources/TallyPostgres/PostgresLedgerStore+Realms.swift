@@ -10,6 +10,16 @@ extension PostgresLedgerStore {
         }
     }
 
+    func setPublicLeaderboard(_ on: Bool, realm id: RealmID, _ connection: PostgresConnection, now: Int64)
+        async throws -> Realm
+    {
+        try await run(connection, Self.statements.setPublicLeaderboard(on, realm: id, now: now).query)
+        guard let found = try await row(connection, Self.statements.realm(id)) else {
+            throw TallyError.realmNotFound(id)
+        }
+        return try Realm(stored: found)
+    }
+
     public func realm(_ id: RealmID) async throws -> Realm {
         try await transaction("realm", .reading) { connection in
             guard let found = try await row(connection, Self.statements.realm(id)) else {

@@ -23,6 +23,97 @@ enum PostgresMigrations {
         ("0005-events", events.map(Step.sql)),
         ("0006-webhooks", webhooks.map(Step.sql)),
         ("0007-one-round-trip", eventDrafts.map(Step.sql) + applyBatchFunction.map(Step.sql)),
+        (
+            "0008-public-leaderboard",
+            [.sql("ALTER TABLE realms ADD COLUMN public_leaderboard BOOLEAN NOT NULL DEFAULT false")]
+        ),
+        ("0009-overview", overview.map(Step.sql)),
+    ]
+
+    /// Each realm's member count and its activity per hour and currency (docs/CONSOLE.md), kept
+    /// by triggers so that the console's overview counts nothing. Each row also names a slot,
+    /// the writing backend's process id: concurrent writers of one realm then add to rows of
+    /// their own and never wait for each other's commit; a read sums the slots.
+    static let overview: [String] = [
+        """
+        CREATE TABLE realm_counts (
+            realm_id TEXT NOT NULL REFERENCES realms(id),
+            slot INTEGER NOT NULL,
+            members BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, slot)
+        )
+        """,
+        "INSERT INTO realm_counts (realm_id, slot, members) SELECT realm_id, 0, count(*) FROM members WHERE NOT ghost GROUP BY realm_id",
+        """
+        CREATE FUNCTION tally_count_members() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO realm_counts (realm_id, slot, members)
+            SELECT realm_id, pg_backend_pid(), count(*) FROM new_members WHERE NOT ghost GROUP BY realm_id
+            ON CONFLICT (realm_id, slot) DO UPDATE SET members = realm_counts.members + excluded.members;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER members_counted AFTER INSERT ON members REFERENCING NEW TABLE AS new_members
+            FOR EACH STATEMENT EXECUTE FUNCTION tally_count_members()
+        """,
+        """
+        CREATE FUNCTION tally_recount_member() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            realm TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.realm_id ELSE NEW.realm_id END;
+            change BIGINT := CASE
+                WHEN TG_OP = 'DELETE' THEN -1
+                WHEN NEW.ghost THEN -1
+                ELSE 1 END;
+        BEGIN
+            INSERT INTO realm_counts (realm_id, slot, members) VALUES (realm, pg_backend_pid(), change)
+            ON CONFLICT (realm_id, slot) DO UPDATE SET members = realm_counts.members + excluded.members;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER members_recounted AFTER UPDATE OF ghost ON members
+            FOR EACH ROW WHEN (OLD.ghost IS DISTINCT FROM NEW.ghost) EXECUTE FUNCTION tally_recount_member()
+        """,
+        """
+        CREATE TRIGGER members_uncounted AFTER DELETE ON members
+            FOR EACH ROW WHEN (NOT OLD.ghost) EXECUTE FUNCTION tally_recount_member()
+        """,
+        """
+        CREATE TABLE activity (
+            realm_id TEXT NOT NULL,
+            hour BIGINT NOT NULL,
+            currency_id TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            changes BIGINT NOT NULL,
+            credited NUMERIC NOT NULL,
+            debited NUMERIC NOT NULL,
+            PRIMARY KEY (realm_id, hour, currency_id, slot)
+        )
+        """,
+        """
+        INSERT INTO activity (realm_id, hour, currency_id, slot, changes, credited, debited)
+        SELECT realm_id, created_at / \(ActivityHour.length), currency_id, 0, count(*),
+            coalesce(sum(amount) FILTER (WHERE amount > 0), 0), coalesce(-sum(amount) FILTER (WHERE amount < 0), 0)
+        FROM journal GROUP BY 1, 2, 3
+        """,
+        """
+        CREATE FUNCTION tally_count_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO activity (realm_id, hour, currency_id, slot, changes, credited, debited)
+            SELECT realm_id, created_at / \(ActivityHour.length), currency_id, pg_backend_pid(), count(*),
+                coalesce(sum(amount) FILTER (WHERE amount > 0), 0), coalesce(-sum(amount) FILTER (WHERE amount < 0), 0)
+            FROM new_entries GROUP BY 1, 2, 3
+            ON CONFLICT (realm_id, hour, currency_id, slot) DO UPDATE SET
+                changes = activity.changes + excluded.changes, credited = activity.credited + excluded.credited,
+                debited = activity.debited + excluded.debited;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER journal_activity AFTER INSERT ON journal REFERENCING NEW TABLE AS new_entries
+            FOR EACH STATEMENT EXECUTE FUNCTION tally_count_activity()
+        """,
     ]
 
     /// Events are written with the write as drafts, unnumbered, so that no write waits for

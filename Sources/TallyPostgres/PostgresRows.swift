@@ -13,7 +13,8 @@ extension PostgresLedgerStore {
             caseless: { column, direction in
                 "lower(\(column)) \(direction) \(direction == "ASC" ? "NULLS FIRST" : "NULLS LAST")"
             },
-            isTrue: { column in column }, lockRows: " FOR UPDATE"))
+            isTrue: { column in column }, lockRows: " FOR UPDATE",
+            cappedSum: { expression in "LEAST(coalesce(sum(\(expression)), 0), 9223372036854775807)::bigint" }))
 
     /// Every row of `query`.
     func all(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {

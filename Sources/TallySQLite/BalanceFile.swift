@@ -97,6 +97,24 @@ enum BalanceFile {
                     INSERT INTO ledger_checkpoint (id, seq, entry_id) VALUES (1, 0, NULL);
                     """)
         }
+        migrator.registerMigration("0002-activity") { db in
+            // Each realm's activity per hour and currency (docs/CONSOLE.md), from the entries
+            // the file covers; `follow` adds the rest. The sums are kept in floating point so that
+            // they never overflow; reads cap them at Int64.max.
+            try db.execute(
+                sql: """
+                    CREATE TABLE activity (
+                        realm_id TEXT NOT NULL,
+                        hour INTEGER NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        changes INTEGER NOT NULL,
+                        credited REAL NOT NULL,
+                        debited REAL NOT NULL,
+                        PRIMARY KEY (realm_id, hour, currency_id)
+                    ) WITHOUT ROWID;
+                    \(activityInsert(journal: "\(journalSchema).journal", after: "-1", through: "(SELECT seq FROM ledger_checkpoint WHERE id = 1)"))
+                    """)
+        }
         return migrator
     }
 
@@ -122,6 +140,7 @@ enum BalanceFile {
             sql: """
                 DELETE FROM balances;
                 DELETE FROM member_journal;
+                DELETE FROM activity;
                 UPDATE ledger_checkpoint SET seq = 0, entry_id = NULL WHERE id = 1;
                 """)
         return true
@@ -164,10 +183,26 @@ enum BalanceFile {
                 DO UPDATE SET balance = excluded.balance, updated_at = excluded.updated_at
                 """
         ).execute(arguments: [covered, through])
+        try ledger.cachedStatement(sql: activityInsert(journal: journal, after: "?", through: "?"))
+            .execute(arguments: [covered, through])
         try ledger.execute(
             sql: "UPDATE ledger_checkpoint SET seq = ?, entry_id = ? WHERE id = 1",
             arguments: [through, last[1] as String])
         return (through, applied)
+    }
+
+    /// The statement that adds the journal entries with `after < seq <= through` to `activity`,
+    /// one row per realm, hour and currency.
+    static func activityInsert(journal: String, after: String, through: String) -> String {
+        """
+        INSERT INTO activity (realm_id, hour, currency_id, changes, credited, debited)
+        SELECT realm_id, created_at / \(ActivityHour.length), currency_id, count(*),
+            total(max(amount, 0)), total(max(-amount, 0))
+        FROM \(journal) WHERE seq > \(after) AND seq <= \(through)
+        GROUP BY 1, 2, 3
+        ON CONFLICT (realm_id, hour, currency_id) DO UPDATE SET changes = changes + excluded.changes,
+            credited = credited + excluded.credited, debited = debited + excluded.debited
+        """
     }
 
     /// The balances the entries after `covered` leave, by (realm, currency, member): what a reader

@@ -16,6 +16,8 @@ extension SQLiteLedgerStore {
         case .createRealm(let realm):
             try insertRealm(realm, db)
             return (.realm(realm), true)
+        case .setPublicLeaderboard(let on, let realm):
+            return (.realm(try setPublicLeaderboard(on, realm: realm, db, now: now)), true)
         case .createCurrency(let currency):
             try insertCurrency(currency, db)
             return (.currency(currency), true)

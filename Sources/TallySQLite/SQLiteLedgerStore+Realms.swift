@@ -10,6 +10,12 @@ extension SQLiteLedgerStore {
         }
     }
 
+    static func setPublicLeaderboard(_ on: Bool, realm id: RealmID, _ db: Database, now: Int64) throws -> Realm {
+        try db.execute(statements.setPublicLeaderboard(on, realm: id, now: now))
+        guard let row = try db.row(statements.realm(id)) else { throw TallyError.realmNotFound(id) }
+        return try Realm(stored: row)
+    }
+
     public func realm(_ id: RealmID) async throws -> Realm {
         try await read("realm") { db in
             guard let row = try db.row(Self.statements.realm(id)) else { throw TallyError.realmNotFound(id) }

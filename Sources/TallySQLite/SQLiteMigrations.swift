@@ -252,6 +252,41 @@ enum SQLiteMigrations {
                     DROP INDEX main.journal_by_member;
                     """)
         }
+        migrator.registerMigration("0008-public-leaderboard") { db in
+            // Whether the realm's leaderboard is public (docs/CONSOLE.md); off for every realm.
+            try db.execute(
+                sql: """
+                    ALTER TABLE realms ADD COLUMN public_leaderboard INTEGER NOT NULL DEFAULT 0
+                        CHECK (public_leaderboard IN (0, 1))
+                    """)
+        }
+        migrator.registerMigration("0009-realm-counts") { db in
+            // Each realm's member count (ghost credentials' holders left out), kept by triggers
+            // so that the console's overview counts nothing (docs/CONSOLE.md).
+            try db.execute(
+                sql: """
+                    CREATE TABLE realm_counts (
+                        realm_id TEXT NOT NULL PRIMARY KEY REFERENCES realms(id),
+                        members INTEGER NOT NULL CHECK (members >= 0)
+                    ) WITHOUT ROWID;
+                    INSERT INTO realm_counts (realm_id, members)
+                        SELECT realm_id, count(*) FROM members WHERE ghost = 0 GROUP BY realm_id;
+                    CREATE TRIGGER members_counted AFTER INSERT ON members WHEN NEW.ghost = 0
+                    BEGIN
+                        INSERT INTO realm_counts (realm_id, members) VALUES (NEW.realm_id, 1)
+                        ON CONFLICT (realm_id) DO UPDATE SET members = members + 1;
+                    END;
+                    CREATE TRIGGER members_recounted AFTER UPDATE OF ghost ON members WHEN NEW.ghost <> OLD.ghost
+                    BEGIN
+                        INSERT INTO realm_counts (realm_id, members) VALUES (NEW.realm_id, 1 - NEW.ghost)
+                        ON CONFLICT (realm_id) DO UPDATE SET members = members + (CASE NEW.ghost WHEN 0 THEN 1 ELSE -1 END);
+                    END;
+                    CREATE TRIGGER members_uncounted AFTER DELETE ON members WHEN OLD.ghost = 0
+                    BEGIN
+                        UPDATE realm_counts SET members = members - 1 WHERE realm_id = OLD.realm_id;
+                    END;
+                    """)
+        }
         return migrator
     }
 

@@ -12,7 +12,10 @@ extension SQLiteLedgerStore {
             placeholder: { "?\($0)" }, caselessLike: "LIKE",
             caseless: { column, direction in "\(column) COLLATE NOCASE \(direction)" },
             isTrue: { column in "\(column) = 1" },
-            coveredJournal: "seq <= (SELECT seq FROM ledger_checkpoint WHERE id = 1)", memberIndex: "member_journal"))
+            coveredJournal: "seq <= (SELECT seq FROM ledger_checkpoint WHERE id = 1)", memberIndex: "member_journal",
+            ghostsIndex: " INDEXED BY members_ghosts",
+            // total() adds in floating point and never overflows; CAST saturates at Int64.max.
+            cappedSum: { expression in "CAST(min(total(\(expression)), 9223372036854775807.0) AS INTEGER)" }))
 }
 
 /// A GRDB row, read by column name.

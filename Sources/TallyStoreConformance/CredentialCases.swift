@@ -229,6 +229,12 @@ public enum LegacyCredentials {
             try expectEqual(member.credentials.wallet, row.wallet, "member \(row.id)'s wallet kept")
             try expectEqual(member.credentials.email, row.email, "member \(row.id)'s email kept")
         }
+        // The member counts kept since the overview's migration start from the members there were.
+        for realm in Set(rows.map(\.realm)).sorted() {
+            let overview = try await store.overview(of: RealmID(realm)!, since: 0)
+            try expectEqual(
+                overview.members, Int64(rows.filter { $0.realm == realm }.count), "realm \(realm)'s member count")
+        }
         let realmID = RealmID(realm)!
         let erin = try await store.searchMembers(
             in: realmID, kind: .email, values: ["erin@example.com"], page: try PageRequest())

@@ -33,7 +33,7 @@ public enum LedgerStoreConformance {
     public static let cases: [Case] =
         BatchCases.all + RejectionCases.all + ConcurrencyCases.all + RecordCases.all + QueryCases.all
         + CurrencyCases.all + IdempotencyCases.all + WriteCases.all + TimeCases.all + CredentialCases.all
-        + ExportCases.all + LoadCases.all + EventCases.all + WebhookCases.all
+        + ExportCases.all + LoadCases.all + EventCases.all + WebhookCases.all + OverviewCases.all
 }
 
 /// A store did not behave as the contract says.

@@ -51,6 +51,35 @@ import Testing
 
     /// `member create` and `member import` refuse an email or EVM address a member holds in
     /// another case, keep base58 addresses apart, and take a wallet's chain and name.
+    /// `tally realm update --public-leaderboard on|off` switches the realm's public page, which
+    /// `realm list` and exports show; anything but on or off is refused, changing nothing.
+    @Test func aRealmsPublicLeaderboardIsSwitchedFromTheCommandLine() throws {
+        let dir = try TemporaryDirectory()
+        let db = ["--database", dir.database]
+        let realm = try TallyProcess.run(["realm", "create", "--name", "Guild"] + db)
+        let realmID = try #require(realm.jsonLines.first?["id"] as? String)
+        #expect(realm.jsonLines.first?["publicLeaderboard"] as? Bool == false, "off by default")
+        for (setting, expected) in [("on", true), ("off", false), ("ON", true)] {
+            let update = try TallyProcess.run(
+                ["realm", "update", "--realm", realmID, "--public-leaderboard", setting] + db)
+            #expect(update.status == 0, "\(update.stderr)")
+            #expect(update.jsonLines.first?["publicLeaderboard"] as? Bool == expected, "\(setting)")
+        }
+        for bad in [["--public-leaderboard", "maybe"], []] {
+            let refused = try TallyProcess.run(["realm", "update", "--realm", realmID] + bad + db)
+            #expect(refused.status != 0 && refused.stdout.isEmpty, "\(bad)")
+        }
+        let unknown = try TallyProcess.run(
+            ["realm", "update", "--realm", "0123456789abcdef01234567", "--public-leaderboard", "on"] + db)
+        #expect(unknown.status != 0 && unknown.stderr.contains("was not found"))
+        let list = try TallyProcess.run(["realm", "list"] + db)
+        #expect(list.jsonLines.first?["publicLeaderboard"] as? Bool == true, "still on after the refusals")
+        let export = try TallyProcess.run(["export"] + db)
+        #expect(export.status == 0, "\(export.stderr)")
+        let line = try #require(export.jsonLines.first { $0["type"] as? String == "realm" })
+        #expect(line["publicLeaderboard"] as? Bool == true, "the export keeps the setting")
+    }
+
     @Test func membersMatchEmailsAndEVMWalletsInAnyCase() throws {
         let dir = try TemporaryDirectory()
         let db = ["--database", dir.database]

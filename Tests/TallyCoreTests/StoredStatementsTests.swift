@@ -47,7 +47,7 @@ struct MemoryRow: StoredRow {
     let statements = StoredStatements(
         SQLDialect(
             placeholder: { ":\($0)" }, caselessLike: "LIKES", caseless: { "fold(\($0)) \($1)" },
-            isTrue: { "truth(\($0))" }))
+            isTrue: { "truth(\($0))" }, cappedSum: { "capped(\($0))" }))
     let realm = RealmID("507f1f77bcf86cd799439011")!
     let member = MemberID("507f1f77bcf86cd799439013")!
     let currencyID = CurrencyID("507f1f77bcf86cd799439015")!
@@ -173,7 +173,7 @@ struct MemoryRow: StoredRow {
         let indexed = StoredStatements(
             SQLDialect(
                 placeholder: { ":\($0)" }, caselessLike: "LIKE", caseless: { column, _ in column },
-                isTrue: { "\($0) = 1" }, memberIndex: "member_journal")
+                isTrue: { "\($0) = 1" }, memberIndex: "member_journal", cappedSum: { $0 })
         ).journal(of: member, in: realm, before: 12, limit: 5)
         #expect(
             indexed.text.contains(

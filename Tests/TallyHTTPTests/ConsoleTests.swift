@@ -68,7 +68,7 @@ import Testing
             #expect(away.status == .seeOther && away.headers[.location] == "/console", "not signed in")
 
             let signedIn = try await Self.signIn(client, key: h.readOnlyKey)
-            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/leaderboard")
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/console/overview")
             let setCookie = try #require(signedIn.headers[.setCookie])
             #expect(
                 setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict")
@@ -189,6 +189,92 @@ import Testing
             }
             let shown = Self.text(try await Self.get(client, "/console/leaderboard", cookie: cookie))
             #expect(shown.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"))
+        }
+    }
+
+    /// The overview: the member count, what moved in the last day and week per currency, and the
+    /// chart's bars, one per hour with changes, on the clock given.
+    @Test(arguments: Backend.all) func theOverviewShowsTheRealmsFiguresAndItsChart(_ backend: Backend) async throws {
+        // 2027-01-15T08:00:00.123Z, then 3 hours, then 2 days later.
+        let start = TallyClock.Instant(millisecondsSince1970: 1_800_000_000_123)
+        let time = TallyClock.Manual(start)
+        let h = try await HTTPHarness.make(backend, clock: time.clock)
+        defer { h.cleanUp() }
+        try await h.test { client in
+            let (alice, bob) = (h.members[0].id, h.members[1].id)
+            let first = #"{"updates":[{"dripId":"\#(alice)","amount":50},{"dripId":"\#(bob)","amount":20}]}"#
+            #expect(try await client.send(.patch, h.batchPath, key: h.key, json: first).status == .ok)
+            time.advance(by: .seconds(3 * 3_600))
+            let second = #"{"updates":[{"dripId":"\#(alice)","amount":-15}]}"#
+            #expect(try await client.send(.patch, h.batchPath, key: h.key, json: second).status == .ok)
+            time.advance(by: .seconds(2 * 86_400))
+            let cookie = try Self.cookie(try await Self.signIn(client, key: h.readOnlyKey))
+            let response = try await Self.get(client, "/console/overview", cookie: cookie)
+            #expect(response.status == .ok)
+            let page = Self.text(response)
+            #expect(page.contains("<strong>3</strong> members"), "the harness's three members")
+            #expect(page.contains("<strong>2</strong> currencies"))
+            #expect(page.components(separatedBy: "<rect ").count - 1 == 2, "one bar per hour with changes")
+            #expect(page.contains("2 changes</title>") && page.contains("1 change</title>"))
+            // Points: nothing in the last 24 hours; 3 changes, 70 added and 15 taken in the week.
+            let points = try #require(page.components(separatedBy: "<tr><td>Points").dropFirst().first)
+            let cells = points.components(separatedBy: "<td class=\"number\">").dropFirst().prefix(6).map {
+                String($0.prefix { $0 != "<" })
+            }
+            #expect(cells == ["0", "0", "0", "3", "70", "15"], "\(cells)")
+            time.advance(by: .seconds(8 * 86_400))
+            let later = Self.text(try await Self.get(client, "/console/overview", cookie: cookie))
+            #expect(!later.contains("<rect "), "nothing in the last 7 days")
+        }
+    }
+
+    /// The public leaderboard: 404 until the realm switches it on (the same 404 as a realm that
+    /// does not exist), then ranks, usernames and balances only, cacheable; 404 again once off.
+    @Test(arguments: Backend.all) func thePublicLeaderboardIsNotFoundUntilSwitchedOnAndShowsOnlyItsFields(
+        _ backend: Backend
+    ) async throws {
+        let h = try await HTTPHarness.make(backend)
+        defer { h.cleanUp() }
+        let dana = try await h.store.createMember(
+            Credentials(username: "dana", discordId: "100000000000000042", email: "dana@example.com"), in: h.realm.id)
+        try await h.store.setMemberMetadata(["note": "private note"], of: dana.id, in: h.realm.id)
+        let path = "/leaderboard/\(h.realm.id)"
+        try await h.test { client in
+            let updates = zip(h.members.map(\.id) + [dana.id], [30, 20, 10, 40]).map {
+                #"{"dripId":"\#($0.0)","amount":\#($0.1)}"#
+            }
+            let json = #"{"updates":[\#(updates.joined(separator: ","))]}"#
+            #expect(try await client.send(.patch, h.batchPath, key: h.key, json: json).status == .ok)
+            let off = try await Self.get(client, path, cookie: nil)
+            #expect(off.status == .notFound)
+            let unknown = try await Self.get(client, "/leaderboard/0123456789abcdef01234567", cookie: nil)
+            #expect(unknown.status == .notFound && Self.text(unknown) == Self.text(off), "the same 404 for either")
+            #expect(try await Self.get(client, "/leaderboard/nonsense", cookie: nil).status == .notFound)
+
+            let realm = try await h.store.setPublicLeaderboard(true, in: h.realm.id)
+            #expect(realm.publicLeaderboard)
+            let on = try await Self.get(client, path, cookie: nil)
+            #expect(on.status == .ok)
+            #expect(on.headers[.cacheControl] == "public, max-age=10")
+            #expect(on.headers[Self.csp]?.contains("default-src 'none'") == true)
+            #expect(on.headers[.setCookie] == nil)
+            let page = Self.text(on)
+            let shown = ["dana", "alice", "bob", "carol"].map { page.range(of: "<td>\($0)</td>")?.lowerBound }
+            #expect(shown.allSatisfy { $0 != nil } && shown.compactMap { $0 } == shown.compactMap { $0 }.sorted())
+            #expect(page.contains(">40<") && page.contains(">10<"), "balances")
+            for hidden in [
+                dana.id.rawValue, "100000000000000042", "dana@example.com", "private note", "/console/members",
+                "csrf", h.members[0].id.rawValue,
+            ] {
+                #expect(!page.contains(hidden), "the public page leaves out \(hidden)")
+            }
+            let other = try await Self.get(client, "\(path)?currency=\(h.capped.id)", cookie: nil)
+            #expect(other.status == .ok && Self.text(other).contains("Capped"))
+            let bad = try await Self.get(client, "\(path)?after=nonsense", cookie: nil)
+            #expect(bad.status == .badRequest)
+
+            _ = try await h.store.setPublicLeaderboard(false, in: h.realm.id)
+            #expect(try await Self.get(client, path, cookie: nil).status == .notFound, "switched off again")
         }
     }
 

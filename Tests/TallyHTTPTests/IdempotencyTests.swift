@@ -128,7 +128,7 @@ import Testing
         let json = #"{"updates":[{"dripId":"\#(a.id)","amount":40},{"dripId":"\#(b.id)","amount":2}]}"#
 
         let first = try ServerProcess(arguments: ["--database", database], directory: directory)
-        let connection = try UnreadConnection(port: first.port)
+        let connection = try RawConnection(port: first.port)
         try connection.send(
             "PATCH \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key.secret.text)\r\n"
                 + "Content-Type: application/json\r\nIdempotency-Key: retry-me\r\nContent-Length: \(json.utf8.count)\r\n\r\n"
@@ -191,62 +191,4 @@ extension Backend {
             return (url, store)
         }
     }
-}
-
-/// A TCP connection to 127.0.0.1 that sends a request and can wait for the answer to arrive
-/// without reading it.
-final class UnreadConnection {
-    private var descriptor: Int32
-
-    init(port: Int) throws {
-        #if canImport(Glibc)
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-            descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw ServerFailure(description: "socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close()
-            throw ServerFailure(description: "connect() failed: errno \(errno)")
-        }
-    }
-
-    /// Writes all of `text`.
-    func send(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else { throw ServerFailure(description: "write() failed: errno \(errno)") }
-            sent += count
-        }
-    }
-
-    /// Whether something (an answer, or the end of the stream) arrived within `seconds`.
-    func waitForAnswer(seconds: Int32) -> Bool {
-        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&entry, 1, seconds * 1000) == 1
-    }
-
-    /// Closes the connection, unread.
-    func close() {
-        guard descriptor >= 0 else { return }
-        #if canImport(Glibc)
-            _ = Glibc.close(descriptor)
-        #else
-            _ = Darwin.close(descriptor)
-        #endif
-        descriptor = -1
-    }
-
-    deinit { close() }
 }

@@ -256,10 +256,12 @@ import Testing
         let router = buildRouter(store: try TallySQLiteStoreForDocs.make(directory), limits: limits)
         let everyRoute = Set(
             router.routes.filter { $0.method != .head }.map { "\($0.method) \(Self.normalize("\($0.path)"))" })
-        // The console's pages are not API operations: they are routed beside the table, exactly
-        // as the console lists them, and not documented.
+        // The console's pages (and the public leaderboard page) are not API operations: they are
+        // routed beside the table, exactly as the console lists them, and not documented.
         let console = Set(ConsoleController.routes.map { "\($0.method) \(Self.normalize($0.path))" })
-        #expect(everyRoute.filter { $0.contains(" /console") } == console, "the console's routes are its list")
+        #expect(
+            everyRoute.filter { $0.contains(" /console") || $0.contains(" /leaderboard/") } == console,
+            "the console's routes are its list")
         let routed = everyRoute.subtracting(console)
         #expect(routed.subtracting(table.keys).sorted() == [], "routed but not in the table")
         #expect(Set(table.keys).subtracting(routed).sorted() == [], "in the table but not routed")

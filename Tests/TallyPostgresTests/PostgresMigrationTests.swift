@@ -53,8 +53,12 @@ struct PostgresMigrationTests {
         let narrow = APIKey(
             id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
             secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
+        // The realm as the schema of 0004 holds it, before realms had more columns.
+        try await connection.query(
+            "INSERT INTO realms (id, name, description, created_at, updated_at) VALUES (\(realm.id.rawValue), 'Old', '', 1, 1)",
+            logger: PostgresServer.storeLogger)
         for statement in [
-            PostgresLedgerStore.statements.insert(realm), PostgresLedgerStore.statements.insert(every),
+            PostgresLedgerStore.statements.insert(every),
             PostgresLedgerStore.statements.insert(narrow), PostgresLedgerStore.statements.insert(every0005),
         ] {
             try await connection.query(statement.query, logger: PostgresServer.storeLogger)

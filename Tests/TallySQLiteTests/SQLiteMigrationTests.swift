@@ -35,7 +35,8 @@ import Testing
         #expect(
             applied == [
                 "0001-foundation", "0002-credential-match-keys", "0003-ghost-credentials", "0004-import-entries",
-                "0005-events", "0006-webhooks", "0007-balance-file",
+                "0005-events", "0006-webhooks", "0007-balance-file", "0008-public-leaderboard",
+                "0009-realm-counts",
             ])
     }
 
@@ -62,8 +63,12 @@ import Testing
             id: ids.make(), realmID: realm.id, name: "narrow", scopes: [.pointsWrite, .membersRead],
             secretHash: Array(repeating: 2, count: 32), createdAtMilliseconds: 1, revokedAtMilliseconds: nil)
         try await old.write { db in
+            // The realm as the schema of 0004 holds it, before realms had more columns.
+            try db.execute(
+                sql: "INSERT INTO realms (id, name, description, created_at, updated_at) VALUES (?, 'Old', '', 1, 1)",
+                arguments: [realm.id.rawValue])
             for statement in [
-                SQLiteLedgerStore.statements.insert(realm), SQLiteLedgerStore.statements.insert(every),
+                SQLiteLedgerStore.statements.insert(every),
                 SQLiteLedgerStore.statements.insert(narrow), SQLiteLedgerStore.statements.insert(every0005),
             ] {
                 try db.execute(statement)

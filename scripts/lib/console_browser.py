@@ -1,11 +1,14 @@
 """The web console in a real browser: headless Chromium driven through its DevTools protocol over
 a pipe (--remote-debugging-pipe), with nothing but Python's standard library.
 
-Usage: console_browser.py BASE_URL REALM DEMO_KEY OTHER_REALM_KEY WRITE_ONLY_KEY ARTIFACTS_DIR
+Usage: console_browser.py BASE_URL REALM OTHER_REALM DEMO_KEY OTHER_REALM_KEY WRITE_ONLY_KEY ARTIFACTS_DIR
 
 Checks, against a live `tally serve` on 127.0.0.1:
-- signing in with a realm key, the leaderboard matching the API's, a member found by search and
-  its journal matching the API's, signing out and being refused afterwards;
+- signing in with a realm key to the overview (the API's member count, a bar for this hour),
+  the leaderboard matching the API's, a member found by search and its journal matching the
+  API's, signing out and being refused afterwards;
+- the public leaderboard of REALM (switched on) matching the API's, with no link into the
+  console and no member id, and OTHER_REALM's (left off) answering 404;
 - a wrong key, a key without members:read, and a key of another realm (which sees only its own);
 - a username holding <script> rendered as text, with no script element in any page;
 - no request to any other host (the browser's network log);
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -175,7 +179,7 @@ def api(base, key, method, path, body=None):
 
 
 def main():
-    base, realm, key, other_key, write_only_key, artifacts = sys.argv[1:7]
+    base, realm, other_realm, key, other_key, write_only_key, artifacts = sys.argv[1:8]
     os.makedirs(artifacts, exist_ok=True)
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
@@ -218,6 +222,8 @@ def main():
         browser.go(f"{base}/console")
         browser.submit(f"document.querySelector('#key').value = {json.dumps(other_key)};"
                        "document.querySelector('form.sign-in').submit()")
+        check(browser.run("location.pathname") == "/console/overview", "another realm's key signs in")
+        browser.go(f"{base}/console/leaderboard")
         other_names = browser.run(names_js)
         check(browser.run("location.pathname") == "/console/leaderboard" and
               not set(other_names) & set(expected_names), "another realm's key sees none of this realm's members")
@@ -230,8 +236,16 @@ def main():
         browser.go(f"{base}/console")
         browser.submit(f"document.querySelector('#key').value = {json.dumps(key)};"
                        "document.querySelector('form.sign-in').submit()")
-        check(browser.run("location.pathname") == "/console/leaderboard", "the key signs in")
+        check(browser.run("location.pathname") == "/console/overview", "the key signs in, to the overview")
         check(browser.run("document.cookie") == "", "the session cookie is out of the page's reach (HttpOnly)")
+        total = api(base, key, "GET", f"{prefix}/members?limit=1")["meta"]["total"]
+        figures = browser.run("document.querySelector('.figures').textContent")
+        check(f"{total} members" in figures, f"the overview counts the API's {total} members: {figures}")
+        bars = browser.run("document.querySelectorAll('figure.chart rect').length")
+        check(bars >= 1, f"the chart has a bar for this hour's changes ({bars})")
+        check(browser.run("document.querySelectorAll('script').length") == 0, "no script element on the overview")
+        shots.append(("overview", f"{base}/console/overview"))
+        browser.go(f"{base}/console/leaderboard")
         shown = browser.run(names_js)
         check(shown == expected_names, f"the leaderboard is the API's: {shown} == {expected_names}")
         check(browser.run("document.querySelectorAll('script').length") == 0, "no script element on the leaderboard")
@@ -266,6 +280,26 @@ def main():
                 overflow = browser.run("document.documentElement.scrollWidth - window.innerWidth")
                 check(overflow <= 0, f"{name} fits a {label} ({width} px): overflow {overflow} px")
                 browser.screenshot(os.path.join(artifacts, f"{name}-{label}.png"))
+
+        # The public leaderboard: the realm switched it on, the other realm did not.
+        try:
+            urllib.request.urlopen(f"{base}/leaderboard/{other_realm}", timeout=10)
+            check(False, "a realm that did not switch its public leaderboard on answers 404")
+        except urllib.error.HTTPError as error:
+            check(error.code == 404, f"a realm that did not switch its public leaderboard on answers 404 ({error.code})")
+        public = f"{base}/leaderboard/{realm}"
+        browser.go(public)
+        public_names = browser.run("[...document.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent)")
+        check(public_names == expected_names, f"the public leaderboard is the API's: {public_names}")
+        text = browser.run("document.documentElement.outerHTML")
+        check(browser.run("document.querySelectorAll('a[href^=\"/console\"], form, script').length") == 0 and
+              not any(member_id in text for member_id in ids), "the public page links nowhere in and names no id")
+        for width, height, mobile, label in ((390, 844, True, "phone"), (1280, 800, False, "desktop")):
+            browser.size(width, height, mobile)
+            browser.go(public)
+            overflow = browser.run("document.documentElement.scrollWidth - window.innerWidth")
+            check(overflow <= 0, f"the public leaderboard fits a {label} ({width} px): overflow {overflow} px")
+            browser.screenshot(os.path.join(artifacts, f"public-leaderboard-{label}.png"))
 
         # Signing out ends the session.
         browser.size(1280, 800, False)

@@ -12,11 +12,14 @@ public struct Realm: Sendable, Equatable {
     public let createdAtMilliseconds: Int64
     /// Milliseconds since 1970 when it last changed.
     public let updatedAtMilliseconds: Int64
+    /// Whether anyone may read its leaderboards at `/leaderboard/{realmId}`, without a key
+    /// (docs/CONSOLE.md). Off until an operator switches it on.
+    public let publicLeaderboard: Bool
 
     /// A realm as stored.
     public init(
         id: RealmID, name: String, description: String = "", subdomain: String? = nil, createdAtMilliseconds: Int64,
-        updatedAtMilliseconds: Int64? = nil
+        updatedAtMilliseconds: Int64? = nil, publicLeaderboard: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -24,6 +27,7 @@ public struct Realm: Sendable, Equatable {
         self.subdomain = subdomain
         self.createdAtMilliseconds = createdAtMilliseconds
         self.updatedAtMilliseconds = updatedAtMilliseconds ?? createdAtMilliseconds
+        self.publicLeaderboard = publicLeaderboard
     }
 }
 

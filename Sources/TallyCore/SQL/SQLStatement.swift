@@ -33,15 +33,25 @@ public struct SQLDialect: Sendable {
     /// The table `(realm_id, member_id, seq)` through which a member's journal entries are
     /// found, when it is not the journal's own index (SQLite fills one behind the journal).
     public let memberIndex: String?
+    /// The clause, with its leading space, that makes a read of `members m` start from the
+    /// partial index of ghost credentials' holders, which are few; empty for an engine whose
+    /// planner chooses it unasked (PostgreSQL keeps statistics; SQLite, without them, starts from
+    /// every balance of the currency instead).
+    public let ghostsIndex: String
+    /// A sum of integers, capped at `Int64.max` and read as a 64-bit integer.
+    public let cappedSum: @Sendable (_ expression: String) -> String
 
     /// A dialect.
     public init(
         placeholder: @escaping @Sendable (_ number: Int) -> String, caselessLike: String,
         caseless: @escaping @Sendable (_ column: String, _ direction: String) -> String,
         isTrue: @escaping @Sendable (_ column: String) -> String, lockRows: String = "",
-        coveredJournal: String? = nil, memberIndex: String? = nil
+        coveredJournal: String? = nil, memberIndex: String? = nil, ghostsIndex: String = "",
+        cappedSum: @escaping @Sendable (_ expression: String) -> String
     ) {
         self.memberIndex = memberIndex
+        self.ghostsIndex = ghostsIndex
+        self.cappedSum = cappedSum
         self.placeholder = placeholder
         self.caselessLike = caselessLike
         self.caseless = caseless

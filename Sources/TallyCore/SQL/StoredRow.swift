@@ -22,7 +22,18 @@ extension Realm {
         self.init(
             id: RealmID(canonical: try row.text("id")), name: try row.text("name"),
             description: try row.text("description"), subdomain: try row.optionalText("subdomain"),
-            createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"))
+            createdAtMilliseconds: try row.integer("created_at"), updatedAtMilliseconds: try row.integer("updated_at"),
+            publicLeaderboard: try row.boolean("public_leaderboard"))
+    }
+}
+
+extension ActivityHour {
+    /// An hour of activity from the columns `StoredStatements.activity` reads.
+    public init(stored row: some StoredRow) throws {
+        self.init(
+            hourStart: try row.integer("hour_start"), currencyID: CurrencyID(canonical: try row.text("currency_id")),
+            changes: try row.integer("changes"), credited: try row.integer("credited"),
+            debited: try row.integer("debited"))
     }
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// the engines need to differ stay in each store.
 public enum StoredSchema {
     /// The columns of `realms` that a realm is decoded from.
-    public static let realmColumns = "id, name, description, subdomain, created_at, updated_at"
+    public static let realmColumns = "id, name, description, subdomain, created_at, updated_at, public_leaderboard"
     /// The columns of `currencies` that a currency is decoded from.
     public static let currencyColumns = """
         realm_id, id, name, emoji, custom_emoji_url, metadata, is_default, archived_at, minimum_balance, \

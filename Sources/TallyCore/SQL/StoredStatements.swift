@@ -46,7 +46,19 @@ public struct StoredStatements: Sendable {
                 "id": .text(realm.id.rawValue), "name": .text(realm.name), "description": .text(realm.description),
                 "subdomain": .text(realm.subdomain), "created_at": .integer(realm.createdAtMilliseconds),
                 "updated_at": .integer(realm.updatedAtMilliseconds),
+                "public_leaderboard": .boolean(realm.publicLeaderboard),
             ])
+    }
+
+    /// Switches the realm's public leaderboard on or off; changes no row when the realm is
+    /// missing.
+    public func setPublicLeaderboard(_ on: Bool, realm realmID: RealmID, now: Int64) -> SQLStatement {
+        var sql = statement()
+        sql.text = """
+            UPDATE realms SET public_leaderboard = \(sql.bind(on)), updated_at = \(sql.bind(now))
+            WHERE id = \(sql.bind(realmID.rawValue))
+            """
+        return sql
     }
 
     /// The realm with `id`.
@@ -319,13 +331,40 @@ public struct StoredStatements: Sendable {
             ), ghosts AS (
                 SELECT count(*) AS total, count(*) FILTER (WHERE b.balance > \(anchor)) AS greater,
                     count(*) FILTER (WHERE b.balance >= \(anchor)) AS greater_or_equal
-                FROM members m JOIN balances b
+                FROM members m\(dialect.ghostsIndex) JOIN balances b
                     ON b.realm_id = m.realm_id AND b.currency_id = \(currency) AND b.member_id = m.id
                 WHERE m.realm_id = \(realm) AND \(dialect.isTrue("m.ghost"))
             )
             SELECT e.total - g.total AS total, e.greater - g.greater AS greater,
                 e.greater_or_equal - g.greater_or_equal AS greater_or_equal
             FROM everyone e, ghosts g
+            """
+        return sql
+    }
+
+    // MARK: Overview
+
+    /// The realm's member count, from `realm_counts` (one row per realm, or per realm and
+    /// writer slot on PostgreSQL); no row when it never had a member.
+    public func memberCount(in realmID: RealmID) -> SQLStatement {
+        var sql = statement()
+        sql.text = """
+            SELECT \(dialect.cappedSum("members")) AS members FROM realm_counts
+            WHERE realm_id = \(sql.bind(realmID.rawValue))
+            """
+        return sql
+    }
+
+    /// The realm's activity per hour and currency from the hour `since` begins (milliseconds),
+    /// oldest first: `hour_start`, `currency_id`, `changes`, `credited`, `debited`.
+    public func activity(in realmID: RealmID, since: Int64) -> SQLStatement {
+        var sql = statement()
+        let hour = sql.bind(ActivityHour.start(of: since) / ActivityHour.length)
+        sql.text = """
+            SELECT hour * \(ActivityHour.length) AS hour_start, currency_id, \(dialect.cappedSum("changes")) AS changes,
+                \(dialect.cappedSum("credited")) AS credited, \(dialect.cappedSum("debited")) AS debited
+            FROM activity WHERE realm_id = \(sql.bind(realmID.rawValue)) AND hour >= \(hour)
+            GROUP BY hour, currency_id ORDER BY hour, currency_id
             """
         return sql
     }

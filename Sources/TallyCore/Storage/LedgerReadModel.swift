@@ -57,6 +57,12 @@ public protocol LedgerReadModel: Sendable {
     /// numbered lower than the last one returned can appear later (docs/EVENTS.md). Throws
     /// `Not Found` for an unknown realm.
     func events(in realm: RealmID, after: Int64, limit: Int, types: Set<EventType>?) async throws -> [Event]
+
+    /// The realm's member count and its activity per hour and currency from the hour that
+    /// `since` (milliseconds since 1970) falls in, as kept while writes commit: no count of the
+    /// members or the journal. Every committed write is in it (as in `leaderboard`). Throws
+    /// `Not Found` for an unknown realm.
+    func overview(of realm: RealmID, since: Int64) async throws -> RealmOverview
 }
 
 extension LedgerReadModel {

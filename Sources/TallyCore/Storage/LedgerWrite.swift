@@ -3,6 +3,8 @@
 public enum LedgerWrite: Sendable {
     case apply(Batch)
     case createRealm(RealmDraft)
+    /// Switches the realm's public leaderboard page on or off.
+    case setPublicLeaderboard(Bool, realm: RealmID)
     case createCurrency(CurrencyDraft, realm: RealmID)
     case updateCurrency(CurrencyID, realm: RealmID, patch: CurrencyPatch)
     case setCurrencyArchived(CurrencyID, realm: RealmID, archived: Bool)

@@ -39,6 +39,11 @@ extension LedgerWriter {
         try await performed(.createRealm(draft)).realm
     }
 
+    /// Switches the realm's public leaderboard on or off and returns the realm.
+    public func setPublicLeaderboard(_ on: Bool, in realm: RealmID) async throws -> Realm {
+        try await performed(.setPublicLeaderboard(on, realm: realm)).realm
+    }
+
     /// Creates a currency. With `isDefault`, clears the flag on the realm's other currencies.
     public func createCurrency(_ draft: CurrencyDraft, in realm: RealmID) async throws -> Currency {
         try await performed(.createCurrency(draft, realm: realm)).currency

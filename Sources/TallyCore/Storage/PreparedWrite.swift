@@ -4,6 +4,7 @@
 public enum PreparedWrite: Sendable {
     case apply(Batch, batchID: BatchID, entryIDs: [JournalEntryID])
     case createRealm(Realm)
+    case setPublicLeaderboard(Bool, RealmID)
     case createCurrency(Currency)
     case editCurrency(CurrencyID, RealmID, CurrencyEdit)
     case createMember(Member)
@@ -25,6 +26,8 @@ public enum PreparedWrite: Sendable {
                 Realm(
                     id: ids.make(), name: draft.name, description: draft.description, subdomain: draft.subdomain,
                     createdAtMilliseconds: now))
+        case .setPublicLeaderboard(let on, let realm):
+            self = .setPublicLeaderboard(on, realm)
         case .createCurrency(let draft, let realm):
             try draft.validate(limits: .standard)
             self = .createCurrency(

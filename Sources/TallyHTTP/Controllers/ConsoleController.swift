@@ -32,8 +32,9 @@ struct ConsoleController: Sendable {
     /// table and these.
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.get, "/console"), (.get, "/console/style.css"), (.post, "/console/sign-in"), (.post, "/console/sign-out"),
-        (.get, "/console/leaderboard"), (.get, "/console/members"), (.get, "/console/members/:dripId"),
-        (.get, "/console/currencies"), (.get, "/console/keys"),
+        (.get, "/console/overview"), (.get, "/console/leaderboard"), (.get, "/console/members"),
+        (.get, "/console/members/:dripId"),
+        (.get, "/console/currencies"), (.get, "/console/keys"), (.get, "/leaderboard/:realmId"),
     ]
 
     func addRoutes(to router: Router<TallyRequestContext>) {
@@ -41,6 +42,9 @@ struct ConsoleController: Sendable {
         router.get("/console/style.css") { _, _ in self.stylesheet() }
         router.post("/console/sign-in") { request, context in try await self.signIn(request, context) }
         router.post("/console/sign-out") { request, context in try await self.signOut(request, context) }
+        router.get("/console/overview") { request, context in
+            try await self.page(request, context) { signedIn in try await self.overview(signedIn) }
+        }
         router.get("/console/leaderboard") { request, context in
             try await self.page(request, context) { signedIn in try await self.leaderboard(request, signedIn) }
         }
@@ -60,12 +64,13 @@ struct ConsoleController: Sendable {
                 ConsolePages.keys(try await store.keys(in: signedIn.realmID), signedIn: signedIn)
             }
         }
+        router.get("/leaderboard/:realmId") { request, context in try await self.publicLeaderboard(request, context) }
     }
 
     // MARK: Signing in and out
 
     func home(_ request: Request, _ context: TallyRequestContext) async throws -> Response {
-        if try await signedIn(request) != nil { return Self.redirect(to: "/console/leaderboard") }
+        if try await signedIn(request) != nil { return Self.redirect(to: "/console/overview") }
         return Self.html(ConsolePages.signIn(problem: nil))
     }
 
@@ -87,7 +92,7 @@ struct ConsoleController: Sendable {
                 ConsolePages.signIn(problem: "That key lacks the members:read scope."), status: .forbidden)
         }
         let opened = sessions.open(key: key.id, realm: realm, now: clock.now.millisecondsSince1970)
-        var response = Self.redirect(to: "/console/leaderboard")
+        var response = Self.redirect(to: "/console/overview")
         let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
         response.headers[.setCookie] =
             "\(Self.cookieName)=\(opened.id); Path=/console; HttpOnly; SameSite=Strict\(secure ? "; Secure" : "")"
@@ -145,13 +150,33 @@ struct ConsoleController: Sendable {
 
     // MARK: Pages
 
-    func leaderboard(_ request: Request, _ signedIn: ConsolePages.SignedIn) async throws -> Markup {
-        let query = QueryReader(request)
+    func overview(_ signedIn: ConsolePages.SignedIn) async throws -> Markup {
+        let now = clock.now.millisecondsSince1970
+        let hours = ConsolePages.chartHours
+        let since = ActivityHour.start(of: now) - Int64(hours - 1) * ActivityHour.length
+        let overview = try await store.overview(of: signedIn.realmID, since: since)
         let currencies = try await store.currencies(in: signedIn.realmID)
+        return ConsolePages.overview(overview, currencies: currencies, now: now, signedIn: signedIn)
+    }
+
+    func leaderboard(_ request: Request, _ signedIn: ConsolePages.SignedIn) async throws -> Markup {
+        let shown = try await leaderboardPage(request, realm: signedIn.realmID)
+        return ConsolePages.leaderboard(
+            shown.page, currency: shown.currency, currencies: shown.currencies, next: shown.next, signedIn: signedIn)
+    }
+
+    /// The page of the leaderboard that the request's `currency` and `after` ask for (the
+    /// default currency's first page without them), the realm's currencies, and the cursor of
+    /// the next page.
+    func leaderboardPage(_ request: Request, realm: RealmID) async throws -> (
+        page: LeaderboardPage, currency: Currency?, currencies: [Currency], next: String?
+    ) {
+        let query = QueryReader(request)
+        let currencies = try await store.currencies(in: realm)
         var currency = currencies.first { $0.isDefault } ?? currencies.first
         if let text = try query.string("currency", maxLength: 24), !text.isEmpty {
             if let id = try IDField.currency(text, field: "currency") {
-                currency = try await store.currency(id, in: signedIn.realmID)
+                currency = try await store.currency(id, in: realm)
             }
         }
         var after: LeaderboardCursor?
@@ -162,12 +187,11 @@ struct ConsoleController: Sendable {
             after = cursor
         }
         let page = try await store.leaderboard(
-            in: signedIn.realmID, currency: currency?.id, after: after, take: ConsolePages.pageSize)
+            in: realm, currency: currency?.id, after: after, take: ConsolePages.pageSize)
         let next =
             page.hasNextPage
             ? page.entries.last.map { LeaderboardCursor(balance: $0.balance, memberID: $0.member.id).text } : nil
-        return ConsolePages.leaderboard(
-            page, currency: currency, currencies: currencies, next: next, signedIn: signedIn)
+        return (page, currency, currencies, next)
     }
 
     func members(_ request: Request, _ signedIn: ConsolePages.SignedIn) async throws -> Markup {
