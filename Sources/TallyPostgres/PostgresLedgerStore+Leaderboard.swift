@@ -17,7 +17,7 @@ extension PostgresLedgerStore {
             let page = Self.statements.leaderboard(in: realmID, currency: currency.id, after: cursor, take: take)
             let ranking = LeaderboardRanking(
                 rows: try await rows(connection, page).map(LeaderboardRanking.Row.init(stored:)), take: take)
-            // One pass over the currency's balances counts them all and those around the anchor.
+            // The kept total, and the balances at or above the anchor (as many as its rank).
             let counts = try await row(
                 connection,
                 Self.statements.leaderboardCounts(in: realmID, currency: currency.id, around: ranking.anchorBalance))

@@ -114,6 +114,34 @@ enum PostgresMigrations {
         CREATE TRIGGER journal_activity AFTER INSERT ON journal REFERENCING NEW TABLE AS new_entries
             FOR EACH STATEMENT EXECUTE FUNCTION tally_count_activity()
         """,
+        // How many balances each currency has (the leaderboard's total), so that no leaderboard
+        // counts them; balances are never deleted.
+        """
+        CREATE TABLE holder_counts (
+            realm_id TEXT NOT NULL,
+            currency_id TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            holders BIGINT NOT NULL,
+            PRIMARY KEY (realm_id, currency_id, slot)
+        )
+        """,
+        """
+        INSERT INTO holder_counts (realm_id, currency_id, slot, holders)
+        SELECT realm_id, currency_id, 0, count(*) FROM balances GROUP BY realm_id, currency_id
+        """,
+        """
+        CREATE FUNCTION tally_count_holders() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO holder_counts (realm_id, currency_id, slot, holders)
+            SELECT realm_id, currency_id, pg_backend_pid(), count(*) FROM new_balances GROUP BY realm_id, currency_id
+            ON CONFLICT (realm_id, currency_id, slot) DO UPDATE SET holders = holder_counts.holders + excluded.holders;
+            RETURN NULL;
+        END $$
+        """,
+        """
+        CREATE TRIGGER balances_counted AFTER INSERT ON balances REFERENCING NEW TABLE AS new_balances
+            FOR EACH STATEMENT EXECUTE FUNCTION tally_count_holders()
+        """,
     ]
 
     /// Events are written with the write as drafts, unnumbered, so that no write waits for

@@ -115,6 +115,21 @@ enum BalanceFile {
                     \(activityInsert(journal: "\(journalSchema).journal", after: "-1", through: "(SELECT seq FROM ledger_checkpoint WHERE id = 1)"))
                     """)
         }
+        migrator.registerMigration("0003-holder-counts") { db in
+            // How many balances each currency has (the leaderboard's total), kept by `follow`
+            // as it adds balances, so that no leaderboard counts them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE holder_counts (
+                        realm_id TEXT NOT NULL,
+                        currency_id TEXT NOT NULL,
+                        holders INTEGER NOT NULL CHECK (holders >= 0),
+                        PRIMARY KEY (realm_id, currency_id)
+                    ) WITHOUT ROWID;
+                    INSERT INTO holder_counts (realm_id, currency_id, holders)
+                        SELECT realm_id, currency_id, count(*) FROM balances GROUP BY realm_id, currency_id;
+                    """)
+        }
         return migrator
     }
 
@@ -141,6 +156,7 @@ enum BalanceFile {
                 DELETE FROM balances;
                 DELETE FROM member_journal;
                 DELETE FROM activity;
+                DELETE FROM holder_counts;
                 UPDATE ledger_checkpoint SET seq = 0, entry_id = NULL WHERE id = 1;
                 """)
         return true
@@ -171,6 +187,20 @@ enum BalanceFile {
                 """
         ).execute(arguments: [covered, through])
         let applied = ledger.changesCount
+        // The balances the entries give their first value, counted before they are written.
+        try ledger.cachedStatement(
+            sql: """
+                INSERT INTO holder_counts (realm_id, currency_id, holders)
+                SELECT realm_id, currency_id, count(*) FROM (
+                    SELECT DISTINCT realm_id, currency_id, member_id FROM \(journal) WHERE seq > ? AND seq <= ?
+                ) AS touched
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM balances b WHERE b.realm_id = touched.realm_id
+                    AND b.currency_id = touched.currency_id AND b.member_id = touched.member_id)
+                GROUP BY realm_id, currency_id
+                ON CONFLICT (realm_id, currency_id) DO UPDATE SET holders = holders + excluded.holders
+                """
+        ).execute(arguments: [covered, through])
         try ledger.cachedStatement(
             sql: """
                 INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)

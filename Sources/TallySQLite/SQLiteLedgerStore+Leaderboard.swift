@@ -17,7 +17,7 @@ extension SQLiteLedgerStore {
             let page = Self.statements.leaderboard(in: realmID, currency: currency.id, after: cursor, take: take)
             let ranking = LeaderboardRanking(
                 rows: try db.rows(page).map(LeaderboardRanking.Row.init(stored:)), take: take)
-            // One pass over the currency's balances counts them all and those around the anchor.
+            // The kept total, and the balances at or above the anchor (as many as its rank).
             let counts = try db.row(
                 Self.statements.leaderboardCounts(in: realmID, currency: currency.id, around: ranking.anchorBalance))
             return ranking.page(

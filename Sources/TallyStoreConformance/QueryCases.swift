@@ -67,6 +67,32 @@ enum QueryCases {
                     in: f.realm.id, currency: CurrencyID("0123456789abcdef01234567")!, after: nil, take: 5)
             }
         },
+        .init(name: "the leaderboard's total counts each balance once as writes make them, less ghosts'") { factory in
+            let f = try await Fixture.make(factory, members: 5)
+            let gems = try await f.store.createCurrency(CurrencyDraft(name: "Gems"), in: f.realm.id)
+            func totals() async throws -> [Int] {
+                [
+                    try await f.store.leaderboard(in: f.realm.id, currency: nil, after: nil, take: 1).totalCount,
+                    try await f.store.leaderboard(in: f.realm.id, currency: gems.id, after: nil, take: 1).totalCount,
+                ]
+            }
+            try expectEqual(try await totals(), [0, 0], "no balance yet")
+            _ = try await f.store.apply(try f.batch([(0, 5), (1, 2), (0, 1)]))
+            try expectEqual(try await totals(), [2, 0], "two members' first balances, one touched twice")
+            _ = try await f.store.apply(try f.batch([(1, 3), (2, 4)]))
+            _ = try await f.store.apply(try f.batch([(3, 1)], currency: gems.id))
+            try expectEqual(try await totals(), [3, 1], "one more in each currency; bob's second change adds none")
+            _ = try await f.store.apply(try f.batch([(0, -6), (4, 1)]))
+            try expectEqual(try await totals(), [4, 1], "a balance brought to 0 still counts")
+            let ghost = try CredentialIdentity(kind: .twitterId, value: "300000002")
+            _ = try await f.store.perform(
+                .credential(
+                    .change(
+                        try CredentialBatch(
+                            realmID: f.realm.id, changes: [CredentialChange(identity: ghost, amount: 9)]))),
+                idempotency: nil)
+            try expectEqual(try await totals(), [4, 1], "a ghost credential's balance is not on the leaderboard")
+        },
         .init(name: "a member's journal pages newest first by cursor") { factory in
             let f = try await Fixture.make(factory, members: 2)
             for amount in 1...5 { _ = try await f.store.apply(try f.batch([(0, Int64(amount)), (1, 1)])) }

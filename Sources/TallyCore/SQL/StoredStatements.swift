@@ -313,21 +313,25 @@ public struct StoredStatements: Sendable {
         return sql
     }
 
-    /// One pass over the currency's balances: how many there are (`total`), and how many are
-    /// greater than `anchor` (`greater`) and at least `anchor` (`greater_or_equal`); with no
-    /// anchor (an empty page), none are.
+    /// How many balances the currency has (`total`), and how many are greater than `anchor`
+    /// (`greater`) and at least `anchor` (`greater_or_equal`); with no anchor (an empty page),
+    /// none are. Reads the kept total and the index range above the anchor: no count of the
+    /// whole leaderboard, so a first page costs the same at any size.
     public func leaderboardCounts(in realmID: RealmID, currency currencyID: CurrencyID, around anchor: Int64?)
         -> SQLStatement
     {
         var sql = statement()
         let (anchor, realm, currency) = (sql.bind(anchor), sql.bind(realmID.rawValue), sql.bind(currencyID.rawValue))
-        // Every balance of the currency, less those of ghost credentials' holders: the first
-        // count stays on the leaderboard index, and the second starts from the (few) holders.
+        // Every balance of the currency (the count each store keeps in `holder_counts`) and those
+        // at or above the anchor (a range of the leaderboard's index, as long as the anchor's
+        // rank), less those of ghost credentials' holders (few, from their partial index).
         sql.text = """
             WITH everyone AS (
-                SELECT count(*) AS total, count(*) FILTER (WHERE balance > \(anchor)) AS greater,
-                    count(*) FILTER (WHERE balance >= \(anchor)) AS greater_or_equal
-                FROM balances WHERE realm_id = \(realm) AND currency_id = \(currency)
+                SELECT \(dialect.cappedSum("holders")) AS total FROM holder_counts
+                WHERE realm_id = \(realm) AND currency_id = \(currency)
+            ), above AS (
+                SELECT count(*) FILTER (WHERE balance > \(anchor)) AS greater, count(*) AS greater_or_equal
+                FROM balances WHERE realm_id = \(realm) AND currency_id = \(currency) AND balance >= \(anchor)
             ), ghosts AS (
                 SELECT count(*) AS total, count(*) FILTER (WHERE b.balance > \(anchor)) AS greater,
                     count(*) FILTER (WHERE b.balance >= \(anchor)) AS greater_or_equal
@@ -335,9 +339,9 @@ public struct StoredStatements: Sendable {
                     ON b.realm_id = m.realm_id AND b.currency_id = \(currency) AND b.member_id = m.id
                 WHERE m.realm_id = \(realm) AND \(dialect.isTrue("m.ghost"))
             )
-            SELECT e.total - g.total AS total, e.greater - g.greater AS greater,
-                e.greater_or_equal - g.greater_or_equal AS greater_or_equal
-            FROM everyone e, ghosts g
+            SELECT e.total - g.total AS total, a.greater - g.greater AS greater,
+                a.greater_or_equal - g.greater_or_equal AS greater_or_equal
+            FROM everyone e, above a, ghosts g
             """
         return sql
     }
