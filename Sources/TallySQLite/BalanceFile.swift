@@ -116,8 +116,9 @@ enum BalanceFile {
                     """)
         }
         migrator.registerMigration("0003-holder-counts") { db in
-            // How many balances each currency has (the leaderboard's total), kept by `follow`
-            // as it adds balances, so that no leaderboard counts them.
+            // How many balances each currency has (the leaderboard's total), kept by a trigger
+            // as `follow` adds balances (an upsert fires it only for a balance's first row), so
+            // that no leaderboard counts them.
             try db.execute(
                 sql: """
                     CREATE TABLE holder_counts (
@@ -128,6 +129,12 @@ enum BalanceFile {
                     ) WITHOUT ROWID;
                     INSERT INTO holder_counts (realm_id, currency_id, holders)
                         SELECT realm_id, currency_id, count(*) FROM balances GROUP BY realm_id, currency_id;
+                    CREATE TRIGGER balances_counted AFTER INSERT ON balances
+                    BEGIN
+                        INSERT INTO holder_counts (realm_id, currency_id, holders)
+                        VALUES (NEW.realm_id, NEW.currency_id, 1)
+                        ON CONFLICT (realm_id, currency_id) DO UPDATE SET holders = holders + 1;
+                    END;
                     """)
         }
         return migrator
@@ -187,20 +194,6 @@ enum BalanceFile {
                 """
         ).execute(arguments: [covered, through])
         let applied = ledger.changesCount
-        // The balances the entries give their first value, counted before they are written.
-        try ledger.cachedStatement(
-            sql: """
-                INSERT INTO holder_counts (realm_id, currency_id, holders)
-                SELECT realm_id, currency_id, count(*) FROM (
-                    SELECT DISTINCT realm_id, currency_id, member_id FROM \(journal) WHERE seq > ? AND seq <= ?
-                ) AS touched
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM balances b WHERE b.realm_id = touched.realm_id
-                    AND b.currency_id = touched.currency_id AND b.member_id = touched.member_id)
-                GROUP BY realm_id, currency_id
-                ON CONFLICT (realm_id, currency_id) DO UPDATE SET holders = holders + excluded.holders
-                """
-        ).execute(arguments: [covered, through])
         try ledger.cachedStatement(
             sql: """
                 INSERT INTO balances (realm_id, currency_id, member_id, balance, updated_at)

@@ -81,10 +81,14 @@ extension StoredStatements {
         var holderBalances: SQLStatement?
         if write.readsHolderBalances, let identity = identities.first {
             var sql = statement()
+            // Through the realm's currencies, so that each balance is one key lookup (see
+            // `heldBalances`).
             sql.text = """
                 SELECT b.currency_id, b.balance FROM credentials g
-                JOIN balances b ON b.realm_id = g.realm_id AND b.member_id = g.id
-                WHERE \(identityFilter(identity, in: write.realmID, alias: "g", &sql)) AND b.balance <> 0
+                CROSS JOIN currencies c CROSS JOIN balances b
+                WHERE \(identityFilter(identity, in: write.realmID, alias: "g", &sql))
+                AND c.realm_id = g.realm_id AND b.realm_id = g.realm_id AND b.currency_id = c.id
+                AND b.member_id = g.id AND b.balance <> 0
                 ORDER BY b.currency_id
                 """
             holderBalances = sql
@@ -185,14 +189,18 @@ extension StoredStatements {
     }
 
     /// The balances `ids` hold, with their currencies, oldest currency first (rows read with
-    /// `HeldBalance(stored:)` and `balance_member_id`).
+    /// `HeldBalance(stored:)` and `balance_member_id`). The realm's currencies come first (CROSS
+    /// JOIN keeps that order on SQLite; PostgreSQL plans it as an inner join), so each balance is
+    /// a lookup of its whole key; from the balances side a member's few balances are a scan of
+    /// every balance in the realm (73 ms at 1,000,000 members on SQLite).
     public func heldBalances(ofIDs ids: [MemberID], in realmID: RealmID) -> SQLStatement {
         var sql = statement()
         sql.text = """
             SELECT b.member_id AS balance_member_id, b.balance,
                 \(StoredSchema.qualified(StoredSchema.currencyColumns, "c"))
-            FROM balances b JOIN currencies c ON c.realm_id = b.realm_id AND c.id = b.currency_id
-            WHERE b.realm_id = \(sql.bind(realmID.rawValue)) AND b.member_id IN (\(sql.bind(list: ids.map(\.rawValue))))
+            FROM currencies c CROSS JOIN balances b
+            WHERE c.realm_id = \(sql.bind(realmID.rawValue)) AND b.realm_id = c.realm_id AND b.currency_id = c.id
+            AND b.member_id IN (\(sql.bind(list: ids.map(\.rawValue))))
             ORDER BY c.created_at, c.id
             """
         return sql
