@@ -52,6 +52,11 @@ extension PostgresLedgerStore {
         for row in try await all(connection, PostgresQuery(unsafeSQL: AuditQueries.balancesOutOfRange)) {
             try auditor.checkRange(row: PostgresStoredRow(row))
         }
+        for sql in AuditQueries.keptCounts(Self.statements.dialect) {
+            for row in try await all(connection, PostgresQuery(unsafeSQL: sql)) {
+                try auditor.keptCount(row: PostgresStoredRow(row))
+            }
+        }
         auditor.countBalances(try await count(connection, PostgresQuery(unsafeSQL: AuditQueries.balanceCount)))
         return auditor.report
     }

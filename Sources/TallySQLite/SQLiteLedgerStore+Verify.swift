@@ -89,6 +89,9 @@ extension SQLiteLedgerStore {
         for row in try Row.fetchAll(db, sql: AuditQueries.balancesOutOfRange) {
             try auditor.checkRange(row: SQLiteStoredRow(row))
         }
+        for sql in AuditQueries.keptCounts(statements.dialect) {
+            for row in try Row.fetchAll(db, sql: sql) { try auditor.keptCount(row: SQLiteStoredRow(row)) }
+        }
         auditor.countBalances(try Int.fetchOne(db, sql: AuditQueries.balanceCount) ?? 0)
         return auditor.report
     }

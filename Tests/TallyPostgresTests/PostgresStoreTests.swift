@@ -215,9 +215,11 @@ import Testing
             """, logger: PostgresServer.storeLogger)
         try await connection.close()
         let report = try await store.verify { _ in }
+        // The balance written with the triggers off is also missing from the kept number of
+        // balances.
         #expect(
             report.violations.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [
-                .belowMinimum, .journalSumMismatch, .orphanRow,
+                .belowMinimum, .journalSumMismatch, .keptCountMismatch, .orphanRow,
             ])
         let orphan = try #require(report.violations.first { $0.kind == .orphanRow })
         #expect(orphan.realmID == lost && orphan.memberID == lost && orphan.currencyID == nil)

@@ -178,6 +178,29 @@ import Testing
         #expect(report.entriesChecked == 2)
     }
 
+    /// The figures kept as writes commit (decision 0011) are checked against counts of their rows.
+    @Test func verifyReportsAKeptCountThatDiffersFromItsRows() async throws {
+        let setup = try await Setup()
+        _ = try await setup.store.apply(try setup.batch([(0, 10), (1, 4)]))
+        _ = try await setup.store.apply(try setup.batch([(0, -3)]))
+        #expect(try await setup.store.verify { _ in }.isClean)
+        try setup.tamper(
+            """
+            UPDATE realm_counts SET members = members + 1;
+            UPDATE ledger.holder_counts SET holders = 7;
+            UPDATE ledger.activity SET debited = debited + 5;
+            """)
+        let report = try await setup.store.verify { _ in }
+        #expect(report.violations.allSatisfy { $0.kind == .keptCountMismatch }, "\(report.violations)")
+        let messages = report.violations.map(\.message).sorted()
+        #expect(
+            messages == [
+                "The kept member count is 3, but the rows count 2.",
+                "The kept number of balances is 7, but the rows count 2.",
+                "The kept points taken is 8, but the rows count 3.",
+            ], "\(messages)")
+    }
+
     @Test func verifyReportsAnUnexplainedBalanceAndABrokenFloor() async throws {
         let setup = try await Setup()
         try setup.tamper(

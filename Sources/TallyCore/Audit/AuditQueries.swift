@@ -71,6 +71,63 @@ public enum AuditQueries {
 
     /// How many balance rows there are.
     public static let balanceCount = "SELECT count(*) FROM balances"
+
+    /// Each figure a store keeps as writes commit (decision 0011) beside a count of its rows, where
+    /// the two differ: `realm_id`, `currency_id` (NULL for a realm's members), `figure`, `counted`
+    /// and `kept`. The journal is counted as far as `dialect.coveredJournal` allows, the part the
+    /// kept activity covers.
+    public static func keptCounts(_ dialect: SQLDialect) -> [String] {
+        let capped = dialect.cappedSum
+        let covered = dialect.coveredJournal.map { "WHERE j.\($0)" } ?? ""
+        func differing(_ select: String) -> String {
+            "SELECT * FROM (\(select)) AS figures WHERE counted <> kept \(listed)"
+        }
+        // The journal in one pass, grouped, beside the kept activity, for every currency.
+        let activity = """
+            WITH counted AS (
+                SELECT j.realm_id, j.currency_id, count(*) AS changes,
+                    \(capped("CASE WHEN j.amount > 0 THEN j.amount ELSE 0 END")) AS credited,
+                    \(capped("CASE WHEN j.amount < 0 THEN -j.amount ELSE 0 END")) AS debited
+                FROM journal j \(covered) GROUP BY j.realm_id, j.currency_id
+            ), kept AS (
+                SELECT a.realm_id, a.currency_id, \(capped("a.changes")) AS changes,
+                    \(capped("a.credited")) AS credited, \(capped("a.debited")) AS debited
+                FROM activity a GROUP BY a.realm_id, a.currency_id
+            ), pairs AS (
+                SELECT c.realm_id, c.id AS currency_id,
+                    coalesce(x.changes, 0) AS counted_changes, coalesce(k.changes, 0) AS kept_changes,
+                    coalesce(x.credited, 0) AS counted_credited, coalesce(k.credited, 0) AS kept_credited,
+                    coalesce(x.debited, 0) AS counted_debited, coalesce(k.debited, 0) AS kept_debited
+                FROM currencies c
+                LEFT JOIN counted x ON x.realm_id = c.realm_id AND x.currency_id = c.id
+                LEFT JOIN kept k ON k.realm_id = c.realm_id AND k.currency_id = c.id
+            )
+            SELECT realm_id, currency_id, 'journal entries' AS figure, counted_changes AS counted,
+                kept_changes AS kept FROM pairs
+            UNION ALL
+            SELECT realm_id, currency_id, 'points added', counted_credited, kept_credited FROM pairs
+            UNION ALL
+            SELECT realm_id, currency_id, 'points taken', counted_debited, kept_debited FROM pairs
+            """
+        return [
+            differing(
+                """
+                SELECT r.id AS realm_id, CAST(NULL AS TEXT) AS currency_id, 'member count' AS figure,
+                    (SELECT count(*) FROM members m WHERE m.realm_id = r.id AND NOT (\(dialect.isTrue("m.ghost")))) AS counted,
+                    (SELECT \(capped("k.members")) FROM realm_counts k WHERE k.realm_id = r.id) AS kept
+                FROM realms r
+                """),
+            differing(
+                """
+                SELECT c.realm_id, c.id AS currency_id, 'number of balances' AS figure,
+                    (SELECT count(*) FROM balances b WHERE b.realm_id = c.realm_id AND b.currency_id = c.id) AS counted,
+                    (SELECT \(capped("h.holders")) FROM holder_counts h
+                        WHERE h.realm_id = c.realm_id AND h.currency_id = c.id) AS kept
+                FROM currencies c
+                """),
+            differing(activity),
+        ]
+    }
 }
 
 extension JournalAuditor {

@@ -180,6 +180,15 @@ public struct JournalAuditor {
             "The index \(name) holds \(indexed) rows, but the journal has \(expected) entries for it.")
     }
 
+    /// A row of `AuditQueries.keptCounts`: a kept figure against the count of its rows.
+    public mutating func keptCount(row: some StoredRow) throws {
+        let (figure, counted, kept) = (try row.text("figure"), try row.integer("counted"), try row.integer("kept"))
+        guard counted != kept else { return }
+        record(
+            .keptCountMismatch, try row.optionalText("realm_id"), nil, try row.optionalText("currency_id"),
+            "The kept \(figure) is \(kept), but the rows count \(counted).")
+    }
+
     /// How many balance rows the database holds.
     public mutating func countBalances(_ count: Int) { report.balancesChecked = count }
 

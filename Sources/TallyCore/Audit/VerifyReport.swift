@@ -38,6 +38,10 @@ public struct VerifyReport: Sendable, Equatable {
             /// An index the store keeps beside the journal misses entries or names entries that
             /// do not exist (SQLite's member index).
             case indexMismatch = "index-mismatch"
+            /// A figure the store keeps as writes commit (a realm's member count, a currency's
+            /// number of balances, its journal entries and points moved) differs from a count of
+            /// the rows (docs/decisions/0011-kept-counts.md).
+            case keptCountMismatch = "kept-count-mismatch"
         }
 
         /// Which invariant is broken.
