@@ -73,22 +73,11 @@ public enum ConsolePages {
     public static func leaderboard(
         _ page: LeaderboardPage, currency: Currency?, currencies: [Currency], next: String?, signedIn: SignedIn
     ) -> Markup {
-        let tabs: [Markup] = currencies.filter { $0.archivedAtMilliseconds == nil }.map { each in
-            let current = each.id == currency?.id
-            return
-                "<a href=\"/console/leaderboard?currency=\(each.id.rawValue)\"\(current ? Markup(" aria-current=\"page\"") : "")>\(each.name)</a>"
+        let (tabs, rows, more) = leaderboardParts(
+            page, currency: currency, currencies: currencies, next: next, at: "/console/leaderboard"
+        ) { entry in
+            "<a href=\"/console/members/\(entry.member.id.rawValue)\">\(entry.member.credentials.username ?? entry.member.id.rawValue)</a>"
         }
-        let rows: [Markup] = page.entries.map { entry in
-            """
-            <tr><td class="number">\(entry.rank)</td>\
-            <td><a href="/console/members/\(entry.member.id.rawValue)">\(entry.member.credentials.username ?? entry.member.id.rawValue)</a></td>\
-            <td class="number">\(entry.balance)</td></tr>
-            """
-        }
-        let more: Markup =
-            next.map { cursor in
-                "<p><a rel=\"next\" href=\"/console/leaderboard?currency=\(currency?.id.rawValue ?? "")&amp;after=\(Markup.queryValue(cursor))\">Next page</a></p>"
-            } ?? ""
         return layout(
             title: "Leaderboard", signedIn: signedIn,
             """
@@ -99,6 +88,30 @@ public enum ConsolePages {
             <tbody>\(rows)</tbody></table>
             \(more)
             """)
+    }
+
+    /// A leaderboard page's pieces, its links to `path`: a tab per currency not archived, a row
+    /// per entry (rank, `member`'s cell, balance), and the link to the next page.
+    static func leaderboardParts(
+        _ page: LeaderboardPage, currency: Currency?, currencies: [Currency], next: String?, at path: String,
+        member: (LeaderboardEntry) -> Markup
+    ) -> (tabs: [Markup], rows: [Markup], more: Markup) {
+        let tabs: [Markup] = currencies.filter { $0.archivedAtMilliseconds == nil }.map { each in
+            let current = each.id == currency?.id
+            return
+                "<a href=\"\(path)?currency=\(each.id.rawValue)\"\(current ? Markup(" aria-current=\"page\"") : "")>\(each.name)</a>"
+        }
+        let rows: [Markup] = page.entries.map { entry in
+            """
+            <tr><td class="number">\(entry.rank)</td><td>\(member(entry))</td>\
+            <td class="number">\(entry.balance)</td></tr>
+            """
+        }
+        let more: Markup =
+            next.map { cursor in
+                "<p><a rel=\"next\" href=\"\(path)?currency=\(currency?.id.rawValue ?? "")&amp;after=\(Markup.queryValue(cursor))\">Next page</a></p>"
+            } ?? ""
+        return (tabs, rows, more)
     }
 
     /// The member search form and, after a search, what it found.
@@ -227,23 +240,9 @@ public enum ConsolePages {
     public static func publicLeaderboard(
         _ page: LeaderboardPage, realm: Realm, currency: Currency?, currencies: [Currency], next: String?
     ) -> Markup {
-        let base = "/leaderboard/\(realm.id.rawValue)"
-        let tabs: [Markup] = currencies.filter { $0.archivedAtMilliseconds == nil }.map { each in
-            let current = each.id == currency?.id
-            return
-                "<a href=\"\(base)?currency=\(each.id.rawValue)\"\(current ? Markup(" aria-current=\"page\"") : "")>\(each.name)</a>"
-        }
-        let rows: [Markup] = page.entries.map { entry in
-            """
-            <tr><td class="number">\(entry.rank)</td>\
-            <td>\(entry.member.credentials.username ?? "(no username)")</td>\
-            <td class="number">\(entry.balance)</td></tr>
-            """
-        }
-        let more: Markup =
-            next.map { cursor in
-                "<p><a rel=\"next\" href=\"\(base)?currency=\(currency?.id.rawValue ?? "")&amp;after=\(Markup.queryValue(cursor))\">Next page</a></p>"
-            } ?? ""
+        let (tabs, rows, more) = leaderboardParts(
+            page, currency: currency, currencies: currencies, next: next, at: "/leaderboard/\(realm.id.rawValue)"
+        ) { entry in "\(entry.member.credentials.username ?? "(no username)")" }
         return publicLayout(
             title: "\(realm.name) leaderboard",
             """
