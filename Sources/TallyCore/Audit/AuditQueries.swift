@@ -82,12 +82,13 @@ public enum AuditQueries {
         func differing(_ select: String) -> String {
             "SELECT * FROM (\(select)) AS figures WHERE counted <> kept \(listed)"
         }
-        // The journal in one pass, grouped, beside the kept activity, for every currency.
+        // The journal in one pass, grouped, beside the kept activity, for every currency. A debit is
+        // negated as NUMERIC: the negation of Int64.min is out of PostgreSQL's bigint range.
         let activity = """
             WITH counted AS (
                 SELECT j.realm_id, j.currency_id, count(*) AS changes,
                     \(capped("CASE WHEN j.amount > 0 THEN j.amount ELSE 0 END")) AS credited,
-                    \(capped("CASE WHEN j.amount < 0 THEN -j.amount ELSE 0 END")) AS debited
+                    \(capped("CASE WHEN j.amount < 0 THEN -CAST(j.amount AS NUMERIC) ELSE 0 END")) AS debited
                 FROM journal j \(covered) GROUP BY j.realm_id, j.currency_id
             ), kept AS (
                 SELECT a.realm_id, a.currency_id, \(capped("a.changes")) AS changes,
